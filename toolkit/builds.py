@@ -1,0 +1,88 @@
+"""Generate the committed workbooks (templates and samples) and detect drift.
+
+Example::
+
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp())
+    >>> [p.name for p in build_templates(out)]
+    ['项目支出绩效自评表.xlsx']
+    >>> check_templates(out)
+    []
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import zipfile
+from pathlib import Path
+
+from . import layout
+from .atomic import atomic_save
+from .profile import load_profile
+from .template import build_workbook
+
+PROJECT_TEMPLATE = f"{layout.TEMPLATE_TITLE}.xlsx"
+SEED003_DATA = "seed003_projects.json"
+SEED003_SAMPLE = f"seed003_{layout.TEMPLATE_TITLE}.xlsx"
+# Parts that legitimately differ between two builds (the save timestamp).
+VOLATILE_PARTS = {"docProps/core.xml"}
+
+
+def build_templates(out: Path) -> list[Path]:
+    """Write every official template into ``out``; the national profile prefills weights."""
+    profile = load_profile("national")
+    wb = build_workbook(default_weights=profile.get("level1_weights"),
+                        execution_weight=profile["execution_rate"]["weight"])
+    path = Path(out) / PROJECT_TEMPLATE
+    atomic_save(wb, path)
+    return [path]
+
+
+def check_templates(folder: Path) -> list[str]:
+    """Lines describing how committed templates differ from what the code builds ([] = none)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        built = build_templates(Path(tmp))
+        problems = []
+        for fresh in built:
+            committed = Path(folder) / fresh.name
+            if not committed.exists():
+                problems.append(f"缺少模板 {committed}：请运行 jixiao template build")
+                continue
+            problems += [f"{committed}：{line}" for line in diff_packages(committed, fresh)]
+        return problems
+
+
+def diff_packages(a: Path, b: Path) -> list[str]:
+    """Compare two .xlsx packages part by part, ignoring volatile parts."""
+    with zipfile.ZipFile(a) as za, zipfile.ZipFile(b) as zb:
+        names_a = set(za.namelist()) - VOLATILE_PARTS
+        names_b = set(zb.namelist()) - VOLATILE_PARTS
+        lines = [f"多出部件 {n}" for n in sorted(names_a - names_b)]
+        lines += [f"缺少部件 {n}" for n in sorted(names_b - names_a)]
+        lines += [f"部件内容不同 {n}" for n in sorted(names_a & names_b) if za.read(n) != zb.read(n)]
+    return lines
+
+
+def seed003_projects(folder: Path) -> list[dict]:
+    """The seed-003 projects as transcribed, ready for :func:`build_workbook`."""
+    data = json.loads((Path(folder) / SEED003_DATA).read_text("utf-8"))
+    projects = []
+    for project in data["projects"]:
+        project = dict(project, year=data["year"], money_unit=data["money_unit"])
+        # The published forms print no weight line; declare the bureau's 一级 weights as its
+        # indicators add up (产出 50, 效益 20, 满意度 20), as the bureau's template would.
+        weights: dict[str, float] = {}
+        for item in project["indicators"]:
+            weights[item["level1"]] = weights.get(item["level1"], 0) + item["weight"]
+        project["level1_weights"] = weights
+        projects.append(project)
+    return projects
+
+
+def build_samples(folder: Path) -> list[Path]:
+    """Fill the seed-003 projects into the template layout: one workbook, one sheet each."""
+    wb = build_workbook(seed003_projects(folder))
+    path = Path(folder) / SEED003_SAMPLE
+    atomic_save(wb, path)
+    return [path]

@@ -1,0 +1,170 @@
+"""Turn scoring results into a plan of cell edits, independent of how they are applied.
+
+The same :class:`EditPlan` is applied to a file by :mod:`toolkit.writer` (openpyxl) and to
+the open workbook by :mod:`toolkit.xl` (xlwings). The plan only ever writes:
+
+* values into cells that are blank or hold the tool's own earlier value (``fills``),
+* the two tool columns (computed score, explanation),
+* fills and comments on flagged cells (and clears them where a flag has gone),
+* the 「校验结果」 sheet and the registry in the hidden meta sheet.
+
+Example::
+
+    >>> plan = EditPlan()
+    >>> plan.cell("项目1", "H13", value=2.76).value
+    2.76
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import __version__, layout
+from .arith import fmt
+from .meta import Registry
+from .problems import SEVERITIES, SEVERITY_LABELS, Flag
+from .scoring import FormResult
+
+KEEP = object()  # "leave this attribute of the cell alone"
+SEVERITY_COLORS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
+CHECK_HEADER = ["序号", "工作表", "项目", "单元格", "级别", "代码", "说明"]
+SUMMARY_HEADER = ["工作表", "项目名称", "计算总分", "填报总分", "等级", "错误", "提醒", "说明"]
+
+
+@dataclass
+class CellEdit:
+    sheet: str
+    ref: str
+    value: object = KEEP
+    fill: object = KEEP      # a colour "RRGGBB", None to clear, or KEEP
+    comment: object = KEEP   # text, None to remove, or KEEP
+
+
+@dataclass
+class EditPlan:
+    edits: dict[tuple[str, str], CellEdit] = field(default_factory=dict)
+    check_rows: list[list[object]] = field(default_factory=list)  # the 校验结果 sheet, row by row
+    check_links: dict[int, tuple[str, str]] = field(default_factory=dict)  # row index → (sheet, cell)
+    registry: Registry = field(default_factory=Registry)
+    meta: dict[str, str] = field(default_factory=dict)
+
+    def cell(self, sheet: str, ref: str, **changes) -> CellEdit:
+        edit = self.edits.setdefault((sheet, ref), CellEdit(sheet, ref))
+        for key, value in changes.items():
+            setattr(edit, key, value)
+        return edit
+
+    def by_sheet(self) -> dict[str, list[CellEdit]]:
+        grouped: dict[str, list[CellEdit]] = {}
+        for edit in self.edits.values():
+            grouped.setdefault(edit.sheet, []).append(edit)
+        return grouped
+
+
+def _worst(flags: list[Flag]) -> str:
+    return min((f.severity for f in flags), key=SEVERITIES.index)
+
+
+def build_plan(results: list[FormResult], *, previous: Registry, tool_valued: set[tuple[str, str]],
+               meta: dict[str, str], workbook_flags: list[Flag] = ()) -> EditPlan:
+    """Plan every edit for the scored forms of one workbook.
+
+    ``previous`` is the registry read from the workbook, ``tool_valued`` the cells that still
+    hold the tool's earlier value (so they may be updated or cleared).
+    """
+    plan = EditPlan(meta=dict(meta))
+    plan.meta.setdefault("template_id", layout.TEMPLATE_ID)
+    plan.meta.setdefault("template_version", layout.TEMPLATE_VERSION)
+    plan.meta["scored_by"] = f"jixiao-toolkit {__version__}"
+
+    for result in results:
+        sheet = result.sheet
+        for ref, value in result.fills.items():
+            plan.cell(sheet, ref, value=value)
+            plan.registry.filled[(sheet, ref)] = value
+        for item in result.items:
+            plan.cell(sheet, item.computed_ref, value="—" if item.computed is None else item.computed)
+            notes = [item.explanation] + [f"【{SEVERITY_LABELS[f.severity]}】{f.message}" for f in item.flags]
+            plan.cell(sheet, item.explanation_ref, value="\n".join(n for n in notes if n))
+        total_item = result.items[0]
+        total_refs = _total_tool_refs(total_item.computed_ref, result)
+        if total_refs:
+            computed_ref, explanation_ref = total_refs
+            plan.cell(sheet, computed_ref, value="—" if result.total_computed is None else result.total_computed)
+            plan.cell(sheet, explanation_ref,
+                      value=f"按规则：{result.total_explanation}；等级 {result.grade or '—'}"
+                      if result.total_computed is not None else "总分未能计算，见标色单元格")
+
+        by_cell: dict[str, list[Flag]] = {}
+        for flag in result.flags:
+            if flag.cell:
+                by_cell.setdefault(flag.cell, []).append(flag)
+        for ref, flags in by_cell.items():
+            text = "\n".join(f"【{SEVERITY_LABELS[f.severity]}】{f.message}" for f in flags)
+            plan.cell(sheet, ref, fill=SEVERITY_COLORS[_worst(flags)], comment=text)
+            plan.registry.flagged.add((sheet, ref))
+
+    # Cells the tool coloured last time but not now: clear the colour and the comment.
+    for key in previous.flagged - plan.registry.flagged:
+        plan.cell(*key, fill=None, comment=None)
+    # Values the tool wrote last time that it no longer proposes, still untouched by the clerk.
+    for key in tool_valued - set(plan.registry.filled):
+        plan.cell(*key, value=None)
+
+    _check_sheet(plan, results, workbook_flags)
+    return plan
+
+
+def _total_tool_refs(_fund_ref: str, result: FormResult) -> tuple[str, str] | None:
+    """Tool cells of the total row: same columns as the items', on the total row."""
+    if not result.total_cell:
+        return None
+    row = "".join(ch for ch in result.total_cell if ch.isdigit())
+    computed_col = "".join(ch for ch in result.items[0].computed_ref if ch.isalpha())
+    explanation_col = "".join(ch for ch in result.items[0].explanation_ref if ch.isalpha())
+    return f"{computed_col}{row}", f"{explanation_col}{row}"
+
+
+def _check_sheet(plan: EditPlan, results: list[FormResult], workbook_flags) -> None:
+    rows = plan.check_rows
+    rows.append(["校验结果（由「计算得分」生成，请勿在此表填写）"])
+    rows.append([])
+    rows.append(SUMMARY_HEADER)
+    for result in results:
+        rows.append([result.sheet, result.name, result.total_computed, result.total_entered,
+                     result.grade, result.count("error"), result.count("warning"), result.count("info")])
+        plan.check_links[len(rows) - 1] = (result.sheet, "A1")
+    rows.append([])
+    rows.append(CHECK_HEADER)
+    number = 0
+    for flag in workbook_flags:
+        number += 1
+        rows.append([number, "", "", "", SEVERITY_LABELS[flag.severity], flag.code, flag.message])
+    for result in results:
+        ordered = sorted(result.flags, key=lambda f: (SEVERITIES.index(f.severity), _row_of(f.cell)))
+        for flag in ordered:
+            number += 1
+            rows.append([number, result.sheet, result.name, flag.cell or "", SEVERITY_LABELS[flag.severity],
+                         flag.code, flag.message])
+            if flag.cell:
+                plan.check_links[len(rows) - 1] = (result.sheet, flag.cell)
+    if number == 0:
+        rows.append(["", "", "", "", "", "", "未发现问题。"])
+
+
+def _row_of(ref: str | None) -> int:
+    digits = "".join(ch for ch in (ref or "") if ch.isdigit())
+    return int(digits) if digits else 0
+
+
+def summary_line(result: FormResult) -> str:
+    """One line per form for terminals and message boxes.
+
+    >>> from toolkit.scoring import FormResult
+    >>> summary_line(FormResult("s", "项目", "project", [], 91.9, 91.9, "优", None, 0.19, [], {}))
+    '项目：总分 91.9（填报 91.9），等级 优；错误 0，提醒 0，说明 0'
+    """
+    entered = "未填" if result.total_entered is None else fmt(result.total_entered)
+    total = "无法计算" if result.total_computed is None else fmt(result.total_computed)
+    return (f"{result.name}：总分 {total}（填报 {entered}），等级 {result.grade or '—'}；"
+            f"错误 {result.count('error')}，提醒 {result.count('warning')}，说明 {result.count('info')}")

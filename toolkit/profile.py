@@ -1,0 +1,192 @@
+"""Rule profiles: JSON files validated by JSON Schema plus semantic checks.
+
+A profile is data. Every locality variant of the rules (反向 formula, qualitative tiers,
+over-achievement, 不适用, grade bands, rounding, 执行率 cap, total cap by 执行率) is a knob
+in it; the scoring code reads knobs and never tests for a locality.
+
+Example::
+
+    >>> profile = load_profile("national")
+    >>> profile.id, profile["execution_rate"]["weight"]
+    ('national', 10)
+    >>> check_profile_data({"id": "x"})[0].code
+    'schema'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+
+from .problems import Problem, ToolkitError
+
+
+@dataclass(frozen=True)
+class Profile(Mapping):
+    """A validated rule profile (read-only mapping over the JSON data)."""
+
+    data: dict
+    source: str
+    sha256: str
+
+    @property
+    def id(self) -> str:
+        return self.data["id"]
+
+    @property
+    def version(self) -> str:
+        return self.data["version"]
+
+    def __getitem__(self, key):
+        return self.data[key]
+
+    def __iter__(self):
+        return iter(self.data)
+
+    def __len__(self):
+        return len(self.data)
+
+
+class ProfileError(ToolkitError):
+    """A profile that cannot be used; ``problems`` lists why."""
+
+    def __init__(self, source: str, problems: list[Problem]):
+        self.problems = problems
+        lines = "\n".join(f"  - {p.location}：{p.message}" for p in problems)
+        super().__init__(f"规则配置「{source}」有 {len(problems)} 个问题：\n{lines}")
+
+
+def builtin_profile_names() -> list[str]:
+    """Names of the profiles shipped in the package.
+
+    >>> "national" in builtin_profile_names()
+    True
+    """
+    folder = resources.files("toolkit") / "profiles"
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".json"))
+
+
+def _schema(name: str) -> dict:
+    return json.loads((resources.files("toolkit") / "schemas" / name).read_text("utf-8"))
+
+
+def load_profile(name_or_path: str | Path) -> Profile:
+    """Load a profile by built-in name (``national``) or by path, validated.
+
+    Raises :class:`ProfileError` (with Chinese messages) when the file is missing, not
+    JSON, fails the schema or a semantic check.
+    """
+    text_name = str(name_or_path)
+    path = Path(text_name)
+    if not path.suffix and text_name in builtin_profile_names():
+        raw = (resources.files("toolkit") / "profiles" / f"{text_name}.json").read_bytes()
+        source = text_name
+    elif path.is_file():
+        raw = path.read_bytes()
+        source = str(path)
+    else:
+        known = "、".join(builtin_profile_names())
+        raise ProfileError(text_name, [Problem("profile_not_found", "error", text_name,
+                                               f"找不到规则配置「{text_name}」；内置配置有：{known}，或给出 JSON 文件路径")])
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ProfileError(source, [Problem("profile_not_json", "error", source,
+                                            f"不是有效的 UTF-8 JSON 文件：{exc}")]) from None
+    problems = [p for p in check_profile_data(data) if p.severity == "error"]
+    if problems:
+        raise ProfileError(source, problems)
+    return Profile(data=data, source=source, sha256=hashlib.sha256(raw).hexdigest())
+
+
+def check_profile_data(data: object) -> list[Problem]:
+    """Schema validation then semantic checks; each problem carries its JSON path.
+
+    >>> bad = json.loads(json.dumps(load_profile("national").data))
+    >>> bad["grades"][1]["min"] = 85
+    >>> [p.code for p in check_profile_data(bad)]
+    ['bands_gap']
+    """
+    validator = jsonschema.Draft202012Validator(_schema("profile.schema.json"))
+    schema_errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if schema_errors:
+        return [Problem("schema", "error", _json_path(e.absolute_path),
+                        f"不符合配置格式：{e.message}") for e in schema_errors]
+    problems: list[Problem] = []
+    problems += check_bands(data["grades"], "$.grades", label="等级档次", key="grade")
+    if data["kind"] == "project":
+        problems += _check_project_rules(data)
+    return problems
+
+
+def check_bands(bands: list[Mapping], path: str, *, label: str, key: str = "id",
+                low: float = 0, high: float = 100) -> list[Problem]:
+    """Bands [min, max) must cover [low, high] with no gap and no overlap.
+
+    >>> [p.code for p in check_bands([{"id": "a", "min": 0, "max": 50},
+    ...                                {"id": "b", "min": 60, "max": 100}], "$.t", label="档")]
+    ['bands_gap']
+    """
+    problems: list[Problem] = []
+    ordered = sorted(enumerate(bands), key=lambda pair: pair[1]["min"])
+    for index, band in ordered:
+        if band["min"] >= band["max"]:
+            problems.append(Problem("band_empty", "error", f"{path}[{index}]",
+                                    f"{label}「{band[key]}」下限 {band['min']} 不小于上限 {band['max']}"))
+    expected = low
+    for index, band in ordered:
+        if band["min"] > expected:
+            problems.append(Problem("bands_gap", "error", f"{path}[{index}]",
+                                    f"{label}未覆盖 [{_fmt(expected)}, {_fmt(band['min'])})：该区间没有定义"))
+        elif band["min"] < expected:
+            problems.append(Problem("bands_overlap", "error", f"{path}[{index}]",
+                                    f"{label}「{band[key]}」与前一档在 [{_fmt(band['min'])}, {_fmt(expected)}) 重叠"))
+        expected = max(expected, band["max"])
+    if expected < high:
+        problems.append(Problem("bands_gap", "error", path,
+                                f"{label}未覆盖 [{_fmt(expected)}, {_fmt(high)}]：该区间没有定义"))
+    if ordered and ordered[-1][1]["max"] > high:
+        problems.append(Problem("band_out_of_range", "error", f"{path}[{ordered[-1][0]}]",
+                                f"{label}上限 {ordered[-1][1]['max']} 超过 {_fmt(high)}"))
+    return problems
+
+
+def _check_project_rules(data: Mapping) -> list[Problem]:
+    problems = check_bands(data["qualitative"]["tiers"], "$.qualitative.tiers", label="定性指标档次")
+    weights = data.get("level1_weights") or {}
+    if weights:
+        total = sum(weights.values()) + data["execution_rate"]["weight"]
+        if abs(total - 100) > 1e-9:
+            problems.append(Problem("weights_total", "error", "$.level1_weights",
+                                    f"一级指标分值 {_fmt(sum(weights.values()))} + 执行率分值 "
+                                    f"{_fmt(data['execution_rate']['weight'])} = {_fmt(total)}，应为 100"))
+    over = data["over_achievement"]
+    if over["consequence"] == "deduct" and not over.get("deduct_fraction"):
+        problems.append(Problem("deduct_missing", "error", "$.over_achievement.deduct_fraction",
+                                "超额扣分方式为 deduct 时须给出 deduct_fraction（0–1）"))
+    caps = sorted(data["total_cap_by_execution"], key=lambda c: c["rate_min"])
+    for index, cap in enumerate(caps):
+        if cap["rate_min"] >= cap["rate_max"]:
+            problems.append(Problem("band_empty", "error", f"$.total_cap_by_execution[{index}]",
+                                    f"执行率区间 [{cap['rate_min']}, {cap['rate_max']}) 为空"))
+        if index and cap["rate_min"] < caps[index - 1]["rate_max"]:
+            problems.append(Problem("bands_overlap", "error", f"$.total_cap_by_execution[{index}]",
+                                    "执行率封顶区间相互重叠"))
+    return problems
+
+
+def _json_path(parts) -> str:
+    path = "$"
+    for part in parts:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def _fmt(number: float) -> str:
+    return f"{number:g}"

@@ -1,0 +1,72 @@
+"""The machine-readable score report (JSON), described by ``schemas/report.schema.json``.
+
+Example::
+
+    >>> from toolkit.scoring import FormResult
+    >>> form_report(FormResult("s", "项目", "project", [], 91.9, 91.9, "优", None, 0.19, [], {}))["total"]
+    {'computed': 91.9, 'entered': 91.9}
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from importlib import resources
+
+import jsonschema
+
+from . import __version__
+from .problems import Flag
+from .profile import Profile
+from .scoring import FormResult
+
+
+def form_report(result: FormResult) -> dict:
+    return {
+        "sheet": result.sheet,
+        "name": result.name,
+        "kind": result.kind,
+        "total": {"computed": result.total_computed, "entered": result.total_entered},
+        "grade": result.grade,
+        "grade_entered": result.grade_entered,
+        "execution_rate": result.execution_rate,
+        "counts": {s: result.count(s) for s in ("error", "warning", "info")},
+        "items": [
+            {
+                "label": item.label,
+                "kind": item.kind,
+                "weight": item.weight,
+                "computed": item.computed,
+                "entered": item.entered,
+                "cell": item.cell,
+                "method": item.method,
+                "explanation": item.explanation,
+                "flags": [f.to_dict() for f in item.flags],
+            }
+            for item in result.items
+        ],
+        "flags": [f.to_dict() for f in result.flags],
+    }
+
+
+def workbook_report(path: str, results: list[FormResult], profile: Profile,
+                    meta: dict[str, str], workbook_flags: list[Flag]) -> dict:
+    """The whole report for one scored file."""
+    return {
+        "file": str(path),
+        "toolkit_version": __version__,
+        "generated_at": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "profile": {"id": profile.id, "version": profile.version, "sha256": profile.sha256},
+        "template": {"id": meta.get("template_id"), "version": meta.get("template_version")},
+        "flags": [f.to_dict() for f in workbook_flags],
+        "forms": [form_report(result) for result in results],
+    }
+
+
+def report_schema() -> dict:
+    return json.loads((resources.files("toolkit") / "schemas" / "report.schema.json").read_text("utf-8"))
+
+
+def validate_report(report: dict) -> None:
+    """Raise jsonschema.ValidationError when ``report`` does not match the shipped schema."""
+    jsonschema.validate(report, report_schema())

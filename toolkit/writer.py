@@ -1,0 +1,84 @@
+"""Apply an :class:`~toolkit.edits.EditPlan` to an openpyxl workbook and save atomically.
+
+Example::
+
+    >>> from toolkit.edits import EditPlan
+    >>> from openpyxl import Workbook
+    >>> wb = Workbook(); wb.active.title = "项目1"
+    >>> plan = EditPlan(); _ = plan.cell("项目1", "H13", value=2.76, fill="FFC7CE", comment="算式")
+    >>> apply_plan(wb, plan)
+    >>> wb["项目1"]["H13"].value, wb["项目1"]["H13"].comment.text
+    (2.76, '算式')
+"""
+
+from __future__ import annotations
+
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import quote_sheetname
+
+from . import layout
+from .edits import KEEP, EditPlan
+from .meta import meta_rows
+
+AUTHOR = "绩效自评工具箱"
+
+
+def apply_plan(wb, plan: EditPlan) -> None:
+    """Write the plan's cell edits, the 「校验结果」 sheet and the meta sheet into ``wb``."""
+    for sheet, edits in plan.by_sheet().items():
+        ws = wb[sheet]
+        for edit in edits:
+            cell = ws[edit.ref]
+            if edit.value is not KEEP:
+                cell.value = edit.value
+                if isinstance(edit.value, str) and edit.value.startswith("="):
+                    cell.data_type = "s"
+            if edit.fill is not KEEP:
+                cell.fill = PatternFill("solid", fgColor=edit.fill) if edit.fill else PatternFill(fill_type=None)
+            if edit.comment is not KEEP:
+                if edit.comment:
+                    comment = Comment(edit.comment, AUTHOR)
+                    comment.width, comment.height = 360, 160
+                    cell.comment = comment
+                else:
+                    cell.comment = None
+    _write_check_sheet(wb, plan)
+    _write_meta_sheet(wb, plan)
+
+
+def _write_check_sheet(wb, plan: EditPlan) -> None:
+    if layout.CHECK_SHEET in wb.sheetnames:
+        del wb[layout.CHECK_SHEET]
+    ws = wb.create_sheet(layout.CHECK_SHEET)
+    ws.sheet_properties.tabColor = "C00000"
+    for row in plan.check_rows:
+        ws.append(row)
+    ws["A1"].font = Font(name="宋体", size=14, bold=True)
+    bold = Font(name="宋体", size=10, bold=True)
+    for row in ws.iter_rows(min_row=2):
+        first = row[0].value
+        if first in ("工作表", "序号"):
+            for cell in row:
+                cell.font = bold
+                cell.fill = PatternFill("solid", fgColor="F2F2F2")
+    for index, (sheet, ref) in plan.check_links.items():
+        row = index + 1
+        column = 1 if ref == "A1" else 4
+        cell = ws.cell(row, column)
+        cell.hyperlink = f"#{quote_sheetname(sheet)}!{ref}"
+        cell.font = Font(name="宋体", size=10, color="0563C1", underline="single")
+    for column, width in zip("ABCDEFG", (8, 22, 26, 9, 8, 24, 90)):
+        ws.column_dimensions[column].width = width
+    for row in ws.iter_rows(min_row=3):
+        row[-1].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = "A4"
+
+
+def _write_meta_sheet(wb, plan: EditPlan) -> None:
+    if layout.META_SHEET in wb.sheetnames:
+        del wb[layout.META_SHEET]
+    ws = wb.create_sheet(layout.META_SHEET)
+    for row in meta_rows(plan.meta, plan.registry):
+        ws.append(row)
+    ws.sheet_state = "veryHidden"
