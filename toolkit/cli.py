@@ -24,6 +24,9 @@ from .profile import ProfileError, builtin_profile_names, check_profile_data, lo
 
 EXIT_OK, EXIT_UNEXPECTED, EXIT_BAD_INPUT, EXIT_BAD_PROFILE = 0, 1, 2, 3
 
+# Modules that add their own subcommands: each defines ``register_cli(subparsers)``.
+EXTENSIONS: list[str] = []
+
 
 def _cmd_score(args) -> int:
     from .edits import summary_line
@@ -125,6 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("profile", help="内置名称或 JSON 文件路径")
     check.set_defaults(func=_cmd_profile_check)
     profile_sub.add_parser("list", help="列出内置规则配置").set_defaults(func=_cmd_profile_list)
+
+    import importlib
+    for module_name in EXTENSIONS:
+        importlib.import_module(module_name).register_cli(sub)
     return parser
 
 

@@ -7,8 +7,8 @@ the file, sheet and cell.
 
 Example::
 
-    >>> book = read_workbook("samples/seed003_项目支出绩效自评表.xlsx")   # doctest: +SKIP
-    >>> [form.name for form in book.forms][:1]                            # doctest: +SKIP
+    >>> book = read_workbook("samples/seed003_项目支出绩效自评表.xlsx")
+    >>> [form.name for form in book.forms][:1]                         
     ['社会保险转移接续工作外包服务']
 """
 

@@ -16,8 +16,8 @@ Example::
 
     >>> from toolkit.profile import load_profile
     >>> from toolkit.reader import read_workbook
-    >>> book = read_workbook("samples/seed003_项目支出绩效自评表.xlsx")   # doctest: +SKIP
-    >>> score_form(book.forms[2], load_profile("national")).total_computed   # doctest: +SKIP
+    >>> book = read_workbook("samples/seed003_项目支出绩效自评表.xlsx")
+    >>> score_form(book.forms[2], load_profile("national")).total_computed
     91.9
 """
 

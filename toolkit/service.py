@@ -2,8 +2,10 @@
 
 Example::
 
-    >>> outcome = score_file("samples/seed003_项目支出绩效自评表.xlsx", "/tmp/out.xlsx")  # doctest: +SKIP
-    >>> outcome.results[2].total_computed                                                # doctest: +SKIP
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "scored.xlsx"
+    >>> outcome = score_file("samples/seed003_项目支出绩效自评表.xlsx", out)
+    >>> outcome.results[2].total_computed                                             
     91.9
 """
 
