@@ -41,8 +41,10 @@ BODY_FONT = Font(name="宋体", size=10)
 BOLD_FONT = Font(name="宋体", size=10, bold=True)
 TITLE_FONT = Font(name="宋体", size=16, bold=True)
 TOOL_FONT = Font(name="宋体", size=9, color="595959")
+TOOL_ALIGN = Alignment(horizontal="left", vertical="center", wrap_text=False)
+LINE_HEIGHT = 13.5  # points per line of 10-pt 宋体
 
-COLUMN_WIDTHS = {"A": 9, "B": 12, "C": 13, "D": 24, "E": 15, "F": 15, "G": 8, "H": 8,
+COLUMN_WIDTHS = {"A": 9, "B": 16, "C": 13, "D": 24, "E": 15, "F": 15, "G": 8, "H": 8,
                  "I": 30, "J": 11, "K": 48}
 
 INSTRUCTIONS = [
@@ -182,7 +184,7 @@ def build_project_sheet(ws, project: Mapping | None = None, *,
         ws.cell(row, 2).alignment = LEFT
     _name(ws, layout.FUND_BLOCK_NAME, "B6:H9")
     _tool_header(ws, 5)
-    _style_range(ws, "J6:K6", font=TOOL_FONT, fill=TOOL_FILL, alignment=LEFT)
+    _style_range(ws, "J6:K6", font=TOOL_FONT, fill=TOOL_FILL, alignment=TOOL_ALIGN)
 
     # 年度总体目标, rows 10–11.
     _merge(ws, "A10:A11", "年度总体目标", font=BOLD_FONT, fill=HEADER_FILL)
@@ -192,7 +194,9 @@ def build_project_sheet(ws, project: Mapping | None = None, *,
     _put_text(ws, "B11", project.get("goal_expected"))
     _merge(ws, "F11:I11", None, alignment=TOP_LEFT)
     _put_text(ws, "F11", project.get("goal_actual"))
-    ws.row_dimensions[11].height = 96
+    goal_width = sum(COLUMN_WIDTHS[c] for c in "FGHI")
+    goal_text = max(str(project.get("goal_expected") or ""), str(project.get("goal_actual") or ""), key=len)
+    ws.row_dimensions[11].height = max(96, _lines(goal_text, goal_width) * LINE_HEIGHT + 6)
     _name(ws, layout.FIELDS["goal_expected"].name, "B11")
     _name(ws, layout.FIELDS["goal_actual"].name, "F11")
 
@@ -217,7 +221,9 @@ def build_project_sheet(ws, project: Mapping | None = None, *,
         _style_range(ws, f"B{row}:I{row}")
         for col in "DEFI":
             ws[f"{col}{row}"].alignment = LEFT
-        _style_range(ws, f"J{row}:K{row}", font=TOOL_FONT, fill=TOOL_FILL, alignment=LEFT)
+        _style_range(ws, f"J{row}:K{row}", font=TOOL_FONT, fill=TOOL_FILL, alignment=TOOL_ALIGN)
+        _fit_row_height(ws, row, {"D": item.get("level3"), "E": item.get("target"), "F": item.get("actual"),
+                                  "I": item.get("reason")})
     last = first + len(indicators) - 1
     _merge_runs(ws, indicators, first, column="B", key="level1")
     _merge_runs(ws, indicators, first, column="C", key="level2", within="level1")
@@ -231,7 +237,7 @@ def build_project_sheet(ws, project: Mapping | None = None, *,
     _style_range(ws, f"G{total_row}:I{total_row}", font=BOLD_FONT)
     _name(ws, layout.FIELDS["total_weight"].name, f"G{total_row}")
     _name(ws, layout.FIELDS["total_score"].name, f"H{total_row}")
-    _style_range(ws, f"J{total_row}:K{total_row}", font=TOOL_FONT, fill=TOOL_FILL, alignment=LEFT)
+    _style_range(ws, f"J{total_row}:K{total_row}", font=TOOL_FONT, fill=TOOL_FILL, alignment=TOOL_ALIGN)
 
     grade_row = total_row + 1
     _merge(ws, f"A{grade_row}:F{grade_row}", "等级", font=BOLD_FONT, fill=HEADER_FILL)
@@ -270,6 +276,21 @@ def build_project_sheet(ws, project: Mapping | None = None, *,
 
     _add_validations(ws, first, last, total_row, weight_row)
     _print_setup(ws, sign_row)
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines a wrapped text needs in a column ``width`` characters wide (CJK counts double)."""
+    units = sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+    return max(1, -(-units // max(int(width) - 1, 1)))
+
+
+def _fit_row_height(ws, row: int, texts: Mapping[str, object]) -> None:
+    """Set a row tall enough for its wrapped texts: openpyxl cannot auto-fit, and LibreOffice
+    keeps the stored height, so a filled sample would otherwise print clipped."""
+    lines = max(_lines(str(value), COLUMN_WIDTHS[col]) for col, value in texts.items() if value) \
+        if any(texts.values()) else 1
+    if lines > 1:
+        ws.row_dimensions[row].height = lines * LINE_HEIGHT + 4
 
 
 def _tool_header(ws, row: int) -> None:

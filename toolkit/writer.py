@@ -73,6 +73,10 @@ def _write_check_sheet(wb, plan: EditPlan) -> None:
     for row in ws.iter_rows(min_row=3):
         row[-1].alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "A4"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def _write_meta_sheet(wb, plan: EditPlan) -> None:
