@@ -1,0 +1,151 @@
+"""`jixiao score` end to end on the sample: output workbook, clerk's cells untouched, report."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+
+import pytest
+from openpyxl import load_workbook
+
+from toolkit import layout
+from toolkit.cli import main
+from toolkit.report import validate_report
+
+from .conftest import SAMPLE
+
+PROJECT = "政府采购"
+
+
+@pytest.fixture(scope="module")
+def scored(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("scored")
+    out, report = folder / "out.xlsx", folder / "report.json"
+    before = hashlib.sha256(SAMPLE.read_bytes()).hexdigest()
+    code = main(["score", str(SAMPLE), "-o", str(out), "--json", str(report)])
+    assert code == 0
+    assert hashlib.sha256(SAMPLE.read_bytes()).hexdigest() == before, "the input must never change"
+    return out, json.loads(report.read_text("utf-8"))
+
+
+def test_console_script_runs_and_prints_a_summary(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "toolkit.cli", "score", str(SAMPLE), "-o",
+                             str(tmp_path / "o.xlsx")], capture_output=True, text=True, encoding="utf-8")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "政府采购：总分 83.96（填报 83.95），等级 良" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_every_clerk_value_is_kept(scored):
+    out, _ = scored
+    original, result = load_workbook(SAMPLE), load_workbook(out)
+    for ws in original.worksheets:
+        if ws.title.startswith("_"):
+            continue
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.value is not None:
+                    assert result[ws.title][cell.coordinate].value == cell.value, (ws.title, cell.coordinate)
+
+
+def test_flagged_cells_are_coloured_and_commented(scored):
+    out, _ = scored
+    ws = load_workbook(out)[PROJECT]
+    assert ws["H13"].value == 2.75                      # the clerk's value stays
+    assert ws["H13"].fill.fgColor.rgb.endswith("FFC7CE")  # error colour
+    assert "8 ÷ 29 × 10 = 2.76" in ws["H13"].comment.text
+    assert ws["J13"].value == 2.76                      # tool column: the computed score
+    assert "2.76" in ws["K13"].value
+    assert ws["H23"].value == "良"                      # blank grade filled by the tool
+
+
+def test_check_sheet_lists_every_flag_with_a_link(scored):
+    out, report = scored
+    ws = load_workbook(out)[layout.CHECK_SHEET]
+    rows = list(ws.iter_rows(values_only=True))
+    header = [r[:7] for r in rows].index(("序号", "工作表", "项目", "单元格", "级别", "代码", "说明"))
+    flag_rows = [r for r in rows[header + 1:] if r[0]]
+    assert len(flag_rows) == sum(len(form["flags"]) for form in report["forms"])
+    link_row = next(i for i, r in enumerate(rows, start=1) if r[1] == PROJECT and r[3] == "H13")
+    assert ws.cell(link_row, 4).hyperlink.location == f"'{PROJECT}'!H13" or \
+        ws.cell(link_row, 4).hyperlink.target.endswith(f"'{PROJECT}'!H13")
+
+
+def test_report_matches_schema_and_contract(scored):
+    _, report = scored
+    validate_report(report)
+    assert report["profile"]["id"] == "national" and len(report["profile"]["sha256"]) == 64
+    form = next(f for f in report["forms"] if f["name"] == PROJECT)
+    assert form["total"] == {"computed": 83.96, "entered": 83.95}
+    assert form["grade"] == "良"
+    labels = [i["label"] for i in form["items"]]
+    assert labels[0] == "预算执行率" and "采购办公设备计划数" in labels
+    quantity = form["items"][labels.index("采购办公设备计划数")]
+    assert quantity["cell"] == "H13" and quantity["weight"] == 10
+    assert quantity["flags"][0]["code"] == "score_mismatch"
+    assert {f["code"] for f in form["flags"]} >= {"score_mismatch", "total_mismatch"}
+
+
+def test_rescoring_the_scored_file_is_stable(scored, tmp_path):
+    out, report = scored
+    again = tmp_path / "again.xlsx"
+    assert main(["score", str(out), "-o", str(again), "--json", str(tmp_path / "r.json")]) == 0
+    second = json.loads((tmp_path / "r.json").read_text("utf-8"))
+    strip = lambda r: [(f["name"], f["total"], f["grade"], f["flags"]) for f in r["forms"]]  # noqa: E731
+    assert strip(second) == strip(report)
+
+
+def test_blank_scores_are_filled_and_updated_on_rerun_but_typed_ones_are_not(sample_copy, tmp_path):
+    wb = load_workbook(sample_copy)
+    ws = wb[PROJECT]
+    ws["H13"] = None           # the clerk leaves the quantity score to the tool
+    ws["H22"] = None           # and the total
+    wb.save(sample_copy)
+    first = tmp_path / "first.xlsx"
+    assert main(["score", str(sample_copy), "-o", str(first)]) == 0
+    ws = load_workbook(first)[PROJECT]
+    assert ws["H13"].value == 2.76 and ws["H22"].value == 83.96
+    assert ws["H13"].comment is None
+
+    # The clerk now corrects the actual value to 10台 and types their own total.
+    wb = load_workbook(first)
+    wb[PROJECT]["F13"] = "10台"
+    wb[PROJECT]["H22"] = 84
+    wb.save(first)
+    second = tmp_path / "second.xlsx"
+    assert main(["score", str(first), "-o", str(second)]) == 0
+    ws = load_workbook(second)[PROJECT]
+    assert ws["H13"].value == 3.45          # the tool's own earlier value is updated
+    assert ws["H22"].value == 84            # the clerk's typed total is kept…
+    assert "84" in ws["H22"].comment.text   # …and flagged against the sum (84.65)
+
+
+def test_flag_colour_is_cleared_when_the_problem_is_fixed(scored, tmp_path):
+    out, _ = scored
+    wb = load_workbook(out)
+    wb[PROJECT]["H13"] = 2.76
+    wb.save(tmp_path / "fixed.xlsx")
+    assert main(["score", str(tmp_path / "fixed.xlsx"), "-o", str(tmp_path / "fixed2.xlsx")]) == 0
+    cell = load_workbook(tmp_path / "fixed2.xlsx")[PROJECT]["H13"]
+    assert cell.comment is None and cell.fill.fill_type is None
+
+
+def test_output_equal_to_input_needs_in_place_and_makes_a_backup(sample_copy, capsys):
+    assert main(["score", str(sample_copy), "-o", str(sample_copy)]) == 2
+    assert "--in-place" in capsys.readouterr().out
+    assert main(["score", str(sample_copy), "--in-place", "-o", str(sample_copy)]) == 0
+    assert sample_copy.with_name("seed003.bak.xlsx").read_bytes() == SAMPLE.read_bytes()
+    assert layout.CHECK_SHEET in load_workbook(sample_copy).sheetnames
+
+
+def test_formula_looking_text_stays_text(sample_copy, tmp_path):
+    wb = load_workbook(sample_copy)
+    cell = wb[PROJECT]["I14"]
+    cell.value = "=因设备到货延迟"
+    cell.data_type = "s"
+    wb.save(sample_copy)
+    assert main(["score", str(sample_copy), "-o", str(tmp_path / "o.xlsx")]) == 0
+    out = load_workbook(tmp_path / "o.xlsx")[PROJECT]["I14"]
+    assert out.value == "=因设备到货延迟" and out.data_type == "s"
