@@ -53,7 +53,7 @@ def test_template_sheets_meta_print_setup_and_validation():
     assert dict(meta.iter_rows(values_only=True, max_col=2))["template_id"] == layout.TEMPLATE_ID
     ws = wb["项目1"]
     assert int(ws.page_setup.paperSize) == 9 and ws.sheet_properties.pageSetUpPr.fitToPage
-    assert "$A$1:$I$26" in str(ws.print_area)
+    assert "$A$1:$I$25" in str(ws.print_area)
     validated = " ".join(str(dv.sqref) for dv in ws.data_validations.dataValidation)
     assert "C6:E9" in validated and "G2" in validated
     # merged 一级 labels as in the official form
