@@ -245,7 +245,10 @@ class _Scorer:
         item.method = "not_applicable"
         item.computed = 0.0
         item.explanation = "不适用指标，分值 0，得分 0"
-        if weight and self.profile["not_applicable"]["mode"] == "zero_weight":
+        if self.profile["not_applicable"]["mode"] == "rescale":
+            item.weight = 0.0  # its points were spread over the applicable indicators
+            item.explanation = f"不适用指标，剔除；其分值 {fmt(weight)} 按比例分配给其余指标"
+        elif weight:
             self.flag("na_with_weight", "warning", ind.weight.ref,
                       f"指标「{item.label}」不适用，但分值为 {fmt(weight)}；按规则不适用指标分值应为 0，"
                       "请把分值调整到其他指标。", item)

@@ -1,0 +1,226 @@
+"""Rule profiles: schema and semantic checks, and every knob changing the score as documented."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from toolkit.cli import main
+from toolkit.profile import Profile, ProfileError, check_profile_data, load_profile
+from toolkit.reader import read_workbook
+from toolkit.scoring import score_form
+from toolkit.template import build_workbook
+
+NATIONAL = load_profile("national")
+
+
+def profile_with(**changes) -> Profile:
+    """The national profile with some knobs changed, validated like any profile file."""
+    data = copy.deepcopy(NATIONAL.data)
+    for dotted, value in changes.items():
+        node = data
+        *path, last = dotted.split("__")
+        for key in path:
+            node = node[key]
+        node[last] = value
+    problems = [p for p in check_profile_data(data) if p.severity == "error"]
+    assert not problems, problems
+    return Profile(data=data, source="test", sha256="0" * 64)
+
+
+def project(indicators, budget=100.0, actual=100.0):
+    return {
+        "sheet": "项目1", "project_name": "测试项目", "year": 2021,
+        "funds": {"total": {"initial": budget, "budget": budget, "actual": actual, "weight": 10},
+                  "appropriation": {"budget": budget, "actual": actual}},
+        "indicators": indicators,
+    }
+
+
+def score(tmp_path, data, profile=NATIONAL):
+    path = tmp_path / "form.xlsx"
+    build_workbook([data]).save(path)
+    [form] = read_workbook(path).forms
+    return score_form(form, profile)
+
+
+def row(target, actual, weight, score=None, reason=None, level1="产出指标", level2="数量指标", level3="指标"):
+    return {"level1": level1, "level2": level2, "level3": level3, "target": target, "actual": actual,
+            "weight": weight, "score": score, "reason": reason}
+
+
+def filler(weight):
+    return row("及时", "及时", weight, level1="满意度指标", level2="", level3="满意度")
+
+
+# -- profile checks -------------------------------------------------------------------
+
+def test_national_profile_is_valid_and_listed(capsys):
+    assert check_profile_data(NATIONAL.data) == []
+    assert main(["profile", "list"]) == 0
+    assert "national" in capsys.readouterr().out
+
+
+def test_schema_errors_carry_their_json_path():
+    data = copy.deepcopy(NATIONAL.data)
+    data["quantitative"]["reverse"]["method"] = "square"
+    [problem] = check_profile_data(data)
+    assert problem.code == "schema" and problem.location == "$.quantitative.reverse.method"
+
+
+@pytest.mark.parametrize("tiers, code", [
+    ([{"id": "a", "label": "甲", "min": 80, "max": 100}, {"id": "b", "label": "乙", "min": 0, "max": 70}],
+     "bands_gap"),
+    ([{"id": "a", "label": "甲", "min": 70, "max": 100}, {"id": "b", "label": "乙", "min": 0, "max": 80}],
+     "bands_overlap"),
+    ([{"id": "a", "label": "甲", "min": 0, "max": 90}], "bands_gap"),
+])
+def test_tiers_must_cover_0_to_100(tiers, code):
+    data = copy.deepcopy(NATIONAL.data)
+    data["qualitative"]["tiers"] = tiers
+    problems = check_profile_data(data)
+    assert [p.code for p in problems] == [code]
+    assert problems[0].location.startswith("$.qualitative.tiers")
+
+
+def test_weights_must_add_up_and_grades_cover(tmp_path, capsys):
+    data = copy.deepcopy(NATIONAL.data)
+    data["level1_weights"]["效益指标"] = 20
+    data["grades"] = [g for g in data["grades"] if g["grade"] != "中"]  # leaves [60, 80) undefined
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    assert main(["profile", "check", str(path)]) == 3
+    out = capsys.readouterr().out
+    assert "应为 100" in out and "[60, 80)" in out
+    with pytest.raises(ProfileError) as error:
+        load_profile(path)
+    assert len(error.value.problems) == 2
+    assert main(["score", "samples/seed003_项目支出绩效自评表.xlsx", "--profile", str(path)]) == 3
+
+
+def test_unknown_profile_name_lists_the_builtins(capsys):
+    assert main(["score", "samples/seed003_项目支出绩效自评表.xlsx", "--profile", "hubei"]) == 3
+    assert "national" in capsys.readouterr().out
+
+
+# -- knobs ----------------------------------------------------------------------------
+
+def test_reverse_formula_ratio_and_linear(tmp_path):
+    data = project([row("≤100%", "120%", 50, level2="成本指标"), filler(40)])
+    ratio = score(tmp_path, data)
+    assert ratio.items[1].computed == 41.67 and ratio.items[1].method == "reverse_ratio"
+    linear = score(tmp_path, data, profile_with(quantitative__reverse={"method": "linear_to_zero",
+                                                                        "zero_at_multiple": 2.0}))
+    assert linear.items[1].computed == 40.0 and linear.items[1].method == "reverse_linear"
+
+
+def test_positive_equal_and_full_width(tmp_path):
+    result = score(tmp_path, project([row("≧９５％", "９０％", 30), row("=4次", "5次", 30, level3="会议"),
+                                      filler(30)]))
+    assert result.items[1].computed == 28.42          # 90 ÷ 95 × 30
+    assert result.items[2].computed == 30              # 等于: otherwise as 正向
+    strict = score(tmp_path, project([row("=4次", "5次", 90)]), profile_with(quantitative__equal="all_or_nothing"))
+    assert strict.items[1].computed == 0
+
+
+def test_qualitative_tiers_are_a_knob(tmp_path):
+    # 部分 → the partial tier: 60–80% nationally, 50–80% with Hubei's 80/50 tiers.
+    data = project([row("及时", "部分及时", 10, score=5.5, reason="人手不足"), filler(80)])
+    national = score(tmp_path, data)
+    assert [f.code for f in national.items[1].flags] == ["manual_score_outside_tier"]
+    hubei = profile_with(qualitative__tiers=[
+        {"id": "met", "label": "达成年度指标", "min": 80, "max": 100},
+        {"id": "partial", "label": "部分达成并具有一定效果", "min": 50, "max": 80},
+        {"id": "not_met", "label": "未达成且效果较差", "min": 0, "max": 50}])
+    accepted = score(tmp_path, data, hubei)
+    assert accepted.items[1].computed == 5.5
+    assert [f.code for f in accepted.items[1].flags] == ["manual_score_accepted"]
+
+
+def test_qualitative_blank_score_is_proposed_only_when_plainly_met(tmp_path):
+    result = score(tmp_path, project([row("合格", "100%", 10), row("有效保障", "基本保障", 10, level3="保障"),
+                                      filler(70)]))
+    met, judged = result.items[1], result.items[2]
+    assert met.computed == 10 and result.fills[met.cell] == 10
+    assert judged.computed is None and judged.flags[0].code == "judgement_required"
+    assert "6–8" in judged.flags[0].message  # partial tier range for a 10-point indicator
+
+
+def test_over_achievement_explain_or_deduct(tmp_path):
+    data = project([row("10宗", "15宗", 40), filler(50)])
+    explained = score(tmp_path, data)
+    assert explained.items[1].computed == 40
+    assert explained.items[1].flags[0].code == "over_achievement"
+    deducting = profile_with(over_achievement={"trigger_ratio": 1.3, "consequence": "deduct",
+                                               "deduct_fraction": 0.1})
+    deducted = score(tmp_path, data, deducting)
+    assert deducted.items[1].computed == 36
+    assert {f.code for f in deducted.items[1].flags} == {"over_achievement_deducted", "over_achievement",
+                                                         "reason_missing"}
+
+
+def test_not_applicable_zero_weight_or_rescale(tmp_path):
+    data = project([row("10宗", "5宗", 45), row("不适用", "不适用", 0, level3="不适用"), filler(45)])
+    assert score(tmp_path, data).items[1].computed == 22.5
+    data = project([row("10宗", "5宗", 40), row("不适用", "不适用", 10, level3="不适用"), filler(40)])
+    zero = score(tmp_path, data)
+    assert zero.items[2].flags[0].code == "na_with_weight"
+    rescaled = score(tmp_path, data, profile_with(not_applicable={"mode": "rescale"}))
+    # the 不适用 row's 10 points are spread over the others: 40 × 90 ÷ 80 = 45
+    assert rescaled.items[1].weight == 45 and rescaled.items[1].computed == 22.5
+    assert rescaled.items[3].weight == 45 and rescaled.total_computed == 10 + 22.5 + 0 + 45
+    assert not any(f.code == "weights_total" for f in rescaled.flags)
+
+
+def test_execution_rate_cap_and_total_cap(tmp_path):
+    data = project([row("10宗", "10宗", 90)], budget=100.0, actual=65.0)
+    plain = score(tmp_path, data)
+    assert plain.items[0].computed == 6.5 and plain.total_computed == 96.5
+    capped = score(tmp_path, data, profile_with(total_cap_by_execution=[
+        {"rate_min": 0.6, "rate_max": 0.7, "max_total": 79}, {"rate_min": 0.7, "rate_max": 0.8, "max_total": 89}]))
+    assert capped.total_computed == 79 and any(f.code == "total_capped" for f in capped.flags)
+    over = score(tmp_path, project([row("10宗", "10宗", 90)], budget=100.0, actual=120.0),
+                 profile_with(execution_rate={"weight": 10, "rate_decimals": 2, "cap_rate": 0.9}))
+    assert over.items[0].computed == 9.0
+
+
+def test_grade_bands_and_rounding_are_knobs(tmp_path):
+    data = project([row("3台", "2台", 90)])
+    result = score(tmp_path, data)
+    assert result.items[1].computed == 60 and result.grade == "中"
+    strict = profile_with(grades=[{"grade": "优", "min": 80, "max": 100}, {"grade": "良", "min": 70, "max": 80},
+                                  {"grade": "中", "min": 60, "max": 70}, {"grade": "差", "min": 0, "max": 60}])
+    assert score(tmp_path, data, strict).grade == "良"
+    down = score(tmp_path, project([row("3台", "2台", 10), filler(80)]),
+                 profile_with(rounding={"decimals": 1, "mode": "down"}))
+    assert down.items[1].computed == 6.6
+
+
+def test_unit_mismatch_is_flagged_not_guessed(tmp_path):
+    result = score(tmp_path, project([row("≥300人", "280人次", 90)]))
+    [flag] = result.items[1].flags
+    assert flag.code == "unit_mismatch" and "人" in flag.message and "人次" in flag.message
+    assert result.items[1].computed is None and result.total_computed is None
+
+
+def test_weights_not_adding_up_and_total_not_sum(tmp_path):
+    data = project([row("10宗", "10宗", 80)])
+    data["total_score"] = 95
+    result = score(tmp_path, data)
+    codes = {(f.code, f.cell) for f in result.flags}
+    assert ("weights_total", "G14") in codes and ("total_not_sum", "H14") in codes
+    assert "10 + 80 = 90" in next(f.message for f in result.flags if f.code == "weights_total")
+
+
+def test_fund_total_zero_is_recomputed_from_sub_rows(tmp_path):
+    data = project([row("10宗", "10宗", 90)])
+    data["funds"]["total"].update(budget=0, actual=0)
+    data["funds"]["appropriation"] = {"budget": 80.0, "actual": 60.0}
+    data["funds"]["other"] = {"budget": 20.0, "actual": 20.0}
+    result = score(tmp_path, data)
+    assert result.execution_rate == 0.8 and result.items[0].computed == 8
+    flags = [f for f in result.flags if f.code == "fund_total_mismatch"]
+    assert {f.cell for f in flags} == {"D6", "E6"}
+    assert "80.00 + 0.00 + 20.00 = 100.00" in flags[0].message
