@@ -224,3 +224,12 @@ def test_fund_total_zero_is_recomputed_from_sub_rows(tmp_path):
     flags = [f for f in result.flags if f.code == "fund_total_mismatch"]
     assert {f.cell for f in flags} == {"D6", "E6"}
     assert "80.00 + 0.00 + 20.00 = 100.00" in flags[0].message
+
+
+def test_unparseable_values_and_sub_row_rates_are_flagged_in_their_cells(tmp_path):
+    data = project([row("90-95%", "93%", 90)])
+    data["funds"]["appropriation"]["rate"] = 0.9
+    result = score(tmp_path, data)
+    [flag] = result.items[1].flags
+    assert flag.code == "unparseable_value" and flag.cell == "E13" and "90-95%" in flag.message
+    assert any(f.code == "rate_mismatch" and f.cell == "G7" and "应为 1" in f.message for f in result.flags)

@@ -205,8 +205,25 @@ class _Scorer:
                           f"{fmt(rate)} → {fmt(shown)} 计算，应为 {fmt(shown)}。", item)
         else:
             self.fills[row.rate.ref] = shown
+        self.check_sub_row_rates(rules)
         self.compare_entered(item, target_met=False)
         return item
+
+    def check_sub_row_rates(self, rules) -> None:
+        """执行率 written on 当年财政拨款 / 上年结转 / 其他资金 rows must match their own amounts."""
+        for key in ("appropriation", "carryover", "other"):
+            row = self.form.funds[key]
+            entered = self.number(row.rate, f"{row.label.text}执行率", entered_only=True)
+            budget = parse_number(row.budget.value).value
+            actual = parse_number(row.actual.value).value or 0.0
+            if entered is None or not budget:
+                continue  # a 0.00 rate on a row without budget is how the seeds write it
+            rate = actual / budget
+            shown = rate if rules["rate_decimals"] is None else round_score(rate, rules["rate_decimals"], self.mode)
+            if abs(entered - shown) > rules.get("mismatch_tolerance", 0.005):
+                self.flag("rate_mismatch", "warning", row.rate.ref,
+                          f"「{row.label.text}」执行率填报 {fmt(entered)}，按 {fmt(actual, money=True)} ÷ "
+                          f"{fmt(budget, money=True)} = {fmt(rate)} 应为 {fmt(shown)}。")
 
     # -- indicators ------------------------------------------------------------------
     def score_indicator(self, ind: IndicatorRow, weight_factor: float) -> ItemResult:
@@ -388,7 +405,8 @@ class _Scorer:
             if 0 <= entered <= weight + self.tolerance:
                 chosen = tier or self.tier_of_share(share)
                 item.computed = entered
-                item.method = "qualitative_manual"
+                full_and_met = tier_id == "met" and abs(entered - weight) <= self.tolerance
+                item.method = "qualitative_met" if full_and_met else "qualitative_manual"
                 item.explanation = (f"定性指标人工评分 {fmt(entered)} = {fmt(share, decimals=1)}% × {fmt(weight)}，"
                                     f"属「{chosen['label']}」档 [{fmt(chosen['min'])}%, {fmt(chosen['max'])}%]；{why}")
                 if entered < weight - self.tolerance:
