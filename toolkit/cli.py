@@ -25,7 +25,7 @@ from .profile import ProfileError, builtin_profile_names, check_profile_data, lo
 EXIT_OK, EXIT_UNEXPECTED, EXIT_BAD_INPUT, EXIT_BAD_PROFILE = 0, 1, 2, 3
 
 # Modules that add their own subcommands: each defines ``register_cli(subparsers)``.
-EXTENSIONS: list[str] = []
+EXTENSIONS: list[str] = ["toolkit.export", "toolkit.collect", "toolkit.addin", "toolkit.department.cli"]
 
 
 def _cmd_score(args) -> int:
@@ -154,6 +154,10 @@ def main(argv: list[str] | None = None) -> int:
     except ToolkitError as exc:
         print(f"错误：{exc}", file=sys.stdout)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # output piped into `head` and the like
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except KeyboardInterrupt:
         print("已取消。")
         return EXIT_UNEXPECTED

@@ -118,26 +118,43 @@ def canonical_value(value: object, data_type: str | None = None) -> str | None:
 
 
 def _sheet_cells(ws) -> dict[int, list[tuple[str, str]]]:
-    """Row → [(ref, canonical)] of the sheet's non-empty cells, in order."""
+    """Row → [(ref, canonical)] of the sheet's non-empty cells, in order.
+
+    Works on normal and read-only (streaming) openpyxl worksheets.
+    """
     rows: dict[int, list[tuple[str, str]]] = {}
-    for (row, _col), cell in sorted(ws._cells.items()):
-        text = canonical_value(cell.value, cell.data_type)
+    if hasattr(ws, "_cells"):
+        cells = (cell for _key, cell in sorted(ws._cells.items()))
+    else:
+        cells = (cell for row in ws.iter_rows() for cell in row)
+    for cell in cells:
+        text = canonical_value(cell.value, getattr(cell, "data_type", None))
         if text is not None:
-            rows.setdefault(row, []).append((cell.coordinate, text))
+            rows.setdefault(cell.row, []).append((cell.coordinate, text))
     return rows
+
+
+def workbook_cells(wb) -> list[tuple[str, dict[int, list[tuple[str, str]]]]]:
+    """(title, rows) for every worksheet — read once, shared by the functions below."""
+    return [(ws.title, _sheet_cells(ws)) for ws in wb.worksheets]
+
+
+def _sheet_lines(title: str, rows: dict[int, list[tuple[str, str]]]) -> list[str]:
+    lines = ["S\t" + _escape(title)]
+    for _row, cells in sorted(rows.items()):
+        lines.extend(_row_lines(cells))
+    return lines
 
 
 def _row_lines(cells: list[tuple[str, str]]) -> list[str]:
     return [f"{ref}\t{text}" for ref, text in cells]
 
 
-def canonical_lines(wb) -> list[str]:
+def canonical_lines(wb, cells=None) -> list[str]:
     """The canonical serialisation of an openpyxl workbook, line by line (see module doc)."""
     lines: list[str] = []
-    for ws in wb.worksheets:
-        lines.append("S\t" + _escape(ws.title))
-        for _row, cells in sorted(_sheet_cells(ws).items()):
-            lines.extend(_row_lines(cells))
+    for title, rows in (cells if cells is not None else workbook_cells(wb)):
+        lines.extend(_sheet_lines(title, rows))
     return lines
 
 
@@ -149,14 +166,14 @@ def _row_digest(cells: list[tuple[str, str]]) -> str:
     return _sha(_row_lines(cells))[:ROW_DIGEST_LEN]
 
 
-def content_sha256(wb) -> str:
+def content_sha256(wb, cells=None) -> str:
     """SHA-256 (hex) over :func:`canonical_lines`.
 
     >>> from openpyxl import Workbook
     >>> len(content_sha256(Workbook()))
     64
     """
-    return _sha(canonical_lines(wb))
+    return _sha(canonical_lines(wb, cells))
 
 
 # -- computing and storing ---------------------------------------------------------------
@@ -291,22 +308,20 @@ def stored_sheets(props: dict[str, str]) -> list[dict]:
 
 def locate_changes(props: dict[str, str], wb) -> list[Change]:
     """Where ``wb`` differs from the fingerprint ``props`` (empty list: it matches)."""
-    if props.get(PREFIX + "sha256") == content_sha256(wb):
+    book = workbook_cells(wb)
+    if props.get(PREFIX + "sha256") == content_sha256(wb, book):
         return []
     changes: list[Change] = []
     stored = stored_sheets(props)
-    names = [ws.title for ws in wb.worksheets]
+    names = [title for title, _rows in book]
+    by_title = dict(book)
     for record in stored:
         name = record["name"]
-        if name not in names:
+        if name not in by_title:
             changes.append(Change("sheet_missing", name))
             continue
-        ws = wb[name]
-        rows = _sheet_cells(ws)
-        lines = ["S\t" + _escape(name)]
-        for _row, cells in sorted(rows.items()):
-            lines.extend(_row_lines(cells))
-        if _sha(lines) == record["sha256"]:
+        rows = by_title[name]
+        if _sha(_sheet_lines(name, rows)) == record["sha256"]:
             continue
         scores: dict[str, str] = record["scores"]
         score_rows: dict[int, dict[str, str]] = {}

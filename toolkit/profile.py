@@ -122,6 +122,9 @@ def check_profile_data(data: object) -> list[Problem]:
     problems += check_bands(data["grades"], "$.grades", label="等级档次", key="grade")
     if data["kind"] == "project":
         problems += _check_project_rules(data)
+    elif data["kind"] == "department":
+        from .department.framework import check_department_profile
+        problems += check_department_profile(data)
     return problems
 
 

@@ -110,6 +110,10 @@ def read_openpyxl_book(wb, path: Path) -> WorkbookData:
         if layout.GRID_HEADER_NAME not in ws.defined_names:
             continue
         forms.append(read_project_sheet(SheetAccess.from_openpyxl(ws), registry, path.name))
+    from .department.reader import read_department_forms  # department workbooks (部门整体)
+    forms += read_department_forms(wb, registry, path.name, meta)
+    if forms and all(form.kind == "department" for form in forms):
+        return WorkbookData(path=path, forms=forms, meta=meta, registry=registry, flags=flags)
     if not forms:
         raise ToolkitError(f"文件「{path.name}」中没有可识别的项目支出绩效自评表：没有任何工作表带有模板的字段名称"
                            f"（{layout.GRID_HEADER_NAME} 等）。请使用 templates/项目支出绩效自评表.xlsx 模板填报，"

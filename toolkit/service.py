@@ -37,7 +37,10 @@ class ScoreOutcome:
 
 def score_book(book: WorkbookData, profile: Profile) -> tuple[list[FormResult], EditPlan]:
     """Score every form of a read workbook and plan the edits."""
-    results = [score_form(form, profile) for form in book.forms]
+    from .department.scoring import score_department  # department forms (kind "department")
+    results = []
+    for form in book.forms:
+        results += score_department(form, profile) if form.kind == "department" else [score_form(form, profile)]
     tool_valued = {(form.sheet, cell.ref) for form in book.forms for cell in form.cells() if cell.tool_filled}
     plan = build_plan(results, previous=book.registry, tool_valued=tool_valued, meta=book.meta,
                       workbook_flags=book.flags)
@@ -66,6 +69,8 @@ def score_file(input_path: str | Path, output_path: str | Path | None = None, *,
     # Values (cached results of any formulas) for scoring; the formula workbook for writing.
     data_book = open_workbook(input_path, data_only=True)
     book = read_openpyxl_book(data_book, input_path)
+    from .department.scoring import effective_profile  # a department workbook names its own profile
+    profile = effective_profile(book, profile)
     results, plan = score_book(book, profile)
     report = workbook_report(str(input_path), results, profile, book.meta, book.flags)
 

@@ -1,0 +1,17 @@
+"""Entry of the 「计算得分」 button: the add-in ``jixiao_score.xlam`` runs ``jixiao_score.main()``.
+
+xlwings' VBA ``RibbonMyAddin.RunMain`` imports the module named like the add-in file, so this
+module's name must stay equal to the add-in's file stem (see ``macros/ribbon.xml``).
+
+Example::
+
+    >>> callable(main)
+    True
+"""
+
+from toolkit.xl import score_active
+
+
+def main() -> None:
+    """Score the workbook the clerk has open, in place (same results as ``jixiao score``)."""
+    score_active()

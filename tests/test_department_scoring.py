@@ -1,0 +1,118 @@
+"""Scoring the seed samples: the facts of the domain brief, computed from the seeds' own data."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from toolkit.department.framework import Evaluator, leaves
+from toolkit.profile import load_profile
+from toolkit.reader import read_workbook
+from toolkit.report import validate_report
+from toolkit.service import score_file
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples"
+
+
+def scored(seed, tmp_path):
+    outcome = score_file(SAMPLES / f"{seed}_部门整体支出绩效.xlsx", tmp_path / f"{seed}.xlsx",
+                         json_path=tmp_path / f"{seed}.json")
+    validate_report(outcome.report)
+    return outcome, outcome.results[0]
+
+
+def items(result):
+    return {item.label: item for item in result.items}
+
+
+def codes(item):
+    return [flag.code for flag in item.flags]
+
+
+def test_yantian_published_items_sum_to_96_8(tmp_path):
+    outcome, result = scored("seed000", tmp_path)
+    assert outcome.report["profile"]["id"] == "shenzhen-yantian-2021"
+    assert len(result.items) == 21
+    assert round(sum(item.entered for item in result.items), 2) == 96.8
+    assert result.total_entered == 96.8 and result.grade_entered == "优"
+
+
+def test_yantian_public_cost_control_computes_5_not_6(tmp_path):
+    _, result = scored("seed000", tmp_path)
+    item = items(result)["公用经费控制率"]
+    assert item.computed == 5 and item.entered == 6
+    assert "score_mismatch" in codes(item)
+    message = next(f.message for f in item.flags if f.code == "score_mismatch")
+    assert "2.65 ÷ 7.5" in message and "136.75 ÷ 141.99 = 96.31%" in message and "填报 6" in message
+
+
+def test_yantian_procurement_computes_1_80_and_matches(tmp_path):
+    _, result = scored("seed000", tmp_path)
+    item = items(result)["政府采购执行情况"]
+    assert item.computed == 1.8 and item.entered == 1.8
+    assert "score_mismatch" not in codes(item)
+    assert "6.84 ÷ 8.6 = 79.53%" in item.explanation
+
+
+def test_yantian_blank_base_data_is_flagged_not_guessed(tmp_path):
+    _, result = scored("seed000", tmp_path)
+    item = items(result)["固定资产利用率"]
+    assert item.computed is None and "inputs_missing" in codes(item)
+    assert result.total_computed is not None and result.total_computed < 96.8
+
+
+def test_wuhua_items_sum_to_97_and_rates_checked(tmp_path):
+    outcome, result = scored("seed004", tmp_path)
+    assert outcome.report["profile"]["id"] == "wuhua-2023"
+    assert len(result.items) == 25
+    assert round(sum(item.entered for item in result.items), 2) == 97 == result.total_entered
+    by = items(result)
+    carry = by["结转结余率"]
+    assert carry.computed == 4 and "measure_mismatch" in codes(carry)
+    assert any("0.28%" in f.message and "填报 1%" in f.message for f in carry.flags)
+    variance = by["财政拨款收入预决算差异率"]
+    assert variance.computed == 3.5 and "score_mismatch" not in codes(variance)
+    assert any("-0.99%" in f.message for f in variance.flags if f.code == "measure_mismatch")
+
+
+def test_wuhua_rates_from_seed_numbers():
+    profile = load_profile("wuhua-2023")
+    data = json.loads((SAMPLES / "seed004_department.json").read_text("utf-8"))
+    evaluator = Evaluator(data["inputs"], {i["id"]: i for i in profile["inputs"]})
+    rules = {leaf.name: leaf.node["rule"] for leaf in leaves(profile.data)}
+    carry = evaluator.evaluate(rules["结转结余率"], 4)
+    assert carry.measure == pytest.approx(537762.26 / (1516017 + 192802080.44))
+    assert round(carry.measure * 100, 2) == 0.28
+    variance = evaluator.evaluate(rules["财政拨款收入预决算差异率"], 4)
+    assert round(variance.measure * 100, 2) == -0.99
+
+
+def test_yanzhou_items_sum_to_81(tmp_path):
+    outcome, result = scored("seed002", tmp_path)
+    assert outcome.report["profile"]["id"] == "yanzhou-2020-corrected"
+    assert len(result.items) == 34
+    assert round(sum(item.entered for item in result.items), 2) == 81 == result.total_entered
+    by = items(result)
+    assert by["公用经费控制率"].computed == 2 and by["“三公经费”控制率"].computed == 2
+    assert "inputs_missing" in codes(by["“三公经费”变动率"])
+
+
+def test_manual_judgement_below_full_needs_justification(tmp_path):
+    _, result = scored("seed004", tmp_path)
+    item = items(result)["社会经济环境效益"]
+    assert item.method == "manual" and item.computed is None
+    assert any(f.code == "reason_missing" and f.severity == "error" for f in item.flags)
+
+
+def test_reader_finds_department_form():
+    form = read_workbook(SAMPLES / "seed000_部门整体支出绩效.xlsx").forms[0]
+    assert form.kind == "department" and form.inputs["sangong_budget"].value == 7.5
+    assert form.target is not None and len(form.target.tasks) == 6
+
+
+def test_target_sheet_sums_checked(tmp_path):
+    outcome, _ = scored("seed000", tmp_path)
+    target = outcome.results[1]
+    assert target.items[0].computed == 20486523.78
+    assert not target.flags  # the published 金额合计 equals the task rows

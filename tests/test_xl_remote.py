@@ -1,0 +1,410 @@
+"""The 「计算得分」 button path (toolkit.xl) against the real xlwings API, via xlwings' remote engine.
+
+The remote engine implements xlwings' Book/Sheet/Range over a JSON description of a workbook
+and records what Excel would be asked to do as JSON actions. The tests build that JSON from the
+sample workbook, run the button's function, replay the recorded actions onto the sheets' values
+and fills, and compare with what ``jixiao score`` (``toolkit.service.score_file``) writes to a
+file, read back with openpyxl: same cell values, same flag colours, same 「校验结果」 and
+``_jx_meta`` rows.
+
+Action bound (the proxy for COM round-trips). Per form sheet: value writes are rectangles made
+only of planned cells — the fund-row tool cells, the indicator + total-row tool block, and the
+blank score cells the engine fills — so their number is 2 + the number of gaps (unused template
+rows between indicators, non-adjacent filled cells), independent of how many indicator rows
+there are; all flag colours go in one ``setRangeColors``. Measured on the sample: 4 actions per
+form (3 value blocks + 1 colour action), 18 per workbook (「校验结果」 sheet with its formatting,
+``_jx_meta``, activation, message box). Asserted: ≤ ``FORM_ACTIONS`` per form and
+≤ ``WORKBOOK_ACTIONS`` per workbook; no value is written cell by cell.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import xlwings as xw
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+
+from toolkit import layout, xl
+from toolkit.edits import SEVERITY_COLORS
+from toolkit.service import score_file
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "samples" / "seed003_项目支出绩效自评表.xlsx"
+FORM_VALUE_BLOCKS = 5
+FORM_ACTIONS = FORM_VALUE_BLOCKS + 1
+WORKBOOK_ACTIONS = 20
+KNOWN_FORMATTING = {"setFontProperty", "setColumnWidth", "setWrapText", "setScreenUpdating"}
+
+
+@pytest.fixture(autouse=True)
+def _license(monkeypatch):
+    """xlwings registers its remote engine at import time only if the licence key is set then;
+    set it (noncommercial: these are tests) and register the engine if xlwings was imported
+    before."""
+    monkeypatch.setenv("XLWINGS_LICENSE_KEY", "noncommercial")
+    try:
+        xw.engines["remote"]
+    except (KeyError, xw.LicenseError):
+        from xlwings.pro import _xlremote
+
+        xw.engines.add(xw.Engine(impl=_xlremote.engine))
+
+
+# ------------------------------------------------------------------ the remote book
+
+def _json_value(value):
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.replace(microsecond=0).isoformat() + ".000Z"
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day).isoformat() + ".000Z"
+    if isinstance(value, dt.time):
+        return value.isoformat()
+    return value
+
+
+def book_json(path: Path, active_sheet_index: int = 1) -> dict:
+    """The JSON the xlwings VBA client sends for a workbook: values from A1, sheet-scoped names."""
+    wb = load_workbook(path, data_only=True)
+    sheets, names = [], []
+    for index, ws in enumerate(wb.worksheets):
+        rows = [[_json_value(v) for v in row] for row in ws.iter_rows(min_row=1, min_col=1, values_only=True)]
+        visibility = {"visible": "Visible", "hidden": "Hidden", "veryHidden": "VeryHidden"}[ws.sheet_state]
+        sheets.append({"name": ws.title, "values": rows or [[]], "visibility": visibility,
+                       "pictures": [], "tables": []})
+        for name, defined in ws.defined_names.items():
+            names.append({"name": name, "sheet_index": index,
+                          "address": defined.attr_text.rsplit("!", 1)[-1].replace("$", ""),
+                          "book_scope": False, "scope_sheet_name": ws.title, "scope_sheet_index": index,
+                          "refers_to": "=" + defined.attr_text})
+    return {"client": "VBA", "version": xw.__version__, "names": names, "sheets": sheets,
+            "book": {"name": path.name, "active_sheet_index": active_sheet_index, "selection": "A1"}}
+
+
+def remote_book(path: Path):
+    return xw.Book(json=book_json(path))
+
+
+def open_remote(payload: dict):
+    """A remote Book over a copy of ``payload`` (the engine mutates its payload) and the
+    replay model of the untouched payload."""
+    return xw.Book(json=copy.deepcopy(payload)), Replay(payload)
+
+
+# ------------------------------------------------------------------ replaying actions
+
+class Replay:
+    """Apply recorded actions to a model of the workbook: per sheet values and fills."""
+
+    def __init__(self, payload: dict):
+        self.sheets = []
+        for sheet in payload["sheets"]:
+            values = {(r + 1, c + 1): v for r, row in enumerate(sheet["values"]) for c, v in enumerate(row)
+                      if v not in ("", None)}
+            self.sheets.append({"name": sheet["name"], "values": values, "fills": {},
+                                "visibility": sheet.get("visibility", "Visible")})
+        self.alerts: list[list] = []
+        self.written: list[tuple[str, int, int]] = []  # (sheet, row, col) of every value write
+
+    def sheet(self, name: str) -> dict:
+        return next(s for s in self.sheets if s["name"] == name)
+
+    def cells(self, action):
+        for r in range(action["row_count"]):
+            for c in range(action["column_count"]):
+                yield r, c, (action["start_row"] + r + 1, action["start_column"] + c + 1)
+
+    def apply(self, actions: list[dict]) -> "Replay":
+        for action in actions:
+            func = action["func"]
+            sheet = self.sheets[action["sheet_position"]] if action["sheet_position"] is not None else None
+            if func == "setValues":
+                for r, c, key in self.cells(action):
+                    value = action["values"][r][c]
+                    if isinstance(value, str) and value.startswith("'"):
+                        value = value[1:]  # Excel's text prefix is not part of the value
+                    if value in ("", None):
+                        sheet["values"].pop(key, None)
+                    else:
+                        sheet["values"][key] = value
+                    self.written.append((sheet["name"], *key))
+            elif func == "setRangeColor":
+                for _, _, key in self.cells(action):
+                    sheet["fills"][key] = action["args"][0]
+            elif func == "setRangeColors":
+                for r, c, key in self.cells(action):
+                    colour = action["args"][0][r][c]
+                    if colour != "keep":
+                        sheet["fills"][key] = colour
+            elif func == "addSheet":
+                position, name = action["args"]
+                self.sheets.insert(position, {"name": name, "values": {}, "fills": {}, "visibility": "Visible"})
+            elif func == "sheetDelete":
+                del self.sheets[action["sheet_position"]]
+            elif func in ("sheetClear", "sheetClearContents"):
+                sheet["values"].clear()
+                if func == "sheetClear":
+                    sheet["fills"].clear()
+            elif func == "setSheetVisibility":
+                sheet["visibility"] = action["args"][0]
+            elif func == "alert":
+                self.alerts.append(action["args"])
+            elif func in KNOWN_FORMATTING or func == "activateSheet":
+                pass
+            else:
+                raise AssertionError(f"unexpected action {func}")
+        return self
+
+    def rows(self, name: str) -> list[list]:
+        values = self.sheet(name)["values"]
+        if not values:
+            return []
+        height = max(r for r, _ in values)
+        width = max(c for _, c in values)
+        return _trim([[_normal(values.get((r, c))) for c in range(1, width + 1)] for r in range(1, height + 1)])
+
+
+_LINK = re.compile(r'^=HYPERLINK\("#[^"]*(?:""[^"]*)*","((?:[^"]|"")*)"\)$')
+
+
+def _normal(value):
+    """Values as a reader sees them: 2.0 is 2; a HYPERLINK formula shows its text."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        match = _LINK.match(value)
+        if match:
+            text = match[1].replace('""', '"')
+            try:
+                return int(text) if text.isdigit() else text
+            except ValueError:
+                return text
+    return value
+
+
+def _trim(rows: list[list]) -> list[list]:
+    rows = [list(row) for row in rows]
+    for row in rows:
+        while row and row[-1] is None:
+            row.pop()
+    while rows and not rows[-1]:
+        rows.pop()
+    return rows
+
+
+def _file_rows(ws) -> list[list]:
+    return _trim([[_normal(v) for v in row] for row in ws.iter_rows(min_row=1, min_col=1, values_only=True)])
+
+
+def _flag_fills_in_file(ws) -> dict[tuple[int, int], str]:
+    colours = set(SEVERITY_COLORS.values())
+    found = {}
+    for row in ws.iter_rows():
+        for cell in row:
+            rgb = cell.fill.fgColor.rgb if cell.fill and cell.fill.fill_type == "solid" else None
+            if isinstance(rgb, str) and rgb[-6:].upper() in colours:
+                found[(cell.row, cell.column)] = rgb[-6:].upper()
+    return found
+
+
+def _flag_fills_in_replay(sheet: dict) -> dict[tuple[int, int], str]:
+    colours = set(SEVERITY_COLORS.values())
+    return {key: value.lstrip("#").upper() for key, value in sheet["fills"].items()
+            if value and value.lstrip("#").upper() in colours}
+
+
+def _ref(ref: str) -> tuple[int, int]:
+    letters, row = coordinate_from_string(ref)
+    return row, column_index_from_string(letters)
+
+
+# ------------------------------------------------------------------ the comparison
+
+def run_button_and_compare(source: Path, tmp_path: Path):
+    """Score ``source`` through the button path and through score_file; assert equal results."""
+    book, replay = open_remote(book_json(source))
+    assert xl.score_workbook(book) is True
+    actions = book.json()["actions"]
+    replay.apply(actions)
+
+    outcome = score_file(source, tmp_path / "cli.xlsx")
+    expected = load_workbook(tmp_path / "cli.xlsx")
+    form_sheets = [r.sheet for r in outcome.results]
+    for name in form_sheets:
+        assert replay.rows(name) == _file_rows(expected[name]), name
+        assert _flag_fills_in_replay(replay.sheet(name)) == _flag_fills_in_file(expected[name]), name
+    assert replay.rows(layout.CHECK_SHEET) == _file_rows(expected[layout.CHECK_SHEET])
+    assert replay.rows(layout.META_SHEET) == _file_rows(expected[layout.META_SHEET])
+    assert replay.sheet(layout.META_SHEET)["visibility"] != "Visible"
+    return book, actions, replay, outcome
+
+
+def test_button_gives_the_same_results_as_the_command_line(tmp_path):
+    book, actions, replay, outcome = run_button_and_compare(SAMPLE, tmp_path)
+
+    # The sample's 政府采购 sheet: 8 ÷ 29 × 10 = 2.76 in the tool column, H13 (2.75) coloured as an error.
+    sheet = replay.sheet("政府采购")
+    assert sheet["values"][(13, 10)] == 2.76
+    assert sheet["fills"][(13, 8)].lstrip("#").upper() == SEVERITY_COLORS["error"]
+    assert sheet["values"][(13, 8)] == 2.75  # the clerk's entry is kept
+    check = replay.rows(layout.CHECK_SHEET)
+    assert any(row[1:4] == ["政府采购", "政府采购", "H13"] and row[4] == "错误" for row in check if len(row) > 4)
+
+    # One success message with every form's total, grade and flag counts.
+    assert len(replay.alerts) == 1
+    text = replay.alerts[0][0]
+    for result in outcome.results:
+        assert result.name in text
+    assert "总分 83.96（填报 83.95），等级 良；错误 1" in text
+    assert replay.alerts[0][3] == "info"
+
+
+def test_never_writes_a_cell_the_clerk_typed(tmp_path):
+    payload = book_json(SAMPLE)
+    original = Replay(payload)
+    book, replay = open_remote(payload)
+    assert xl.score_workbook(book)
+    replay.apply(book.json()["actions"])
+    forms = {s["name"] for s in original.sheets if s["name"] not in
+             (layout.CHECK_SHEET, layout.META_SHEET, layout.INSTRUCTIONS_SHEET)}
+    tool_column = 10  # J: 系统计算得分, K: 计算说明 (right of the grid B:I)
+    for sheet, row, col in replay.written:
+        if sheet in forms and col < tool_column:
+            assert (row, col) not in original.sheet(sheet)["values"], f"{sheet}!{get_column_letter(col)}{row}"
+
+
+def test_rerun_on_a_scored_workbook_matches_the_command_line(tmp_path):
+    """Second press: the tool's own earlier values (registry in _jx_meta) are updated, not kept."""
+    first = tmp_path / "first.xlsx"
+    score_file(SAMPLE, first)
+    run_button_and_compare(first, tmp_path)
+
+
+def test_action_count_is_bounded_per_form(tmp_path):
+    payload = book_json(SAMPLE)
+    book, _ = open_remote(payload)
+    run = xl.run_score(book)
+    actions = book.json()["actions"]
+    forms = {r.sheet for r in run.results}
+    positions = {i: s["name"] for i, s in enumerate(payload["sheets"])}
+    per_sheet = Counter(positions.get(a["sheet_position"]) for a in actions
+                        if a["sheet_position"] is not None and positions.get(a["sheet_position"]) in forms)
+    flagged = {r.sheet: len({f.cell for f in r.flags if f.cell}) for r in run.results}
+    for sheet in forms:
+        assert per_sheet[sheet] <= FORM_ACTIONS, (sheet, per_sheet[sheet])
+        assert run.stats.value_blocks[sheet] <= FORM_VALUE_BLOCKS
+        assert run.stats.coloured[sheet] == flagged[sheet]  # one colour entry per flagged cell …
+    colour_actions = [a for a in actions if a["func"] in ("setRangeColor", "setRangeColors")
+                      and positions.get(a["sheet_position"]) in forms]
+    assert len(colour_actions) == len([s for s in forms if flagged[s]])  # … in one action per sheet
+    workbook_level = len(actions) - sum(per_sheet.values())
+    assert workbook_level <= WORKBOOK_ACTIONS
+    # No per-cell value round-trips: far fewer value writes than cells written.
+    writes = [a for a in actions if a["func"] == "setValues"]
+    assert sum(a["row_count"] * a["column_count"] for a in writes) > 4 * len(writes)
+    assert not run.stats.notes_supported  # the remote engine has no notes; text is in the sheet
+
+
+def _plain_book(values):
+    return xw.Book(json={"client": "VBA", "version": xw.__version__, "names": [],
+                         "book": {"name": "其他.xlsx", "active_sheet_index": 0, "selection": "A1"},
+                         "sheets": [{"name": "Sheet1", "values": values, "pictures": [], "tables": []}]})
+
+
+def test_not_a_template_gives_a_clear_message_and_writes_nothing():
+    book = _plain_book([["项目名称", "x"]])
+    assert xl.score_workbook(book) is False
+    actions = book.json()["actions"]
+    assert [a["func"] for a in actions] == ["alert"]
+    prompt, title, _, mode, _ = actions[0]["args"]
+    assert "没有可识别的项目支出绩效自评表" in prompt and "计算得分" in title and mode == "critical"
+
+
+def test_broken_form_names_the_cell(tmp_path):
+    payload = book_json(SAMPLE)
+    sheet = payload["sheets"][7]
+    assert sheet["name"] == "政府采购"
+    header = next(n for n in payload["names"] if n["name"] == layout.GRID_HEADER_NAME and n["sheet_index"] == 7)
+    row, col = _ref(header["address"].split(":")[0])
+    sheet["values"][row - 1][col - 1 + layout.GRID_COLUMNS.index("weight")] = "权重"
+    book = xw.Book(json=payload)
+    assert xl.score_workbook(book) is False
+    actions = book.json()["actions"]
+    assert [a["func"] for a in actions] == ["alert"]
+    assert "政府采购" in actions[0]["args"][0] and "分值" in actions[0]["args"][0]
+
+
+def test_wrong_template_version_is_reported_not_fatal(tmp_path):
+    payload = book_json(SAMPLE)
+    meta = next(s for s in payload["sheets"] if s["name"] == layout.META_SHEET)
+    for row in meta["values"]:
+        if row[0] == "template_version":
+            row[1] = "0.9"
+    book, replay = open_remote(payload)
+    assert xl.score_workbook(book) is True
+    replay.apply(book.json()["actions"])
+    assert "模板版本为 0.9" in replay.alerts[-1][0]
+    assert any("模板版本为 0.9" in str(row) for row in replay.rows(layout.CHECK_SHEET))
+
+
+def test_unexpected_error_is_a_message_not_a_traceback(monkeypatch, tmp_path):
+    import toolkit.service
+
+    def boom(*_args, **_kwargs):
+        raise RuntimeError("模拟故障")
+
+    monkeypatch.setattr(toolkit.service, "score_book", boom)
+    monkeypatch.setattr(xl.tempfile, "gettempdir", lambda: str(tmp_path))
+    book = remote_book(SAMPLE)
+    assert xl.score_workbook(book) is False
+    actions = book.json()["actions"]
+    assert [a["func"] for a in actions] == ["alert"]
+    prompt = actions[0]["args"][0]
+    assert "意外错误" in prompt and "模拟故障" in prompt and "Traceback" not in prompt
+    assert "RuntimeError" in (tmp_path / "jixiao_excel_error.log").read_text("utf-8")
+
+
+def test_export_button_when_exporter_is_missing(monkeypatch):
+    monkeypatch.setitem(sys.modules, "toolkit.export", None)  # import toolkit.export → ImportError
+    book = remote_book(SAMPLE)
+    assert xl.export_workbook(book) is False
+    actions = book.json()["actions"]
+    assert [a["func"] for a in actions] == ["alert"]
+    assert xl.EXPORT_MISSING in actions[0]["args"][0]
+
+
+def test_entry_modules_run_the_button_path(monkeypatch):
+    """jixiao_score.main() is what the add-in's RunMain calls: it must score the active book."""
+    sys.path.insert(0, str(ROOT))
+    try:
+        import jixiao_about
+        import jixiao_export
+        import jixiao_score
+    finally:
+        sys.path.remove(str(ROOT))
+    book = remote_book(SAMPLE)
+    monkeypatch.setattr(xl, "active_book", lambda: book)
+    jixiao_score.main()
+    funcs = [a["func"] for a in book.json()["actions"]]
+    assert funcs.count("setValues") > 8 and funcs[-1] == "alert"
+    assert "已计算 8 张自评表" in book.json()["actions"][-1]["args"][0]
+
+    monkeypatch.setitem(sys.modules, "toolkit.export", None)
+    other = remote_book(SAMPLE)
+    monkeypatch.setattr(xl, "active_book", lambda: other)
+    jixiao_export.main()
+    assert xl.EXPORT_MISSING in other.json()["actions"][-1]["args"][0]
+
+    about = remote_book(SAMPLE)
+    monkeypatch.setattr(xl, "active_book", lambda: about)
+    jixiao_about.main()
+    assert f"xlwings {xw.__version__}" in about.json()["actions"][-1]["args"][0]

@@ -1,0 +1,689 @@
+"""Collection (汇总): a folder of received submissions → a checked summary workbook and report.
+
+``jixiao collect FOLDER [-o 汇总.xlsx] [--json REPORT.json] [--jobs N] [--profile P]``
+
+Every file under ``FOLDER`` (recursively, sorted by path; hidden and lock files included —
+no file is ever skipped silently) is checked independently, in parallel (``--jobs``,
+default: all CPU cores), with a progress bar:
+
+1. is it an Excel workbook at all, can it be opened;
+2. is it one of our forms, and an *export* (has the ``jx.*`` fingerprint of
+   :mod:`toolkit.fingerprint`), of the accepted template id and version;
+3. does its content still match the fingerprint; if not, which cells changed
+   (score cells are named exactly; other changes by row);
+4. was it exported under the bureau's rule profile (id and SHA-256);
+5. it is re-scored by the bureau's profile and the re-score is compared with the scores
+   written in it (the engine's error flags);
+6. across files: the same unit/year/project submitted twice.
+
+Status vocabulary (one per file, the first that applies in this order):
+
+=====================  ============  =========================================================
+status                 中文           meaning
+=====================  ============  =========================================================
+``not_excel``          不是 Excel     not a spreadsheet at all (by content, not by extension)
+``unreadable``         无法读取       damaged, encrypted, legacy .xls, or openpyxl cannot open it
+``wrong_template``     模板不符       not our form, or another template id/version
+``not_export``         不是导出文件   our form but without an export fingerprint (a working copy)
+``tampered``           内容被改动     content other than score cells changed after export
+                                      (or sheets added/removed/reordered)
+``score_edited``       得分被手改     only score cells changed after export; each is named with
+                                      its exported, current and re-scored value
+``duplicate``          重复报送       a unit/year/project already seen in an earlier file
+``profile_mismatch``   规则不同       exported under another rule profile (re-scored by ours)
+``unresolved_errors``  复核有错误     intact export, but the re-score finds errors (e.g. an
+                                      export forced 「含未解决问题」)
+``accepted``           通过           none of the above
+=====================  ============  =========================================================
+
+A score cell changed by hand is ``score_edited`` whether or not the new value agrees with
+the re-score (the message says which); an edit of any other cell is ``tampered``.
+
+Every problem is ``{code, severity, sheet, cell, message}`` (cell/sheet null when the
+problem concerns the whole file). The JSON report follows
+``toolkit/schemas/collect_report.schema.json``.
+
+Example::
+
+    >>> STATUS_ORDER[0], STATUS_ORDER[-1], STATUS_LABELS["score_edited"]
+    ('not_excel', 'accepted', '得分被手改')
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import time
+import warnings
+import zipfile
+from concurrent.futures import ProcessPoolExecutor
+from importlib import resources
+from pathlib import Path
+
+from . import __version__, layout
+from . import fingerprint as fp
+from .problems import ToolkitError
+from .profile import Profile, load_profile
+
+STATUS_LABELS = {
+    "not_excel": "不是 Excel",
+    "unreadable": "无法读取",
+    "wrong_template": "模板不符",
+    "not_export": "不是导出文件",
+    "tampered": "内容被改动",
+    "score_edited": "得分被手改",
+    "duplicate": "重复报送",
+    "profile_mismatch": "规则不同",
+    "unresolved_errors": "复核有错误",
+    "accepted": "通过",
+}
+STATUS_ORDER = list(STATUS_LABELS)
+# Templates the bureau accepts: id → version. Department forms will add their own id.
+ACCEPTED_TEMPLATES = {layout.TEMPLATE_ID: layout.TEMPLATE_VERSION}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".xltx", ".xltm", ".et"}
+OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+
+
+def _problem(code: str, message: str, *, severity: str = "error", sheet: str | None = None,
+             cell: str | None = None) -> dict:
+    return {"code": code, "severity": severity, "sheet": sheet, "cell": cell, "message": message}
+
+
+def worst_status(statuses) -> str:
+    """The status that wins among several (see the table in the module docstring).
+
+    >>> worst_status(["accepted", "duplicate", "score_edited"])
+    'score_edited'
+    """
+    statuses = set(statuses) or {"accepted"}
+    return min(statuses, key=STATUS_ORDER.index)
+
+
+# -- one file ----------------------------------------------------------------------------
+
+def _sniff(path: Path) -> dict | None:
+    """A finished entry for files that are not usable workbooks, else None."""
+    name = path.name
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8)
+    except OSError as exc:
+        return _finish(path, "unreadable", [_problem("io_error", f"文件「{name}」无法读取：{exc}")])
+    suffix = path.suffix.lower()
+    if head == OLE_MAGIC:
+        from .reader import _is_encrypted_ole
+        if _is_encrypted_ole(path):
+            return _finish(path, "unreadable", [_problem("encrypted", f"文件「{name}」设置了打开密码，无法读取。请让报送单位去除密码后重新导出报送。")])
+        if suffix in EXCEL_SUFFIXES:
+            return _finish(path, "unreadable", [_problem("legacy_xls", f"文件「{name}」是旧版 .xls 格式，不是导出报送文件。请让报送单位用「导出报送」重新生成。")])
+        return _finish(path, "not_excel", [_problem("not_excel", f"文件「{name}」是 Office 旧格式文档，不是 Excel 工作簿。")])
+    if not head.startswith(b"PK"):
+        if suffix in EXCEL_SUFFIXES:
+            return _finish(path, "unreadable", [_problem("corrupt", f"文件「{name}」扩展名是 {suffix}，但内容不是 Excel 工作簿（文件已损坏或被改名）。")])
+        return _finish(path, "not_excel", [_problem("not_excel", f"文件「{name}」不是 Excel 工作簿（{suffix or '无扩展名'}）。")])
+    if not zipfile.is_zipfile(path):
+        return _finish(path, "unreadable", [_problem("corrupt", f"文件「{name}」已损坏（压缩包结构不完整），无法打开。")])
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except Exception as exc:
+        return _finish(path, "unreadable", [_problem("corrupt", f"文件「{name}」已损坏（{type(exc).__name__}：{exc}）。")])
+    if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
+        return _finish(path, "not_excel", [_problem("not_excel", f"文件「{name}」是压缩包或其他 Office 文档，不是 Excel 工作簿。")])
+    return None
+
+
+def _finish(path: Path, status: str, problems: list[dict], **extra) -> dict:
+    entry = {"path": str(path), "status": status, "status_label": STATUS_LABELS[status],
+             "problems": problems, "fingerprint": None, "forms": [], "timing": {"read": 0.0, "score": 0.0}}
+    entry.update(extra)
+    return entry
+
+
+def _number(value) -> float | None:
+    from .values import parse_number
+
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return parse_number(value).value
+
+
+def _form_row(form, result) -> dict:
+    from .export import form_unit, form_year
+
+    fields = getattr(form, "fields", {}) or {}
+    funds = getattr(form, "funds", {}) or {}
+    total = funds.get("total")
+    budget = _number(total.budget.value) if total is not None else None
+    actual = _number(total.actual.value) if total is not None else None
+    department = fields["department"].text if "department" in fields else ""
+    year = form_year(form)
+    if isinstance(year, float) and year.is_integer():
+        year = int(year)
+    return {
+        "sheet": result.sheet, "kind": result.kind, "unit": form_unit(form), "department": department,
+        "year": None if year is None else str(year), "project": result.name,
+        "budget": budget, "actual": actual, "rate": result.execution_rate,
+        "total": result.total_computed, "total_entered": result.total_entered,
+        "grade": result.grade, "grade_entered": result.grade_entered,
+        "flags": len(result.flags), "errors": result.count("error"),
+    }
+
+
+def check_file(path: str | Path, profile: Profile) -> dict:
+    """Validate and re-score one received file; returns its JSON report entry.
+
+    >>> entry = check_file("README.md", load_profile("national"))
+    >>> entry["status"], entry["problems"][0]["code"]
+    ('not_excel', 'not_excel')
+    """
+    path = Path(path)
+    started = time.perf_counter()
+    sniffed = _sniff(path)
+    if sniffed is not None:
+        return sniffed
+    from openpyxl import load_workbook
+
+    from .reader import read_openpyxl_book
+
+    name = path.name
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            # Read-only (streaming) mode: 10× faster than the full model (no styles, no merges).
+            wb = _CachedBook(load_workbook(path, read_only=True, data_only=False, rich_text=False,
+                                           keep_links=False))
+    except Exception as exc:
+        return _finish(path, "unreadable", [_problem("corrupt", f"文件「{name}」无法作为 Excel 工作簿打开（{type(exc).__name__}：{exc}）。")])
+    try:
+        props = fp.read_properties(wb)
+        book = read_openpyxl_book(wb, path)
+    except ToolkitError as exc:
+        wb.close()
+        return _finish(path, "wrong_template", [_problem("wrong_template", str(exc))],
+                       fingerprint=_fp_summary(props))
+    except Exception as exc:  # a damaged structure openpyxl accepted
+        wb.close()
+        return _finish(path, "unreadable", [_problem("corrupt", f"文件「{name}」结构异常（{type(exc).__name__}：{exc}）。")])
+    read_done = time.perf_counter()
+
+    problems: list[dict] = []
+    statuses: set[str] = set()
+    if not props.get("jx.sha256"):
+        statuses.add("not_export")
+        problems.append(_problem("not_export", f"文件「{name}」没有导出指纹：不是用「导出报送」生成的文件（可能是填报底稿或另存的副本）。"
+                                 "请让报送单位用「导出报送」重新生成后报送。"))
+        problems += [_problem(f.code, f.message, severity=f.severity) for f in book.flags if f.severity == "error"]
+    else:
+        template_id, version = props.get("jx.template_id"), props.get("jx.template_version")
+        if template_id not in ACCEPTED_TEMPLATES:
+            statuses.add("wrong_template")
+            problems.append(_problem("wrong_template", f"导出文件的模板为「{template_id}」，不是本局接收的模板。"))
+        elif version != ACCEPTED_TEMPLATES[template_id]:
+            statuses.add("wrong_template")
+            problems.append(_problem("template_version", f"导出文件的模板版本为 {version}，本局使用 {ACCEPTED_TEMPLATES[template_id]}。"
+                                     "请让报送单位用新版模板重新填报导出。"))
+        if props.get("jx.status") == "含未解决问题":
+            problems.append(_problem("forced_export", "报送单位在仍有错误时强制导出（文件标记为「含未解决问题」）。",
+                                     severity="warning"))
+        if props.get("jx.profile_id") != profile.id or props.get("jx.profile_sha256") != profile.sha256:
+            statuses.add("profile_mismatch")
+            problems.append(_problem("profile_mismatch", f"导出时使用的规则为「{props.get('jx.profile_id')}」"
+                                     f"（SHA-256 {str(props.get('jx.profile_sha256'))[:12]}…），本局为「{profile.id}」"
+                                     f"（{profile.sha256[:12]}…）；已按本局规则重新计分。", severity="warning"))
+
+    from .service import score_book
+
+    results, _plan = score_book(book, profile)
+    forms = {form.sheet: form for form in book.forms}
+    recomputed: dict[tuple[str, str], object] = {}
+    for result in results:
+        for item in result.items:
+            recomputed[(result.sheet, item.cell)] = item.computed
+        if result.total_cell:
+            recomputed[(result.sheet, result.total_cell)] = result.total_computed
+        grade = (getattr(forms[result.sheet], "fields", {}) or {}).get("grade")
+        if grade is not None:
+            recomputed[(result.sheet, grade.ref)] = result.grade
+
+    try:
+        changes = fp.locate_changes(props, wb) if props.get("jx.sha256") else []
+    finally:
+        wb.close()
+    if props.get("jx.sha256"):
+        for change in changes:
+            problems.append(_change_problem(change, recomputed))
+            statuses.add("score_edited" if change.kind == "score" else "tampered")
+    if not statuses & {"not_export", "tampered", "score_edited", "wrong_template"}:
+        errors = [f for r in results for f in r.flags if f.severity == "error"]
+        if errors:
+            statuses.add("unresolved_errors")
+        for flag in errors:
+            problems.append(_problem(flag.code, flag.message, sheet=flag.sheet, cell=flag.cell))
+    rows = [_form_row(forms[result.sheet], result) for result in results]
+    entry = _finish(path, worst_status(statuses), problems, fingerprint=_fp_summary(props), forms=rows)
+    entry["timing"] = {"read": read_done - started, "score": time.perf_counter() - read_done}
+    return entry
+
+
+class _CachedCell:
+    __slots__ = ("value", "data_type", "row", "column", "coordinate", "number_format")
+
+    def __init__(self, cell):
+        self.value, self.data_type = cell.value, cell.data_type
+        self.row, self.column, self.coordinate = cell.row, cell.column, cell.coordinate
+        self.number_format = cell.number_format
+
+
+class _CachedSheet:
+    """A read-only worksheet parsed once: what the reader and the fingerprint both need."""
+
+    def __init__(self, ws):
+        ws.reset_dimensions()  # never trust a stored <dimension>: read every row
+        self.title = ws.title
+        self.defined_names = ws.defined_names
+        self.sheet_state = getattr(ws, "sheet_state", "visible")
+        self._rows = [[_CachedCell(c) for c in row if c.value is not None] for row in ws.iter_rows()]
+        self._cells = {(c.row, c.column): c for row in self._rows for c in row}
+
+    def iter_rows(self, values_only: bool = False):
+        for row in self._rows:
+            yield tuple(c.value for c in row) if values_only else tuple(row)
+
+
+class _CachedBook:
+    """The minimum of an openpyxl Workbook over :class:`_CachedSheet` (one XML parse per sheet).
+
+    Stands in for the full workbook model, which spends ~10× longer on styles and merged
+    cells that collection does not need.
+    """
+
+    def __init__(self, wb):
+        self._wb = wb
+        self.worksheets = [_CachedSheet(ws) for ws in wb.worksheets]
+        self.sheetnames = [ws.title for ws in self.worksheets]
+        self.custom_doc_props = wb.custom_doc_props
+
+    def __getitem__(self, name):
+        return self.worksheets[self.sheetnames.index(name)]
+
+    def __contains__(self, name):
+        return name in self.sheetnames
+
+    def close(self):
+        self._wb.close()
+
+
+def _fmt_canonical(text: str | None) -> str:
+    value = (text or "").partition("\t")[2]
+    return value if value else "（空）"
+
+
+def _change_problem(change: fp.Change, recomputed: dict) -> dict:
+    from .arith import fmt
+
+    if change.kind == "score":
+        computed = recomputed.get((change.sheet, change.ref))
+        computed_text = "—" if computed is None else (fmt(computed) if isinstance(computed, (int, float)) else str(computed))
+        agrees = _fmt_canonical(change.new) == computed_text or (
+            isinstance(computed, (int, float)) and _safe_float(change.new_value) is not None
+            and abs(_safe_float(change.new_value) - computed) < 0.005)
+        verdict = "与复核结果一致，但仍属导出后手改" if agrees else "与复核结果不符"
+        return _problem("score_edited", f"得分单元格 {change.ref} 在导出后被手工修改：导出时为 {_fmt_canonical(change.old)}，"
+                        f"现为 {_fmt_canonical(change.new)}；按规则复核应为 {computed_text}（{verdict}）。",
+                        sheet=change.sheet, cell=change.ref)
+    if change.kind == "content":
+        return _problem("content_changed", f"工作表「{change.sheet}」第 {change.row} 行在导出后被改动（得分以外的内容）。",
+                        sheet=change.sheet, cell=f"{change.row}:{change.row}")
+    if change.kind == "sheet_missing":
+        return _problem("sheet_missing", f"导出时的工作表「{change.sheet}」已不存在（被删除或改名）。", sheet=change.sheet)
+    if change.kind == "sheet_added":
+        return _problem("sheet_added", f"工作表「{change.sheet}」是导出后新增的。", sheet=change.sheet)
+    return _problem("sheets_reordered", "工作表顺序在导出后被改动，内容指纹不符。")
+
+
+def _safe_float(text: str) -> float | None:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _fp_summary(props: dict[str, str]) -> dict | None:
+    if not props.get("jx.sha256"):
+        return None
+    keys = ("template_id", "template_version", "profile_id", "profile_version", "profile_sha256",
+            "toolkit_version", "exported_at", "status", "sha256")
+    return {key: props.get("jx." + key) for key in keys}
+
+
+# -- the folder --------------------------------------------------------------------------
+
+_WORKER_PROFILE: Profile | None = None
+
+
+def _init_worker(profile: Profile) -> None:
+    global _WORKER_PROFILE
+    _WORKER_PROFILE = profile
+
+
+def _check_in_worker(path: str) -> dict:
+    try:
+        return check_file(path, _WORKER_PROFILE)
+    except Exception as exc:  # never lose a file because of a bug
+        return _finish(Path(path), "unreadable", [_problem("internal_error", f"检查文件时发生意外错误（{type(exc).__name__}：{exc}）。")])
+
+
+def list_files(folder: Path) -> list[Path]:
+    """Every file under ``folder``, recursively, sorted by path (nothing filtered out)."""
+    return sorted((p for p in folder.rglob("*") if p.is_file()), key=lambda p: str(p.relative_to(folder)))
+
+
+def mark_duplicates(entries: list[dict]) -> None:
+    """Mark files that repeat a unit/year/project (or the exact content) of an earlier file.
+
+    Files are taken in path order; the first file with a given unit/year/project is the
+    original. Tampered or hand-edited files never count as originals (a later clean copy
+    is not a duplicate of them), but they are still checked against earlier files.
+
+    >>> a = {"path": "a", "status": "accepted", "problems": [], "fingerprint": None,
+    ...      "forms": [{"unit": "甲", "year": "2021", "project": "P", "sheet": "s"}]}
+    >>> b = dict(a, path="b", problems=[]); mark_duplicates([a, b]); b["status"], a["status"]
+    ('duplicate', 'accepted')
+    """
+    seen: dict[tuple, str] = {}
+    seen_sha: dict[str, str] = {}
+    for entry in entries:
+        if not entry["forms"]:
+            continue
+        original = entry["status"] not in ("tampered", "score_edited")
+        sha = (entry.get("fingerprint") or {}).get("sha256") if original else None
+        same_file = seen_sha.get(sha) if sha else None
+        repeated: dict[str, list[str]] = {}
+        for form in entry["forms"]:
+            key = (form["unit"], form["year"], form["project"])
+            if key in seen:
+                repeated.setdefault(seen[key], []).append(form["project"])
+            elif original:
+                seen[key] = entry["path"]
+        if sha and same_file is None:
+            seen_sha[sha] = entry["path"]
+        if same_file:
+            entry["problems"].append(_problem("duplicate_file", f"与「{same_file}」内容完全相同（同一导出文件重复报送）。"))
+        for earlier, names in repeated.items():
+            shown = "、".join(names[:5]) + (f" 等 {len(names)} 个项目" if len(names) > 5 else "")
+            unit = entry["forms"][0]["unit"] or "未填单位"
+            entry["problems"].append(_problem(
+                "duplicate", f"单位「{unit}」同一年度的项目 {shown} 已在「{earlier}」中报送（单位、年度、项目相同）。"))
+        if same_file or repeated:
+            entry["status"] = worst_status([entry["status"], "duplicate"])
+            entry["status_label"] = STATUS_LABELS[entry["status"]]
+
+
+def collect(folder: str | Path, *, profile: Profile | str = "national", jobs: int | None = None,
+            progress: bool = True) -> dict:
+    """Check every file in ``folder`` and return the collection report (a JSON-able dict).
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp()); _ = (folder / "说明.txt").write_text("x")
+    >>> collect(folder, jobs=1, progress=False)["summary"]["by_status"]
+    {'not_excel': 1}
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ToolkitError(f"「{folder}」不是文件夹。")
+    if not isinstance(profile, Profile):
+        profile = load_profile(profile)
+    paths = [str(p) for p in list_files(folder)]
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    started = time.perf_counter()
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=len(paths), desc="汇总", unit="个文件", disable=None)
+    entries: list[dict] = []
+    if jobs == 1 or len(paths) < 2:
+        _init_worker(profile)
+        for path in paths:
+            entries.append(_check_in_worker(path))
+            if bar:
+                bar.update(1)
+    else:
+        chunk = max(1, min(8, len(paths) // (jobs * 4) or 1))
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(profile,)) as pool:
+            for entry in pool.map(_check_in_worker, paths, chunksize=chunk):
+                entries.append(entry)
+                if bar:
+                    bar.update(1)
+    if bar:
+        bar.close()
+    for entry in entries:
+        entry["path"] = str(Path(entry["path"]).relative_to(folder)) if Path(entry["path"]).is_relative_to(folder) else entry["path"]
+    mark_duplicates(entries)
+    return build_report(folder, entries, profile, time.perf_counter() - started, jobs)
+
+
+def build_report(folder: Path, entries: list[dict], profile: Profile, elapsed: float, jobs: int) -> dict:
+    """Assemble the report: summary, files, projects (one row per form) and units."""
+    by_status: dict[str, int] = {}
+    for entry in entries:
+        by_status[entry["status"]] = by_status.get(entry["status"], 0) + 1
+        for form in entry["forms"]:
+            form["status"] = entry["status"]
+    accepted = by_status.get("accepted", 0)
+    projects = [dict(form, file=entry["path"]) for entry in entries for form in entry["forms"]]
+    projects.sort(key=lambda row: (-(row["total"] if row["total"] is not None else -1), row["unit"], row["project"]))
+    for rank, row in enumerate(projects, start=1):
+        row["rank"] = rank
+    grades = [band["grade"] for band in sorted(profile["grades"], key=lambda b: -b["min"])]
+    return {
+        "generated_at": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "toolkit_version": __version__,
+        "folder": str(folder),
+        "profile": {"id": profile.id, "version": str(profile.version), "sha256": profile.sha256},
+        "summary": {"read": len(entries), "accepted": accepted, "with_problems": len(entries) - accepted,
+                    "by_status": {s: by_status[s] for s in STATUS_ORDER if s in by_status},
+                    "seconds": round(elapsed, 3), "jobs": jobs},
+        "grades": {grade: sum(1 for p in projects if p["grade"] == grade) for grade in grades},
+        "files": entries,
+        "projects": projects,
+        "units": unit_rows(projects, grades),
+    }
+
+
+def unit_rows(projects: list[dict], grades: list[str]) -> list[dict]:
+    """One row per unit: project count, money, rate, average/min total, grades, flags, status.
+
+    >>> unit_rows([{"unit": "甲", "budget": 100.0, "actual": 90.0, "total": 95.0, "grade": "优",
+    ...             "flags": 2, "status": "accepted"}], ["优", "良"])[0]["rate"]
+    0.9
+    """
+    units: dict[str, list[dict]] = {}
+    for row in projects:
+        units.setdefault(row["unit"] or "未填单位", []).append(row)
+    out = []
+    for unit, rows in units.items():
+        budget = sum(r["budget"] or 0 for r in rows)
+        actual = sum(r["actual"] or 0 for r in rows)
+        totals = [r["total"] for r in rows if r["total"] is not None]
+        statuses = {r["status"] for r in rows}
+        out.append({
+            "unit": unit, "projects": len(rows), "budget": budget, "actual": actual,
+            "rate": round(actual / budget, 4) if budget else None,
+            "average_total": round(sum(totals) / len(totals), 2) if totals else None,
+            "min_total": min(totals) if totals else None,
+            "grades": {g: sum(1 for r in rows if r["grade"] == g) for g in grades},
+            "flags": sum(r["flags"] for r in rows),
+            "status": worst_status(statuses),
+        })
+    out.sort(key=lambda u: (-(u["average_total"] if u["average_total"] is not None else -1), u["unit"]))
+    for rank, row in enumerate(out, start=1):
+        row["rank"] = rank
+    return out
+
+
+def summary_line(report: dict) -> str:
+    """The one-line summary.
+
+    >>> summary_line({"summary": {"read": 3, "accepted": 1, "with_problems": 2,
+    ...               "by_status": {"accepted": 1, "tampered": 1, "not_excel": 1}}})
+    '共读取 3 个文件：通过 1 个，有问题 2 个（内容被改动 1、不是 Excel 1）。'
+    """
+    s = report["summary"]
+    detail = "、".join(f"{STATUS_LABELS[k]} {v}" for k, v in s["by_status"].items() if k != "accepted")
+    return (f"共读取 {s['read']} 个文件：通过 {s['accepted']} 个，有问题 {s['with_problems']} 个"
+            + (f"（{detail}）" if detail else "") + "。")
+
+
+def report_schema() -> dict:
+    return json.loads((resources.files("toolkit") / "schemas" / "collect_report.schema.json").read_text("utf-8"))
+
+
+def validate_collect_report(report: dict) -> None:
+    """Raise jsonschema.ValidationError when ``report`` does not match the shipped schema."""
+    import jsonschema
+
+    jsonschema.validate(report, report_schema())
+
+
+# -- the summary workbook ----------------------------------------------------------------
+
+PROJECT_HEADER = ["排名", "单位", "主管部门", "年度", "项目", "全年预算数", "全年执行数", "执行率", "总分", "等级",
+                  "标记数", "错误数", "状态", "文件", "工作表"]
+UNIT_HEADER = ["排名", "单位", "项目数", "全年预算数", "全年执行数", "执行率", "平均总分", "最低总分"]
+FILE_HEADER = ["文件", "状态", "状态代码", "项目数", "问题数", "导出时间", "内容指纹"]
+PROBLEM_HEADER = ["文件", "状态", "代码", "级别", "工作表", "单元格", "说明"]
+SEVERITY_CN = {"error": "错误", "warning": "提醒", "info": "说明"}
+
+
+def write_summary(report: dict, path: str | Path) -> Path:
+    """Write the summary workbook (projects, units, files, problems, charts) atomically."""
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    from .atomic import atomic_save
+
+    wb = Workbook()
+    bold = Font(bold=True)
+    head_fill = PatternFill("solid", fgColor="F2F2F2")
+
+    def table(ws, header, rows, widths, formats=None):
+        ws.append(header)
+        for row in rows:
+            ws.append(row)
+        for cell in ws[1]:
+            cell.font, cell.fill = bold, head_fill
+        for index, width in enumerate(widths, start=1):
+            ws.column_dimensions[ws.cell(1, index).column_letter].width = width
+        for column, number_format in (formats or {}).items():
+            for row in ws.iter_rows(min_row=2, min_col=column, max_col=column):
+                row[0].number_format = number_format
+        ws.auto_filter.ref = ws.dimensions
+        ws.freeze_panes = "A2"
+
+    ws = wb.active
+    ws.title = "项目汇总"
+    table(ws, PROJECT_HEADER, [[p["rank"], p["unit"], p["department"], p["year"], p["project"], p["budget"],
+                                p["actual"], p["rate"], p["total"], p["grade"], p["flags"], p["errors"],
+                                STATUS_LABELS[p["status"]], p["file"], p["sheet"]] for p in report["projects"]],
+          [6, 28, 28, 7, 32, 15, 15, 8, 8, 6, 7, 7, 12, 40, 20], {6: "#,##0.00", 7: "#,##0.00", 8: "0.00%"})
+
+    grades = list(report["grades"])
+    ws = wb.create_sheet("单位汇总")
+    table(ws, UNIT_HEADER + grades + ["标记数", "状态"],
+          [[u["rank"], u["unit"], u["projects"], u["budget"], u["actual"], u["rate"], u["average_total"], u["min_total"]]
+           + [u["grades"][g] for g in grades] + [u["flags"], STATUS_LABELS[u["status"]]] for u in report["units"]],
+          [6, 30, 8, 15, 15, 8, 9, 9] + [5] * len(grades) + [7, 12], {4: "#,##0.00", 5: "#,##0.00", 6: "0.00%"})
+
+    ws = wb.create_sheet("文件清单")
+    table(ws, FILE_HEADER, [[e["path"], e["status_label"], e["status"], len(e["forms"]), len(e["problems"]),
+                             (e["fingerprint"] or {}).get("exported_at"), (e["fingerprint"] or {}).get("sha256")]
+                            for e in report["files"]], [44, 12, 18, 7, 7, 26, 66])
+
+    ws = wb.create_sheet("问题清单")
+    rows = [[e["path"], e["status_label"], p["code"], SEVERITY_CN.get(p["severity"], p["severity"]), p["sheet"],
+             p["cell"], p["message"]] for e in report["files"] for p in e["problems"]]
+    table(ws, PROBLEM_HEADER, rows or [["", "", "", "", "", "", "未发现问题。"]], [40, 12, 18, 6, 20, 9, 90])
+    for row in ws.iter_rows(min_row=2):
+        row[-1].alignment = Alignment(wrap_text=True, vertical="top")
+
+    ws = wb.create_sheet("图表")
+    ws.append(["等级", "项目数"])
+    for grade, count in report["grades"].items():
+        ws.append([grade, count])
+    chart = BarChart()
+    chart.title, chart.y_axis.title, chart.x_axis.title = "等级分布", "项目数", "等级"
+    chart.add_data(Reference(ws, min_col=2, min_row=1, max_row=len(grades) + 1), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=len(grades) + 1))
+    ws.add_chart(chart, "D2")
+    start = len(grades) + 4
+    bins = [(0, 60), (60, 70), (70, 80), (80, 90), (90, 100.0001)]
+    ws.cell(start, 1, "总分区间"), ws.cell(start, 2, "项目数")
+    totals = [p["total"] for p in report["projects"] if p["total"] is not None]
+    for offset, (low, high) in enumerate(bins, start=1):
+        label = f"{low}–{int(high)}" if high <= 100 else f"{low}–100"
+        ws.cell(start + offset, 1, label)
+        ws.cell(start + offset, 2, sum(1 for t in totals if low <= t < high))
+    histogram = BarChart()
+    histogram.title, histogram.y_axis.title, histogram.x_axis.title = "总分分布", "项目数", "总分"
+    histogram.add_data(Reference(ws, min_col=2, min_row=start, max_row=start + len(bins)), titles_from_data=True)
+    histogram.set_categories(Reference(ws, min_col=1, min_row=start + 1, max_row=start + len(bins)))
+    ws.add_chart(histogram, "D18")
+    units = report["units"][:30]
+    if units:
+        ustart = start + len(bins) + 3
+        ws.cell(ustart, 1, "单位（前 30）"), ws.cell(ustart, 2, "平均总分")
+        for offset, unit in enumerate(units, start=1):
+            ws.cell(ustart + offset, 1, unit["unit"]), ws.cell(ustart + offset, 2, unit["average_total"])
+        bars = BarChart()
+        bars.type = "bar"
+        bars.title, bars.x_axis.title, bars.y_axis.title = "单位平均总分（前 30）", "单位", "平均总分"
+        bars.add_data(Reference(ws, min_col=2, min_row=ustart, max_row=ustart + len(units)), titles_from_data=True)
+        bars.set_categories(Reference(ws, min_col=1, min_row=ustart + 1, max_row=ustart + len(units)))
+        bars.height = max(7.5, 0.5 * len(units))
+        ws.add_chart(bars, "D34")
+    ws.column_dimensions["A"].width = 28
+
+    path = Path(path)
+    atomic_save(wb, path)
+    return path
+
+
+def _cmd_collect(args) -> int:
+    from .service import write_json
+
+    report = collect(args.folder, profile=args.profile, jobs=args.jobs, progress=not args.quiet)
+    output = write_summary(report, args.output)
+    if args.json:
+        write_json(Path(args.json), report)
+    for entry in report["files"]:
+        if entry["status"] != "accepted":
+            print(f"  [{entry['status_label']}] {entry['path']}")
+            for problem in entry["problems"]:
+                where = "!".join(x for x in (problem["sheet"], problem["cell"]) if x)
+                print(f"      {where + '：' if where else ''}{problem['message']}")
+    print(summary_line(report))
+    print(f"汇总表：{output}" + (f"；报告：{args.json}" if args.json else ""))
+    return 0
+
+
+def register_cli(subparsers) -> None:
+    """Add ``jixiao collect`` to the command line.
+
+    >>> import argparse
+    >>> sub = argparse.ArgumentParser().add_subparsers()
+    >>> register_cli(sub); sorted(sub.choices)
+    ['collect']
+    """
+    parser = subparsers.add_parser("collect", help="汇总：检查文件夹中收到的全部报送文件，重新计分并生成汇总表")
+    parser.add_argument("folder", help="存放收到文件的文件夹（含子文件夹）")
+    parser.add_argument("-o", "--output", default="汇总.xlsx", help="汇总工作簿（默认 汇总.xlsx）")
+    parser.add_argument("--json", help="同时写出 JSON 报告")
+    parser.add_argument("--jobs", type=int, default=None, help="并行进程数（默认：CPU 核数）")
+    parser.add_argument("--profile", default="national", help="本局规则配置：内置名称或 JSON 文件路径")
+    parser.add_argument("-q", "--quiet", action="store_true", help="不显示进度条")
+    parser.set_defaults(func=_cmd_collect)

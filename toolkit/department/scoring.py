@@ -1,0 +1,321 @@
+"""Score a department form by its framework profile; results are shared FormResult objects.
+
+Formula indicators are computed from the 基础数据 sheet; judgement (manual) indicators are
+checked (in [0, 分值], justified below full marks); an entered score that differs from the
+computed one is flagged with the arithmetic; a 指标实际值 the clerk wrote is checked against
+the computed measure. A formula indicator whose base data are blank is checked like a
+judgement and flagged, never silently accepted.
+
+Example::
+
+    >>> from toolkit.reader import read_workbook
+    >>> book = read_workbook("samples/seed000_部门整体支出绩效.xlsx")
+    >>> result = score_department(book.forms[0], load_profile("shenzhen-yantian-2021"))[0]
+    >>> [i.computed for i in result.items if i.label == "公用经费控制率"]
+    [5.0]
+"""
+
+from __future__ import annotations
+
+from ..arith import fmt, fmt_percent, round_score
+from ..model import CellValue
+from ..problems import Flag, ToolkitError
+from ..profile import Profile, load_profile
+from ..scoring import FormResult, ItemResult
+from ..values import parse_indicator_value, parse_number
+from .framework import METHODS, Evaluator, MissingInputs, leaves
+from .reader import DepartmentForm
+
+YES = {"是", "有", "已", "√", "✓", "y", "yes", "true", "1"}
+NO = {"否", "无", "未", "×", "n", "no", "false", "0"}
+
+
+def effective_profile(book, profile: Profile) -> Profile:
+    """The profile department forms are scored by.
+
+    A department profile passed by the caller is used as is. Otherwise (the CLI default
+    ``national`` is a project profile) the workbook's own ``profile_id`` (hidden meta sheet)
+    names a built-in profile. Workbooks without department forms keep ``profile``.
+
+    >>> from toolkit.reader import read_workbook
+    >>> effective_profile(read_workbook("samples/seed004_部门整体支出绩效.xlsx"), load_profile("national")).id
+    'wuhua-2023'
+    """
+    if profile["kind"] == "department" or not any(f.kind == "department" for f in book.forms):
+        return profile
+    profile_id = book.meta.get("profile_id")
+    if not profile_id:
+        raise ToolkitError("部门整体支出绩效工作簿没有记录规则配置（_jx_meta 表缺少 profile_id）："
+                           "请用 --profile 指定部门整体规则配置，如 shenzhen-yantian-2021。")
+    return load_profile(profile_id)
+
+
+def score_department(form: DepartmentForm, profile: Profile) -> list[FormResult]:
+    """Score the 评分表 (and check the 目标完成情况自评表 sums): one FormResult per sheet."""
+    if profile["kind"] != "department":
+        profile = load_profile(form.profile_id) if form.profile_id else profile
+    if profile["kind"] != "department":
+        raise ToolkitError(f"工作表「{form.sheet}」是部门整体支出绩效评分表，规则配置「{profile.id}」不是部门整体配置。")
+    results = [_Scorer(form, profile).run()]
+    if form.target is not None and form.target.tasks:
+        results.append(_score_target(form, profile))
+    return results
+
+
+class _Scorer:
+    def __init__(self, form: DepartmentForm, profile: Profile):
+        self.form, self.profile = form, profile
+        self.decimals = profile["rounding"]["decimals"]
+        self.mode = profile["rounding"]["mode"]
+        self.tolerance = profile.get("score_tolerance", 0.005)
+        self.flags: list[Flag] = []
+        self.fills: dict[str, object] = {}
+        self.declared = {item["id"]: item for item in profile["inputs"]}
+        self.values, self.input_notes = self.read_inputs()
+
+    def flag(self, code, severity, cell, message, item: ItemResult | None = None) -> None:
+        flag = Flag(code, severity, cell, message, sheet=self.form.sheet)
+        (item.flags if item is not None else self.flags).append(flag)
+
+    def round(self, value: float) -> float:
+        return round_score(value, self.decimals, self.mode)
+
+    def where(self, name: str) -> str:
+        cell = self.form.inputs.get(name)
+        return f"{self.form.input_sheet}!{cell.ref}" if cell is not None else f"{self.form.input_sheet}（缺少编号 {name} 的行）"
+
+    # -- base data ----------------------------------------------------------------
+    def read_inputs(self) -> tuple[dict[str, float | None], dict[str, str]]:
+        values: dict[str, float | None] = {}
+        notes: dict[str, str] = {}
+        for name, item in self.declared.items():
+            cell = self.form.inputs.get(name)
+            raw = None if cell is None else cell.entered
+            values[name] = None
+            if raw is None:
+                continue
+            kind = item["type"]
+            if kind == "yes_no":
+                text = str(raw).strip().lower()
+                if isinstance(raw, bool):
+                    values[name] = 1.0 if raw else 0.0
+                elif text in YES or text.startswith("是"):
+                    values[name] = 1.0
+                elif text in NO or text.startswith("否"):
+                    values[name] = 0.0
+                else:
+                    notes[name] = f"基础数据「{item['label']}」（{self.where(name)}）应填「是」或「否」，现为「{raw}」"
+                continue
+            parsed = parse_number(raw)
+            if parsed.value is None:
+                notes[name] = f"基础数据「{item['label']}」（{self.where(name)}）不是数字：{parsed.reason}"
+                continue
+            value = parsed.value
+            if kind == "percent" and isinstance(raw, str):
+                if "%" in raw or "％" in raw or value > 1.5:
+                    value /= 100
+            values[name] = value
+        return values, notes
+
+    # -- one indicator ------------------------------------------------------------
+    def score_row(self, row, leaf) -> ItemResult:
+        weight = float(leaf.weight)
+        rule = leaf.node["rule"]
+        item = ItemResult(kind="indicator", label=leaf.name, weight=weight, computed=None, entered=None,
+                          cell=row.score.ref, method=rule["method"], explanation="",
+                          computed_ref=row.computed_ref, explanation_ref=row.explanation_ref)
+        item.entered = self.number(row.score, "得分", item)
+        entered_weight = self.number(row.weight, "分值", item)
+        if entered_weight is not None and abs(entered_weight - weight) > 1e-6:
+            self.flag("weight_mismatch", "error", row.weight.ref,
+                      f"「{leaf.name}」分值填 {fmt(entered_weight)}，规则配置为 {fmt(weight)}；按配置计分。", item)
+        label = METHODS[rule["method"]]
+        if rule["method"] == "manual":
+            item.explanation = f"【{label}】由评价人在 [0, {fmt(weight)}] 内评分"
+            self.check_judgement(item, row, mandatory=True)
+            return item
+        evaluator = Evaluator(self.values, self.declared)
+        try:
+            outcome = evaluator.evaluate(rule, weight)
+        except MissingInputs as exc:
+            notes = [self.input_notes[n] for n in exc.names if n in self.input_notes]
+            blank = [f"「{self.declared.get(n, {}).get('label', n)}」（{self.where(n)}）" for n in exc.names
+                     if n not in self.input_notes]
+            reason = "；".join(notes + ([f"基础数据 {'、'.join(blank)} 未填"] if blank else []))
+            item.explanation = f"【{label}】无法按公式计算：{reason}"
+            self.flag("inputs_missing", "warning", row.score.ref,
+                      f"「{leaf.name}」{reason}，无法按公式计算；暂按填报得分作人工评分检查，请补填基础数据。", item)
+            self.check_judgement(item, row, mandatory=False)
+            return item
+        except ZeroDivisionError as exc:
+            item.explanation = f"【{label}】无法计算：{exc}"
+            self.flag("inputs_invalid", "warning", row.score.ref, f"「{leaf.name}」{exc}；暂按人工评分检查。", item)
+            self.check_judgement(item, row, mandatory=False)
+            return item
+        item.computed = self.round(outcome.score)
+        item.explanation = f"【{label}】{outcome.text} → 得分 {fmt(item.computed)}"
+        if item.entered is None:
+            self.fills[row.score.ref] = item.computed
+        elif abs(item.entered - item.computed) > self.tolerance:
+            self.flag("score_mismatch", "error", row.score.ref,
+                      f"「{leaf.name}」按规则：{outcome.text}，应得 {fmt(item.computed)}；填报 {fmt(item.entered)}，"
+                      f"相差 {fmt(item.entered - item.computed)}。", item)
+        if outcome.measure is not None:
+            self.check_measure(item, row, leaf, outcome.measure)
+        self.check_range(item)
+        return item
+
+    def number(self, cell: CellValue, what: str, item: ItemResult) -> float | None:
+        raw = cell.entered
+        if raw is None:
+            return None
+        parsed = parse_number(raw)
+        if parsed.value is None:
+            self.flag("not_a_number", "error", cell.ref, f"「{what}」应填数字：{parsed.reason}。", item)
+        return parsed.value
+
+    def check_range(self, item: ItemResult) -> None:
+        if item.entered is not None and (item.entered < -1e-9 or item.entered > item.weight + self.tolerance):
+            self.flag("score_out_of_range", "error", item.cell,
+                      f"「{item.label}」得分 {fmt(item.entered)} 不在 [0, {fmt(item.weight)}] 之内。", item)
+
+    def check_judgement(self, item: ItemResult, row, *, mandatory: bool) -> None:
+        if item.entered is None:
+            self.flag("judgement_required", "error", row.score.ref,
+                      f"「{item.label}」需要评价人评分（0–{fmt(item.weight)} 分），得分未填。", item)
+            return
+        self.check_range(item)
+        if item.entered < item.weight - self.tolerance and not row.justification.text:
+            self.flag("reason_missing", "error" if mandatory else "warning", row.justification.ref,
+                      f"「{item.label}」得分 {fmt(item.entered)} 低于分值 {fmt(item.weight)}，"
+                      "须在「评分说明（扣分理由）」中写明扣分理由。", item)
+
+    def check_measure(self, item: ItemResult, row, leaf, measure: float) -> None:
+        raw = row.measure.entered
+        if raw is None:
+            return
+        parsed = parse_indicator_value(raw, row.measure.number_format)
+        if parsed.number is None:
+            return
+        written = parsed.number / 100 if parsed.percent or abs(parsed.number) > 1.5 else parsed.number
+        text = str(raw)
+        decimals = len(text.split(".")[1].rstrip("%％ ")) if "." in text else 0
+        tolerance = self.profile.get("measure_tolerance", 0.5 * 10 ** (-decimals) / 100 + 1e-9)
+        if abs(measure - written) > tolerance:
+            what = leaf.node.get("measure_label", leaf.name)
+            self.flag("measure_mismatch", "warning", row.measure.ref,
+                      f"{what}填报 {raw}，按基础数据计算为 {fmt_percent(measure)}（{item.explanation.split('】', 1)[-1]}）。",
+                      item)
+
+    # -- the form -----------------------------------------------------------------
+    def run(self) -> FormResult:
+        form = self.form
+        by_name = {leaf.name: leaf for leaf in leaves(self.profile)}
+        total_ref = form.fields["total_score"].ref
+        items: list[ItemResult] = []
+        seen: set[str] = set()
+        for row in form.rows:
+            leaf = by_name.get(row.level3.text)
+            if leaf is None:
+                self.flag("indicator_unknown", "error", row.level3.ref,
+                          f"指标「{row.level3.text}」不在规则配置「{self.profile.id}」的指标体系中，未计分。")
+                continue
+            seen.add(leaf.name)
+            items.append(self.score_row(row, leaf))
+        for name, leaf in by_name.items():
+            if name not in seen:
+                self.flag("indicator_missing", "error", total_ref,
+                          f"评分表缺少指标「{leaf.level2['name']} / {name}」（{fmt(leaf.weight)} 分），总分不完整。")
+        if form.profile_id and form.profile_id != self.profile.id:
+            self.flag("profile_differs", "warning", total_ref,
+                      f"工作簿按规则配置「{form.profile_id}」生成，现按「{self.profile.id}」计分。")
+
+        standing = [item.computed if item.computed is not None else item.entered for item in items]
+        total_computed = None
+        explanation = ""
+        if items and all(v is not None for v in standing) and len(seen) == len(by_name):
+            total_computed = self.round(sum(standing))
+            explanation = f"各三级指标得分之和 = {fmt(total_computed)}"
+        elif items:
+            self.flag("total_incomplete", "error", total_ref, "有指标未能计分（见标色单元格），综合评分无法确定。")
+        total_entered = self.number(form.fields["total_score"], "综合评分", items[0] if items else None) \
+            if items else None
+        entered_scores = [item.entered for item in items]
+        if total_entered is not None and all(v is not None for v in entered_scores):
+            entered_sum = self.round(sum(entered_scores))
+            if abs(entered_sum - total_entered) > self.tolerance:
+                self.flag("total_not_sum", "error", total_ref,
+                          f"综合评分填 {fmt(total_entered)}，各项填报得分之和为 {fmt(entered_sum)}。")
+        if total_entered is not None and total_computed is not None and abs(total_entered - total_computed) > self.tolerance:
+            self.flag("total_mismatch", "warning", total_ref,
+                      f"按规则计算的综合评分为 {fmt(total_computed)}，填报 {fmt(total_entered)}，"
+                      f"相差 {fmt(total_entered - total_computed)}（差异见各项标色单元格）。")
+        if total_entered is None and total_computed is not None:
+            self.fills[total_ref] = total_computed
+        grade = self.grade_of(total_computed)
+        grade_cell = form.fields["grade"]
+        if total_computed is not None and grade is None:
+            self.flag("grade_undefined", "error", grade_cell.ref,
+                      f"综合评分 {fmt(total_computed)} 落在规则配置未定义等级的区间。")
+        grade_entered = grade_cell.text or None
+        shown_total = total_entered if total_entered is not None else total_computed
+        shown_grade = self.grade_of(shown_total)
+        if grade_entered and shown_grade and grade_entered != shown_grade:
+            self.flag("grade_mismatch", "error", grade_cell.ref,
+                      f"等级填「{grade_entered}」，综合评分 {fmt(shown_total)} 对应「{shown_grade}」。")
+        if not grade_entered and shown_grade:
+            self.fills[grade_cell.ref] = shown_grade
+        for item in items:
+            self.flags.extend(item.flags)
+        return FormResult(sheet=form.sheet, name=form.name, kind="department", items=items,
+                          total_computed=total_computed, total_entered=total_entered, grade=grade,
+                          grade_entered=grade_entered, execution_rate=None, flags=self.flags, fills=self.fills,
+                          total_explanation=explanation, total_cell=total_ref)
+
+    def grade_of(self, total: float | None) -> str | None:
+        if total is None:
+            return None
+        bands = sorted(self.profile["grades"], key=lambda b: b["min"])
+        for index, band in enumerate(bands):
+            top = index == len(bands) - 1
+            if band["min"] - 1e-9 <= total < band["max"] or (top and total <= band["max"] + 1e-9):
+                return band["grade"]
+        return None
+
+
+def _score_target(form: DepartmentForm, profile: Profile) -> FormResult:
+    """Check the 金额合计 row of the 目标完成情况自评表 against the task rows."""
+    target = form.target
+    labels = {"budget_total": "预算数·总额", "budget_fiscal": "预算数·其中：财政拨款",
+              "actual_total": "执行数·总额", "actual_fiscal": "执行数·其中：财政拨款"}
+    items, flags, fills = [], [], {}
+    for index, (key, label) in enumerate(labels.items()):
+        cell = target.total[key]
+        parts = [parse_number(task.cells[key].entered).value for task in target.tasks]
+        known = [p for p in parts if p is not None]
+        computed = round_score(sum(known), 2) if known else None
+        entered = parse_number(cell.entered).value if cell.entered is not None else None
+        item = ItemResult(kind="indicator", label=f"金额合计·{label}", weight=None, computed=computed,
+                          entered=entered, cell=cell.ref, method="sum",
+                          explanation=(f"各任务{label}之和 = {fmt(computed, money=True)}"
+                                       + (f"（{len(parts) - len(known)} 个任务未填）" if len(known) < len(parts) else ""))
+                          if computed is not None else "各任务均未填写",
+                          computed_ref=f"I{target.total_row + index * 0}", explanation_ref=f"J{target.total_row}")
+        if computed is not None and entered is not None and abs(entered - computed) > 0.005:
+            flag = Flag("task_total_mismatch", "error", cell.ref,
+                        f"金额合计·{label}填 {fmt(entered, money=True)}，各任务之和为 {fmt(computed, money=True)}，"
+                        f"相差 {fmt(entered - computed, money=True)}。", sheet=target.sheet)
+            item.flags.append(flag)
+            flags.append(flag)
+        items.append(item)
+    # one tool cell pair per sheet row: put the four sums together on the total row
+    summary = "；".join(f"{i.label}：{i.explanation}" for i in items)
+    for item in items:
+        item.computed_ref, item.explanation_ref = f"I{target.total_row}", f"J{target.total_row}"
+    items = [ItemResult(kind="indicator", label="金额合计", weight=None,
+                        computed=items[0].computed, entered=items[0].entered, cell=items[0].cell, method="sum",
+                        explanation=summary, computed_ref=f"I{target.total_row}",
+                        explanation_ref=f"J{target.total_row}", flags=[f for i in items for f in i.flags])]
+    return FormResult(sheet=target.sheet, name=f"{form.name}（目标完成情况）", kind="department", items=items,
+                      total_computed=None, total_entered=None, grade=None, grade_entered=None,
+                      execution_rate=None, flags=flags, fills=fills)

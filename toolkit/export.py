@@ -1,0 +1,436 @@
+"""Submission export (导出报送): the clerk's workbook as a clean, fingerprinted file to email.
+
+``jixiao export INPUT.xlsx [-o OUT.xlsx|DIR] [--pdf] [--force] [--profile P]``
+
+The workbook is scored first by the same engine as ``jixiao score``. If any *error* flag
+remains the export is refused and the blocking problems are listed (exit status 4);
+``--force`` exports anyway and marks the file 「含未解决问题」 (file name suffix, title and
+the ``jx.status`` property).
+
+What the export contains:
+
+* the form sheets only, in their official layout — no 「校验结果」, no ``_jx_meta``, no
+  填表说明, no other or hidden sheet; the two tool columns right of the grid
+  (系统计算得分 / 计算说明) are removed, and so are comments, the flag colours, data
+  validations, conditional formats, hyperlinks, external links, workbook-level names and
+  macros;
+* values only — the scored workbook's values (blank score cells the engine computed are
+  filled); a formula is replaced by its cached value; text that starts with ``=`` is stored
+  as text (``data_type "s"``), never as a formula;
+* every cell locked, every sheet protected without a password (anyone may read; editing
+  needs the protection removed deliberately), workbook structure locked; A4, fit to width;
+* the sheet-scoped ``JX_*`` names, so the bureau reads the export with the same reader;
+* document properties (title, subject, creator = unit, keywords, description, identifier =
+  content SHA-256, created/modified = export time) and the fingerprint of
+  :mod:`toolkit.fingerprint` in custom document properties.
+
+File name convention: ``<单位>_<年度>_<表名>.xlsx`` — 单位 is the 实施单位 of the first form,
+else its 主管部门, else 「未填单位」; 年度 its 评价年度 (else 「未填年度」); 表名 the form's
+title (项目支出绩效自评表; a department form would give 部门整体支出绩效自评表). A forced export
+appends ``_含未解决问题``. Characters not allowed in Windows/macOS/Linux file names
+(``\\ / : * ? " < > |`` and control characters) become ``_``, whitespace runs become one
+space, leading/trailing dots and spaces are dropped, each part is cut to 60 characters and
+Windows reserved names (CON, NUL, COM1 …) get a ``_`` prefix. ``-o`` naming a directory (or
+ending in ``/``) puts the conventionally named file there; ``-o`` naming a file uses that
+name; no ``-o`` writes beside the input.
+
+``--pdf`` converts the export with LibreOffice (``soffice --headless --convert-to pdf``) to
+an A4 PDF beside it.
+
+Example::
+
+    >>> export_filename("深圳市/社保局", 2021, "项目支出绩效自评表")
+    '深圳市_社保局_2021_项目支出绩效自评表.xlsx'
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import shutil
+import subprocess
+import tempfile
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__, layout
+from . import fingerprint as fp
+from .atomic import atomic_save
+from .problems import SEVERITY_LABELS, Flag, ToolkitError
+from .profile import Profile, load_profile
+
+EXIT_BLOCKED = 4
+FORCED_MARK = "含未解决问题"
+FORM_TITLES = {"project": layout.TEMPLATE_TITLE, "department": "部门整体支出绩效自评表"}
+_FLAG_COLORS = {"FFC7CE", "FFEB9C", "DDEBF7"}  # toolkit.edits.SEVERITY_COLORS
+_BAD_CHARS = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+
+
+class ExportBlocked(ToolkitError):
+    """The workbook still has errors; ``flags`` are the blocking ones."""
+
+    def __init__(self, path: Path, flags: list[Flag]):
+        self.flags = flags
+        lines = [f"「{path.name}」仍有 {len(flags)} 个错误，未导出。请修改后重新计算得分再导出"
+                 f"（或加 --force 导出并标记为「{FORCED_MARK}」）："]
+        lines += [f"  [{SEVERITY_LABELS[f.severity]}] {f.where}：{f.message}" for f in flags]
+        super().__init__("\n".join(lines))
+
+
+@dataclass
+class ExportOutcome:
+    """What :func:`export_file` produced."""
+
+    output: Path
+    fingerprint: dict[str, str]
+    forced: bool
+    blocking: list[Flag] = field(default_factory=list)
+    results: list = field(default_factory=list)
+    pdf: Path | None = None
+
+
+def sanitize_part(text: object, fallback: str, limit: int = 60) -> str:
+    """One part of a file name, safe on Windows, macOS and Linux.
+
+    >>> sanitize_part(' 深圳市:社保局. ', "未填单位"), sanitize_part("", "未填单位"), sanitize_part("CON", "x")
+    ('深圳市_社保局', '未填单位', '_CON')
+    """
+    value = "" if text is None else str(text)
+    if isinstance(text, float) and text.is_integer():
+        value = str(int(text))
+    value = _BAD_CHARS.sub("_", value)
+    value = re.sub(r"\s+", " ", value).strip(" .")[:limit].strip(" .")
+    if not value:
+        return fallback
+    if value.split(".")[0].upper() in _RESERVED:
+        value = "_" + value
+    return value
+
+
+def export_filename(unit: object, year: object, title: str, *, forced: bool = False) -> str:
+    """The conventional export file name ``单位_年度_表名[_含未解决问题].xlsx``.
+
+    >>> export_filename(None, 2021.0, "项目支出绩效自评表", forced=True)
+    '未填单位_2021_项目支出绩效自评表_含未解决问题.xlsx'
+    """
+    parts = [sanitize_part(unit, "未填单位"), sanitize_part(year, "未填年度"), sanitize_part(title, "自评表")]
+    if forced:
+        parts.append(FORCED_MARK)
+    return "_".join(parts) + ".xlsx"
+
+
+def _field_text(form, *keys: str) -> str:
+    fields = getattr(form, "fields", {}) or {}
+    for key in keys:
+        cell = fields.get(key)
+        if cell is not None and cell.text:
+            return cell.text
+    return ""
+
+
+def form_unit(form) -> str:
+    """The unit a form belongs to: 实施单位, else 主管部门 (else "")."""
+    return _field_text(form, "implementer", "unit", "department")
+
+
+def form_year(form) -> object:
+    """The form's 评价年度 as read (number or text), or None."""
+    cell = (getattr(form, "fields", {}) or {}).get("year")
+    return None if cell is None else cell.value
+
+
+def score_cells(form, result) -> list[str]:
+    """The score cells of one form: every item's score cell, the total and the grade.
+
+    Generic over form kinds: uses ``result.items[*].cell``, ``result.total_cell`` and the
+    model's ``grade`` field when it has one.
+    """
+    refs = [item.cell for item in result.items if item.cell]
+    if result.total_cell:
+        refs.append(result.total_cell)
+    grade = (getattr(form, "fields", {}) or {}).get("grade")
+    if grade is not None:
+        refs.append(grade.ref)
+    return list(dict.fromkeys(refs))
+
+
+def load_book_for_export(path: Path):
+    """Open ``path`` for export: values only (cached formula results), macros dropped."""
+    from openpyxl import load_workbook
+
+    from .reader import check_file_kind
+
+    check_file_kind(path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return load_workbook(path, data_only=True, keep_vba=False, rich_text=False, keep_links=False)
+    except Exception as exc:
+        raise ToolkitError(f"文件「{path.name}」无法作为 Excel 工作簿读取（{type(exc).__name__}：{exc}）。"
+                           "文件可能已损坏，请用 Excel/WPS 打开后重新保存。") from None
+
+
+def export_file(input_path: str | Path, output: str | Path | None = None, *,
+                profile: Profile | str = "national", force: bool = False, pdf: bool = False,
+                now: _dt.datetime | None = None) -> ExportOutcome:
+    """Score ``input_path`` and write the clean submission workbook (and PDF if asked).
+
+    Raises :class:`ExportBlocked` when errors remain and ``force`` is false.
+
+    >>> import tempfile
+    >>> out = export_file("samples/seed003_项目支出绩效自评表.xlsx", tempfile.mkdtemp(), force=True)
+    >>> out.output.name
+    '深圳市社会保险基金管理局_2021_项目支出绩效自评表_含未解决问题.xlsx'
+    """
+    from .reader import read_openpyxl_book
+    from .service import score_book
+
+    input_path = Path(input_path)
+    if not isinstance(profile, Profile):
+        profile = load_profile(profile)
+    wb = load_book_for_export(input_path)
+    book = read_openpyxl_book(wb, input_path)
+    results, plan = score_book(book, profile)
+    blocking = [f for f in book.flags if f.severity == "error"]
+    blocking += [f for r in results for f in r.flags if f.severity == "error"]
+    if blocking and not force:
+        raise ExportBlocked(input_path, blocking)
+    forced = bool(blocking)
+
+    # The scored workbook's values: apply the plan's value edits (fills, tool columns …).
+    for (sheet, ref), edit in plan.edits.items():
+        from .edits import KEEP
+        if edit.value is not KEEP and sheet in wb.sheetnames:
+            wb[sheet][ref].value = edit.value
+
+    form_sheets = [form.sheet for form in book.forms]
+    by_sheet = {r.sheet: r for r in results}
+    for ws in list(wb.worksheets) + list(getattr(wb, "chartsheets", [])):
+        if ws.title not in form_sheets:
+            wb.remove(ws)
+    for form in book.forms:
+        ws = wb[form.sheet]
+        result = by_sheet[form.sheet]
+        tool_columns = [_column_of(item.computed_ref) for item in result.items if item.computed_ref]
+        _clean_sheet(ws, min(tool_columns) if tool_columns else None)
+    _clean_workbook(wb)
+
+    first = book.forms[0]
+    unit = form_unit(first)
+    year = form_year(first)
+    title = FORM_TITLES.get(first.kind, layout.TEMPLATE_TITLE)
+    now = (now or _dt.datetime.now().astimezone()).replace(microsecond=0)
+    info = {
+        "jx.template_id": book.meta.get("template_id") or layout.TEMPLATE_ID,
+        "jx.template_version": book.meta.get("template_version") or layout.TEMPLATE_VERSION,
+        "jx.profile_id": profile.id,
+        "jx.profile_version": str(profile.version),
+        "jx.profile_sha256": profile.sha256,
+        "jx.toolkit_version": __version__,
+        "jx.exported_at": now.isoformat(),
+        "jx.status": FORCED_MARK if forced else "clean",
+    }
+    cells = {form.sheet: score_cells(form, by_sheet[form.sheet]) for form in book.forms}
+    props = fp.compute(wb, cells, info)
+    fp.write_properties(wb, props)
+    _core_properties(wb, unit, year, title, props, now, forced)
+
+    target = _output_path(input_path, output, export_filename(unit, year, title, forced=forced))
+    if target.resolve() == input_path.resolve():
+        raise ToolkitError(f"导出文件与输入文件相同（{input_path.name}），请用 -o 指定其他文件名。")
+    atomic_save(wb, target)
+    _public_permissions(target)
+    _self_check(target, props)
+    outcome = ExportOutcome(output=target, fingerprint=props, forced=forced, blocking=blocking, results=results)
+    if pdf:
+        outcome.pdf = convert_to_pdf(target)
+    return outcome
+
+
+def _column_of(ref: str) -> int:
+    from openpyxl.utils import column_index_from_string
+
+    return column_index_from_string("".join(ch for ch in ref if ch.isalpha()))
+
+
+def _clean_sheet(ws, tool_column: int | None) -> None:
+    from openpyxl.styles import PatternFill, Protection
+    from openpyxl.worksheet.datavalidation import DataValidationList
+    from openpyxl.formatting.formatting import ConditionalFormattingList
+    from openpyxl.cell.cell import MergedCell
+    from openpyxl.utils import get_column_letter
+
+    if tool_column is not None and ws.max_column >= tool_column:
+        for key in [k for k in ws._cells if k[1] >= tool_column]:
+            del ws._cells[key]
+        for column in range(tool_column, tool_column + 2):
+            ws.column_dimensions.pop(get_column_letter(column), None)
+        for merged in [m for m in ws.merged_cells.ranges if m.max_col >= tool_column]:
+            ws.merged_cells.remove(merged)
+    locked = Protection(locked=True)
+    for cell in list(ws._cells.values()):
+        if isinstance(cell, MergedCell):
+            continue
+        cell.comment = None
+        cell.hyperlink = None
+        if cell.data_type == "f":  # no cached value was available: never export a formula
+            cell.value = None
+        if isinstance(cell.value, str) and cell.value.startswith("="):
+            cell.data_type = "s"
+        fill = cell.fill
+        color = getattr(getattr(fill, "fgColor", None), "rgb", None)
+        if fill is not None and fill.fill_type == "solid" and isinstance(color, str) and color[-6:].upper() in _FLAG_COLORS:
+            cell.fill = PatternFill(fill_type=None)
+        cell.protection = locked
+    ws.data_validations = DataValidationList()
+    ws.conditional_formatting = ConditionalFormattingList()
+    ws._hyperlinks = []
+    for name in [n for n in ws.defined_names if not n.startswith("JX_")]:
+        del ws.defined_names[name]
+    ws.sheet_state = "visible"
+    ws.protection.sheet = True
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _clean_workbook(wb) -> None:
+    from openpyxl.workbook.protection import WorkbookProtection
+
+    wb._external_links = []
+    for name in list(wb.defined_names):
+        del wb.defined_names[name]
+    wb.vba_archive = None
+    wb.is_template = False
+    wb.security = WorkbookProtection(lockStructure=True)
+    wb.active = 0
+    for index, ws in enumerate(wb.worksheets):
+        ws.sheet_view.tabSelected = index == 0
+
+
+def _core_properties(wb, unit, year, title, props, now, forced) -> None:
+    year_text = sanitize_part(year, "")
+    p = wb.properties
+    p.title = f"{unit or '未填单位'} {year_text}年度{title}" + (f"（{FORCED_MARK}）" if forced else "")
+    p.subject = f"{title}（报送）"
+    p.creator = unit or "未填单位"
+    p.lastModifiedBy = f"jixiao-toolkit {__version__}"
+    p.keywords = f"jixiao-export; {fp.FORMAT}; sha256:{props['jx.sha256']}"
+    p.category = "预算绩效自评报送"
+    p.identifier = props["jx.sha256"]
+    p.description = (f"由绩效自评工具箱 {__version__} 于 {props['jx.exported_at']} 导出；模板 "
+                     f"{props['jx.template_id']} {props['jx.template_version']}；规则 {props['jx.profile_id']} "
+                     f"{props['jx.profile_version']}；内容指纹 SHA-256 {props['jx.sha256']}。"
+                     + (f"本文件{FORCED_MARK}。" if forced else ""))
+    naive = now.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+    p.created = p.modified = naive
+
+
+def _output_path(input_path: Path, output, name: str) -> Path:
+    if output is None:
+        return input_path.with_name(name)
+    output = Path(output)
+    if output.is_dir() or str(output).endswith(("/", "\\")) or not output.suffix:
+        return output / name
+    if output.suffix.lower() != ".xlsx":
+        return output.with_suffix(".xlsx")
+    return output
+
+
+def _public_permissions(path: Path) -> None:
+    """atomic_save writes through mkstemp (mode 0600); give the export the usual umask mode."""
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    try:
+        os.chmod(path, 0o666 & ~mask)
+    except OSError:
+        pass
+
+
+def _self_check(path: Path, props: dict[str, str]) -> None:
+    """Re-read the saved export and make sure its content matches the fingerprint."""
+    from openpyxl import load_workbook
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = load_workbook(path, rich_text=False)
+    if fp.content_sha256(wb) != props["jx.sha256"]:  # a bug, not a clerk's problem
+        raise ToolkitError(f"导出文件「{path.name}」自检失败：重新读取后的内容指纹与写入时不同。请把输入文件发给技术支持。")
+
+
+def find_soffice() -> str | None:
+    """Path of the LibreOffice executable, or None."""
+    for name in ("soffice", "libreoffice"):
+        found = shutil.which(name)
+        if found:
+            return found
+    for candidate in ("/usr/lib/libreoffice/program/soffice", "/opt/libreoffice/program/soffice",
+                      "/Applications/LibreOffice.app/Contents/MacOS/soffice",
+                      r"C:\Program Files\LibreOffice\program\soffice.exe"):
+        if Path(candidate).exists():
+            return candidate
+    return None
+
+
+def convert_to_pdf(xlsx: Path, out_dir: Path | None = None, *, timeout: int = 180) -> Path:
+    """Render ``xlsx`` to PDF with LibreOffice (A4 as set in the export's page setup).
+
+    Raises ToolkitError with a clear message when LibreOffice is absent or fails.
+    """
+    soffice = find_soffice()
+    if soffice is None:
+        raise ToolkitError("未找到 LibreOffice（soffice），无法生成 PDF。已导出的 xlsx 不受影响；可安装 LibreOffice "
+                           "（https://zh-cn.libreoffice.org/）后重试，或在 Excel/WPS 中打开导出文件「另存为 PDF」。")
+    xlsx = Path(xlsx)
+    out_dir = Path(out_dir or xlsx.parent)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="jx-lo-") as profile_dir:
+        command = [soffice, f"-env:UserInstallation={Path(profile_dir).as_uri()}", "--headless",
+                   "--convert-to", "pdf", "--outdir", str(out_dir), str(xlsx)]
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise ToolkitError(f"LibreOffice 转换 PDF 超时（{timeout} 秒）：{xlsx.name}") from None
+    pdf = out_dir / (xlsx.stem + ".pdf")
+    if done.returncode != 0 or not pdf.exists():
+        raise ToolkitError(f"LibreOffice 未能把「{xlsx.name}」转换为 PDF：{(done.stderr or done.stdout).strip()[:300]}")
+    return pdf
+
+
+def _cmd_export(args) -> int:
+    try:
+        outcome = export_file(args.input, args.output, profile=args.profile, force=args.force, pdf=args.pdf)
+    except ExportBlocked as exc:
+        print(str(exc))
+        return EXIT_BLOCKED
+    print(f"已导出：{args.input} → {outcome.output}")
+    if outcome.forced:
+        print(f"  注意：仍有 {len(outcome.blocking)} 个错误，文件已标记为「{FORCED_MARK}」：")
+        for flag in outcome.blocking:
+            print(f"    [{SEVERITY_LABELS[flag.severity]}] {flag.where}：{flag.message}")
+    print(f"  内容指纹 SHA-256：{outcome.fingerprint['jx.sha256']}")
+    if outcome.pdf:
+        print(f"  PDF：{outcome.pdf}")
+    return 0
+
+
+def register_cli(subparsers) -> None:
+    """Add ``jixiao export`` to the command line.
+
+    >>> import argparse
+    >>> sub = argparse.ArgumentParser().add_subparsers()
+    >>> register_cli(sub); sorted(sub.choices)
+    ['export']
+    """
+    parser = subparsers.add_parser("export", help="导出报送：评分后生成只含数值、带内容指纹的报送文件（可选 PDF）")
+    parser.add_argument("input", help="填好的 .xlsx 工作簿")
+    parser.add_argument("-o", "--output", help="输出文件或文件夹（默认：输入文件旁，按「单位_年度_表名.xlsx」命名）")
+    parser.add_argument("--pdf", action="store_true", help="同时用 LibreOffice 生成 A4 PDF")
+    parser.add_argument("--force", action="store_true", help=f"有错误时仍导出，并标记为「{FORCED_MARK}」")
+    parser.add_argument("--profile", default="national", help="规则配置：内置名称或 JSON 文件路径")
+    parser.set_defaults(func=_cmd_export)

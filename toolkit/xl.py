@@ -1,0 +1,641 @@
+"""The xlwings layer: the 「绩效自评」 ribbon buttons acting on the workbook open in Excel.
+
+Same data flow as ``jixiao score``, with the workbook read and written through xlwings::
+
+    xw.Book ─read_book→ WorkbookData ─service.score_book→ EditPlan ─apply_plan→ the same xw.Book
+
+Reading is whole-range: per form sheet one ``used_range`` value read, its sheet-scoped names,
+and number formats only of the numeric 年度指标值/实际完成值 cells (where a ``%`` format changes
+the meaning). Writing is whole-range too: the plan's value edits are merged into rectangles
+that contain only planned cells (so nothing the clerk typed is touched), flag colours go in one
+``Range.set_colors`` call per sheet (with ``...`` = keep elsewhere), the 「校验结果」 sheet and
+the ``_jx_meta`` sheet are each one ``.value = rows`` write. Notes (comments) are written where
+the engine has them (desktop Excel); xlwings' remote engine has none, and the explanation
+column and 「校验结果」 carry the same text anyway.
+
+Entry points for buttons (:func:`score_active`, :func:`export_active`, :func:`about_active`)
+find the active workbook (not the add-in) and never show a traceback: every failure becomes a
+Chinese message box; the traceback of an unexpected error goes to a log file named in it.
+
+Example (xlwings' remote engine, no Excel needed)::
+
+    >>> import os
+    >>> _ = os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")  # tests/CI set it anyway
+    >>> import xlwings as xw
+    >>> book = xw.Book(json={"client": "VBA", "version": xw.__version__, "names": [],
+    ...     "book": {"name": "空.xlsx", "active_sheet_index": 0, "selection": "A1"},
+    ...     "sheets": [{"name": "Sheet1", "values": [["x"]], "pictures": [], "tables": []}]})
+    >>> score_workbook(book)
+    False
+    >>> book.json()["actions"][-1]["func"], "没有可识别" in book.json()["actions"][-1]["args"][0]
+    ('alert', True)
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import sys
+import tempfile
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from openpyxl.utils import quote_sheetname
+from openpyxl.utils.cell import coordinate_from_string, column_index_from_string, range_boundaries
+
+from . import __version__, layout
+from .edits import KEEP, EditPlan, summary_line
+from .meta import Registry, meta_rows, meta_rows_from_values
+from .model import ProjectForm
+from .problems import SEVERITY_LABELS, Flag, ToolkitError
+from .reader import SheetAccess, WorkbookData, read_project_sheet
+
+TITLE = "绩效自评"
+EXPORT_MISSING = "导出报送功能尚未安装/可用"
+MESSAGE_LIMIT = 1800  # characters shown in one message box; the rest is in 「校验结果」
+CHECK_WIDTHS = (8, 22, 26, 9, 8, 24, 90)
+HEADER_FILL = "#F2F2F2"
+
+
+@dataclass
+class ApplyStats:
+    """What :func:`apply_plan` did, for tests and for measuring round-trips."""
+
+    value_blocks: dict[str, int] = field(default_factory=dict)  # sheet → rectangles written
+    coloured: dict[str, int] = field(default_factory=dict)      # sheet → cells coloured/cleared
+    notes_written: int = 0
+    notes_supported: bool = True
+
+
+@dataclass
+class XlScoreRun:
+    """The outcome of :func:`run_score` on one open workbook."""
+
+    book: WorkbookData
+    results: list
+    plan: EditPlan
+    stats: ApplyStats
+
+
+# ---------------------------------------------------------------- reading
+
+def _plain(value: object) -> object:
+    """Excel hands every number over as a float; files store 2 as 2. Match openpyxl.
+
+    >>> _plain(2.0), _plain(2.5), _plain(True)
+    (2, 2.5, True)
+    """
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
+        return int(value)
+    return value
+
+
+def _sheet_names(sheet) -> dict[str, str]:
+    """Sheet-scoped names → their reference text without '=' (as openpyxl's attr_text)."""
+    names = {}
+    for name in sheet.names:
+        refers_to = name.refers_to or ""
+        names[name.name.rsplit("!", 1)[-1]] = refers_to[1:] if refers_to.startswith("=") else refers_to
+    return names
+
+
+def _bounds(text: str | None) -> tuple[int, int, int, int] | None:
+    """'$B$12:$I$12' or "'项目1'!$B$12" → (min_col, min_row, max_col, max_row); None if not a range."""
+    if not text:
+        return None
+    try:
+        min_col, min_row, max_col, max_row = range_boundaries(text.rsplit("!", 1)[-1].replace("$", ""))
+    except (ValueError, TypeError):
+        return None
+    return min_col, min_row, max_col or min_col, max_row or min_row
+
+
+def _number_format(rng) -> str | None:
+    """A range's common number format, None when mixed or when the engine cannot tell."""
+    try:
+        fmt = rng.number_format
+    except NotImplementedError:  # xlwings' remote engine reads formats only asynchronously
+        return None
+    return fmt if isinstance(fmt, str) else None
+
+
+def _formats_needed(sheet, names: dict[str, str], values: dict) -> dict:
+    """Number formats of the numeric 年度指标值/实际完成值 cells, the only ones scoring reads."""
+    header = _bounds(names.get(layout.GRID_HEADER_NAME))
+    total = _bounds(names.get(layout.FIELDS["total_score"].name))
+    if not header or not total or total[1] <= header[1] + 1:
+        return {}
+    first, last = header[1] + 1, total[1] - 1
+    columns = [header[0] + layout.GRID_COLUMNS.index(key) for key in ("target", "actual")]
+    numeric = [(row, col) for row in range(first, last + 1) for col in columns
+               if isinstance(values.get((row, col)), (int, float)) and not isinstance(values.get((row, col)), bool)]
+    if not numeric:
+        return {}
+    common = _number_format(sheet.range((first, columns[0]), (last, columns[-1])))
+    formats = {}
+    for row, col in numeric:
+        fmt = common if common is not None else _number_format(sheet.range((row, col)))
+        if fmt and fmt != "General":
+            formats[(row, col)] = fmt
+    return formats
+
+
+def sheet_access(sheet) -> SheetAccess | None:
+    """A form sheet as the reader's :class:`~toolkit.reader.SheetAccess`; None for other sheets.
+
+    One whole-range read of ``used_range`` (errors as text, like openpyxl's cached values).
+    """
+    names = _sheet_names(sheet)
+    if layout.GRID_HEADER_NAME not in names:
+        return None
+    used = sheet.used_range
+    rows = used.options(ndim=2, err_to_str=True).value or []
+    top, left = used.row, used.column
+    values = {}
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if value is not None:
+                values[(top + r, left + c)] = _plain(value)
+    return SheetAccess(sheet.name, names, values, _formats_needed(sheet, names, values))
+
+
+def _meta_sheet(book):
+    for sheet in book.sheets:
+        if sheet.name == layout.META_SHEET:
+            return sheet
+    return None
+
+
+def read_book(book) -> WorkbookData:
+    """Read every form of an open workbook, like :func:`toolkit.reader.read_openpyxl_book`.
+
+    Raises ToolkitError (Chinese, fit for a message box) when nothing can be used.
+    """
+    file_name = book.name
+    meta, registry = {}, Registry()
+    meta_sheet = _meta_sheet(book)
+    if meta_sheet is not None:
+        meta, registry = meta_rows_from_values(meta_sheet.used_range.options(ndim=2).value or [])
+    forms: list[ProjectForm] = []
+    for sheet in book.sheets:
+        try:
+            access = sheet_access(sheet)
+        except ToolkitError:
+            raise
+        except Exception as exc:  # COM errors, unexpected payloads
+            raise ToolkitError(f"无法读取工作簿「{file_name}」工作表「{sheet.name}」的内容（{type(exc).__name__}：{exc}）。"
+                               "请确认没有单元格处于编辑状态，然后重试。") from None
+        if access is not None:
+            forms.append(read_project_sheet(access, registry, file_name))
+    # The checks below mirror reader.read_openpyxl_book (same messages, same flags).
+    if not forms:
+        raise ToolkitError(f"文件「{file_name}」中没有可识别的项目支出绩效自评表：没有任何工作表带有模板的字段名称"
+                           f"（{layout.GRID_HEADER_NAME} 等）。请使用 templates/项目支出绩效自评表.xlsx 模板填报，"
+                           "或从模板复制工作表。")
+    flags: list[Flag] = []
+    template_id = meta.get("template_id")
+    if template_id and template_id != layout.TEMPLATE_ID:
+        raise ToolkitError(f"文件「{file_name}」使用的模板「{template_id}」不是项目支出绩效自评表模板。")
+    if not template_id:
+        flags.append(Flag("template_meta_missing", "warning", None,
+                          "工作簿缺少模板标识（隐藏的 _jx_meta 表），无法确认模板版本；已按当前版本读取。"))
+    elif meta.get("template_version") != layout.TEMPLATE_VERSION:
+        flags.append(Flag("template_version", "warning", None,
+                          f"模板版本为 {meta.get('template_version')}，当前工具对应 {layout.TEMPLATE_VERSION}；"
+                          "已按当前版本读取，请核对。"))
+    return WorkbookData(path=Path(file_name), forms=forms, meta=meta, registry=registry, flags=flags)
+
+
+# ---------------------------------------------------------------- writing
+
+_NUMBER_LIKE = re.compile(r"^\s*[-+]?(\d[\d,]*\.?\d*|\.\d+)([eE][-+]?\d+)?%?\s*$")
+
+
+def _cell_value(value: object) -> object:
+    """A plan value as Excel must receive it: text that Excel would turn into a formula,
+    number or date keeps Excel's text prefix (').
+
+    >>> _cell_value("=1+1"), _cell_value("001"), _cell_value("—"), _cell_value(2.76)
+    ("'=1+1", "'001", '—', 2.76)
+    """
+    if isinstance(value, str) and (value[:1] in ("=", "+", "-", "@", "'") or _NUMBER_LIKE.match(value)):
+        return "'" + value
+    if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
+        return _dt.datetime(value.year, value.month, value.day)
+    return value
+
+
+def rectangles(cells: dict[tuple[int, int], object]) -> list[tuple[int, int, list[list[object]]]]:
+    """Cover planned cells with rectangles made only of planned cells: (top, left, rows).
+
+    Horizontal runs first, then runs with the same columns on consecutive rows are stacked.
+
+    >>> rectangles({(6, 10): 1, (6, 11): "a", (7, 10): 2, (7, 11): "b", (9, 8): 3})
+    [(6, 10, [[1, 'a'], [2, 'b']]), (9, 8, [[3]])]
+    """
+    runs: dict[int, list[tuple[int, int]]] = {}
+    for row in sorted({r for r, _ in cells}):
+        columns = sorted(c for r, c in cells if r == row)
+        start = prev = columns[0]
+        for col in columns[1:] + [None]:
+            if col is not None and col == prev + 1:
+                prev = col
+                continue
+            runs.setdefault(row, []).append((start, prev))
+            if col is not None:
+                start = prev = col
+    blocks: list[list] = []  # [top, bottom, left, right]
+    open_blocks: dict[tuple[int, int], list] = {}
+    for row in sorted(runs):
+        for span in runs[row]:
+            block = open_blocks.get(span)
+            if block and block[1] == row - 1:
+                block[1] = row
+            else:
+                block = [row, row, span[0], span[1]]
+                blocks.append(block)
+                open_blocks[span] = block
+    blocks.sort(key=lambda b: (b[0], b[2]))
+    return [(top, left, [[cells[(r, c)] for c in range(left, right + 1)] for r in range(top, bottom + 1)])
+            for top, bottom, left, right in blocks]
+
+
+def _split(ref: str) -> tuple[int, int]:
+    letters, row = coordinate_from_string(ref)
+    return row, column_index_from_string(letters)
+
+
+def _set_colors(sheet, colours: dict[tuple[int, int], str | None]) -> None:
+    """Fill (or clear, None) the given cells; one call over their bounding box where possible."""
+    top, bottom = min(r for r, _ in colours), max(r for r, _ in colours)
+    left, right = min(c for _, c in colours), max(c for _, c in colours)
+    rng = sheet.range((top, left), (bottom, right))
+    if hasattr(rng, "set_colors") and (bottom - top + 1) * (right - left + 1) <= 10_000:
+        rng.set_colors([[colours.get((r, c), ...) for c in range(left, right + 1)]
+                        for r in range(top, bottom + 1)])
+        return
+    for (row, col), colour in colours.items():  # xlwings < 0.37.5
+        sheet.range((row, col)).color = colour
+
+
+def _set_note(rng, text: str | None) -> None:
+    note = rng.note
+    if text:
+        if note is not None:
+            note.text = text
+        else:
+            rng.add_note(text)
+    elif note is not None:
+        note.delete()
+
+
+def _hyperlink(sheet: str, ref: str, text: object) -> str:
+    target = f"#{quote_sheetname(sheet)}!{ref}".replace('"', '""')
+    shown = str(text).replace('"', '""')
+    return f'=HYPERLINK("{target}","{shown}")'
+
+
+def check_sheet_rows(plan: EditPlan) -> list[list[object]]:
+    """The 「校验结果」 sheet as one rectangle; linked cells become HYPERLINK formulas.
+
+    >>> plan = EditPlan(check_rows=[["标题"], ["序号", "工作表", "项目", "单元格"], [1, "政府采购", "政府采购", "H13"]],
+    ...                 check_links={2: ("政府采购", "H13")})
+    >>> print(check_sheet_rows(plan)[2][3])
+    =HYPERLINK("#'政府采购'!H13","H13")
+    """
+    width = max((len(row) for row in plan.check_rows), default=1)
+    rows = [[_cell_value(v) for v in row] + [None] * (width - len(row)) for row in plan.check_rows]
+    for index, (sheet, ref) in plan.check_links.items():
+        column = 0 if ref == "A1" else 3
+        rows[index][column] = _hyperlink(sheet, ref, plan.check_rows[index][column])
+    return rows
+
+
+def _add_sheet(book, name: str):
+    visible = [s for s in book.sheets if _is_visible(s)]
+    return book.sheets.add(name, after=(visible or list(book.sheets))[-1])
+
+
+def _is_visible(sheet) -> bool:
+    try:
+        return bool(sheet.visible)
+    except Exception:  # payloads without visibility information
+        return True
+
+
+def _hide(sheet) -> None:
+    """Very hidden on desktop Excel (like the openpyxl writer); hidden elsewhere."""
+    if sheet.book.app.engine.name == "excel" and sys.platform.startswith("win"):
+        sheet.api.Visible = 2  # xlSheetVeryHidden
+    else:
+        sheet.visible = False
+
+
+def _write_check_sheet(book, plan: EditPlan):
+    for sheet in book.sheets:
+        if sheet.name == layout.CHECK_SHEET:
+            sheet.delete()
+            break
+    sheet = _add_sheet(book, layout.CHECK_SHEET)
+    rows = check_sheet_rows(plan)
+    sheet.range((1, 1)).value = rows
+    width = len(rows[0])
+    headers = [i + 1 for i, row in enumerate(plan.check_rows) if row[:1] and row[0] in ("工作表", "序号")]
+    sheet.range((1, 1)).font.bold = True
+    for row in headers:
+        header = sheet.range((row, 1), (row, width))
+        header.font.bold = True
+        header.color = HEADER_FILL
+    for column, size in enumerate(CHECK_WIDTHS[:width], start=1):
+        sheet.range((1, column)).column_width = size
+    sheet.range((3, width), (len(rows), width)).wrap_text = True
+    return sheet
+
+
+def _write_meta_sheet(book, plan: EditPlan) -> None:
+    sheet = _meta_sheet(book)
+    if sheet is None:
+        sheet = _add_sheet(book, layout.META_SHEET)
+        _hide(sheet)
+    else:
+        sheet.clear_contents()
+    rows = meta_rows(plan.meta, plan.registry)
+    if rows:
+        sheet.range((1, 1)).value = [[_cell_value(v) for v in row] for row in rows]
+
+
+def apply_plan(book, plan: EditPlan, *, notes: bool = True) -> ApplyStats:
+    """Apply an :class:`~toolkit.edits.EditPlan` to an open workbook with whole-range writes.
+
+    >>> rectangles({(13, 10): 2.76, (13, 11): "8 ÷ 29 × 10 = 2.76"})  # the kind of block written
+    [(13, 10, [[2.76, '8 ÷ 29 × 10 = 2.76']])]
+    """
+    stats = ApplyStats(notes_supported=notes)
+    app = book.app
+    try:
+        updating = app.screen_updating
+    except Exception:  # the remote engine cannot read it
+        updating = None
+    if updating:
+        app.screen_updating = False
+    try:
+        for sheet_name, edits in plan.by_sheet().items():
+            sheet = book.sheets[sheet_name]
+            values = {_split(e.ref): _cell_value(e.value) for e in edits if e.value is not KEEP}
+            blocks = rectangles(values) if values else []
+            for top, left, rows in blocks:
+                sheet.range((top, left)).value = rows
+            stats.value_blocks[sheet_name] = len(blocks)
+            colours = {_split(e.ref): (f"#{e.fill}" if e.fill else None) for e in edits if e.fill is not KEEP}
+            if colours:
+                _set_colors(sheet, colours)
+            stats.coloured[sheet_name] = len(colours)
+            for edit in edits:
+                if edit.comment is KEEP or not stats.notes_supported:
+                    continue
+                try:
+                    _set_note(sheet.range(edit.ref), edit.comment)
+                    stats.notes_written += 1
+                except NotImplementedError:  # remote engine: no notes; the text is in the sheet anyway
+                    stats.notes_supported = False
+        _write_meta_sheet(book, plan)
+        check = _write_check_sheet(book, plan)
+        check.activate()
+    finally:
+        if updating:
+            app.screen_updating = True
+    return stats
+
+
+# ---------------------------------------------------------------- entry points
+
+def run_score(book, profile="national") -> XlScoreRun:
+    """Read, score and write back one open workbook; raises ToolkitError on unusable input."""
+    from .profile import Profile, load_profile
+    from .service import score_book
+
+    if not isinstance(profile, Profile):
+        profile = load_profile(profile)
+    data = read_book(book)
+    results, plan = score_book(data, profile)
+    stats = apply_plan(book, plan)
+    return XlScoreRun(book=data, results=results, plan=plan, stats=stats)
+
+
+def score_message(run: XlScoreRun) -> str:
+    """The success message: one line per form (total, grade, flags), then where to look.
+
+    >>> from toolkit.scoring import FormResult
+    >>> run = XlScoreRun(WorkbookData(Path("a.xlsx"), [], {}, Registry()),
+    ...                  [FormResult("s", "项目", "project", [], 91.9, 91.9, "优", None, 0.19, [], {})],
+    ...                  EditPlan(), ApplyStats())
+    >>> print(score_message(run))
+    已计算 1 张自评表：
+    · 项目：总分 91.9（填报 91.9），等级 优；错误 0，提醒 0，说明 0
+    <BLANKLINE>
+    标色：红 = 错误，黄 = 提醒，蓝 = 说明；全部标记及算式见「校验结果」表和右侧「计算说明」列。
+    """
+    lines = [f"已计算 {len(run.results)} 张自评表："]
+    lines += [f"· {summary_line(result)}" for result in run.results]
+    for flag in run.book.flags:
+        lines.append(f"[{SEVERITY_LABELS[flag.severity]}] {flag.message}")
+    lines += ["", "标色：红 = 错误，黄 = 提醒，蓝 = 说明；全部标记及算式见「校验结果」表和右侧「计算说明」列。"]
+    return _clip("\n".join(lines))
+
+
+def _clip(text: str) -> str:
+    if len(text) <= MESSAGE_LIMIT:
+        return text
+    return text[:MESSAGE_LIMIT].rsplit("\n", 1)[0] + "\n……（其余内容见「校验结果」表）"
+
+
+def alert(book_or_app, text: str, title: str = TITLE, *, critical: bool = False, buttons: str = "ok"):
+    """Show a message box through the workbook's Excel (the remote engine records an action)."""
+    app = getattr(book_or_app, "app", book_or_app)
+    if app is None:
+        print(text, file=sys.stderr)  # no Excel: VBA's ShowError displays stderr
+        return None
+    return app.alert(_clip(text), title=title, buttons=buttons, mode="critical" if critical else "info")
+
+
+def _unexpected(exc: BaseException, action: str) -> str:
+    log = Path(tempfile.gettempdir()) / "jixiao_excel_error.log"
+    try:
+        with log.open("a", encoding="utf-8") as handle:
+            handle.write(f"--- {_dt.datetime.now():%Y-%m-%d %H:%M:%S} jixiao-toolkit {__version__} {action}\n")
+            handle.write("".join(traceback.format_exception(exc)))
+        where = f"详细信息已记录在 {log}。"
+    except OSError:
+        where = ""
+    return (f"{action}时发生意外错误（{type(exc).__name__}：{exc}）。\n"
+            f"您的工作簿未被改动或只写入了一部分计算结果，请关闭后不保存重新打开再试。{where}\n"
+            "如仍出错，请把此信息和文件发给技术支持。")
+
+
+def score_workbook(book, profile="national") -> bool:
+    """Button 「计算得分」 on a given workbook: score in place and report in a message box.
+
+    Returns True on success; every failure is shown as a Chinese message box, never raised.
+    (See the module example for a workbook that is not a form.)
+    """
+    try:
+        run = run_score(book, profile)
+    except ToolkitError as exc:
+        alert(book, f"未能计算得分：\n{exc}", f"{TITLE} - 计算得分", critical=True)
+        return False
+    except Exception as exc:  # last resort: never a traceback in front of a clerk
+        alert(book, _unexpected(exc, "计算得分"), f"{TITLE} - 计算得分", critical=True)
+        return False
+    alert(book, score_message(run), f"{TITLE} - 计算得分完成")
+    return True
+
+
+def active_book():
+    """The workbook the clerk has open in the Excel that pressed the button (never the add-in).
+
+    >>> import xlwings as xw
+    >>> try:
+    ...     active_book()
+    ... except ToolkitError as exc:
+    ...     print(exc)  # doctest: +ELLIPSIS
+    没有打开的工作簿...
+    """
+    import xlwings as xw
+
+    app = None
+    try:
+        app = xw.Book.caller().app  # the calling Excel instance (the caller may be the add-in itself)
+    except Exception:
+        try:
+            app = xw.apps.active
+        except Exception:
+            app = None
+    book = None
+    if app is not None:
+        try:
+            book = app.books.active
+        except Exception:
+            book = None
+    if book is None or book.name.lower().endswith((".xlam", ".xla")):
+        raise ToolkitError("没有打开的工作簿：请先打开要处理的自评表工作簿，再点功能区「绩效自评」上的按钮。")
+    return book
+
+
+def _run_button(action: str, work) -> None:
+    try:
+        book = active_book()
+    except ToolkitError as exc:
+        _fallback_alert(str(exc), action)
+        return
+    except Exception as exc:
+        _fallback_alert(_unexpected(exc, action), action)
+        return
+    work(book)
+
+
+def _fallback_alert(text: str, action: str, *, critical: bool = True) -> None:
+    try:
+        import xlwings as xw
+        alert(xw.apps.active if xw.apps else None, text, f"{TITLE} - {action}", critical=critical)
+    except Exception:
+        print(text, file=sys.stderr)
+
+
+def score_active() -> None:
+    """The 「计算得分」 button: score the active workbook in place (same results as ``jixiao score``)."""
+    _run_button("计算得分", score_workbook)
+
+
+def _exporter():
+    """``toolkit.export``'s file exporter, or None when that module is not installed."""
+    import importlib
+
+    try:
+        export = importlib.import_module("toolkit.export")
+    except ImportError:
+        return None
+    return getattr(export, "export_book", None) or getattr(export, "export_file", None)
+
+
+def export_workbook(book) -> bool:
+    """Button 「导出报送」 on a given workbook: save it, export the saved file beside it.
+
+    Shows 「导出报送功能尚未安装/可用」 when :mod:`toolkit.export` cannot be imported.
+    """
+    exporter = _exporter()
+    title = f"{TITLE} - 导出报送"
+    if exporter is None:
+        alert(book, f"{EXPORT_MISSING}：本机安装的绩效自评工具箱（{__version__}）没有导出模块。"
+                    "请联系技术支持升级工具箱（pip install -U）并重新生成加载项。", title, critical=True)
+        return False
+    try:
+        fullname = Path(book.fullname)
+        if not fullname.is_absolute() or not fullname.parent.exists():
+            raise ToolkitError("工作簿还没有保存到本机文件夹（或在网盘/SharePoint 上）。请先「另存为」到本机文件夹，再导出报送。")
+        book.save()
+        try:
+            outcome = exporter(fullname)
+        except ToolkitError as exc:
+            if not hasattr(exc, "flags"):
+                raise
+            answer = alert(book, f"{exc}\n\n仍要导出吗？导出的文件会标记为「含未解决问题」。", title,
+                           critical=True, buttons="yes_no")
+            if answer != "yes":
+                return False
+            outcome = exporter(fullname, force=True)
+    except ToolkitError as exc:
+        alert(book, f"未能导出：\n{exc}", title, critical=True)
+        return False
+    except Exception as exc:
+        alert(book, _unexpected(exc, "导出报送"), title, critical=True)
+        return False
+    output = getattr(outcome, "output", outcome)
+    alert(book, f"已导出报送文件：\n{output}\n\n请把该文件（不是本工作簿）发送给主管部门。", title)
+    return True
+
+
+def export_active() -> None:
+    """The 「导出报送」 button: export the active workbook (clear message if not available)."""
+    _run_button("导出报送", export_workbook)
+
+
+def about_text(book=None) -> str:
+    """Versions and paths for IT staff; warns when an add-in was built for another xlwings.
+
+    >>> "jixiao-toolkit" in about_text()
+    True
+    """
+    import xlwings as xw
+
+    lines = [f"绩效自评工具箱 jixiao-toolkit {__version__}",
+             f"xlwings {xw.__version__}（{Path(xw.__file__).parent}）",
+             f"Python {sys.version.split()[0]}（{sys.executable}）",
+             f"工具箱位置：{Path(__file__).resolve().parent}",
+             f"导出报送：{'可用' if _exporter() else EXPORT_MISSING}"]
+    if book is not None and book.app.engine.name == "excel" and sys.platform.startswith("win"):
+        for name in ("jixiao_score.xlam", "jixiao_export.xlam", "jixiao_about.xlam"):
+            try:
+                title = str(book.app.books[name].api.BuiltinDocumentProperties("Title").Value)
+            except Exception:
+                lines.append(f"{name}：未加载")
+                continue
+            ok = f"xlwings {xw.__version__}" in title
+            lines.append(f"{name}：{title}" + ("" if ok else " —— 与已安装的 xlwings 版本不一致，请重新运行 jixiao addin install"))
+    return "\n".join(lines)
+
+
+def about_active() -> None:
+    """The 「关于」 button: show :func:`about_text` in a message box (works with no workbook open)."""
+    try:
+        book = active_book()
+    except Exception:
+        book = None
+    try:
+        text = about_text(book)
+    except Exception as exc:
+        text = _unexpected(exc, "显示版本信息")
+    if book is not None:
+        alert(book, text, f"{TITLE} - 关于")
+    else:
+        _fallback_alert(text, "关于", critical=False)
