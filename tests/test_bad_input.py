@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 
 import msoffcrypto.format.ooxml
-import pytest
 from openpyxl import Workbook, load_workbook
 
 from toolkit.cli import main
@@ -65,7 +64,7 @@ def test_workbook_without_a_form(tmp_path, capsys):
     wb.active["A1"] = "项目名称"
     wb.save(path)
     code, text = run(capsys, path)
-    assert code == 2 and "没有可识别的项目支出绩效自评表" in text
+    assert code == 2 and "没有可识别的自评表" in text and "空白.xlsx" in text
 
 
 def test_missing_file_and_folder(tmp_path, capsys):

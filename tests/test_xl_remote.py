@@ -326,7 +326,7 @@ def test_not_a_template_gives_a_clear_message_and_writes_nothing():
     actions = book.json()["actions"]
     assert [a["func"] for a in actions] == ["alert"]
     prompt, title, _, mode, _ = actions[0]["args"]
-    assert "没有可识别的项目支出绩效自评表" in prompt and "计算得分" in title and mode == "critical"
+    assert "没有可识别的自评表" in prompt and "计算得分" in title and mode == "critical"
 
 
 def test_broken_form_names_the_cell(tmp_path):

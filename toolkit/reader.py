@@ -103,30 +103,55 @@ def read_workbook(path: str | Path) -> WorkbookData:
 
 
 def read_openpyxl_book(wb, path: Path) -> WorkbookData:
+    """Read every form (project and department) of an openpyxl workbook."""
     meta, registry = read_meta(wb)
-    forms: list[ProjectForm] = []
-    flags: list[Flag] = []
+    if not meta:
+        meta = export_meta(wb)
+    forms: list = []
     for ws in wb.worksheets:
-        if layout.GRID_HEADER_NAME not in ws.defined_names:
-            continue
-        forms.append(read_project_sheet(SheetAccess.from_openpyxl(ws), registry, path.name))
+        if layout.GRID_HEADER_NAME in ws.defined_names:
+            forms.append(read_project_sheet(SheetAccess.from_openpyxl(ws), registry, path.name))
     from .department.reader import read_department_forms  # department workbooks (部门整体)
     forms += read_department_forms(wb, registry, path.name, meta)
-    if forms and all(form.kind == "department" for form in forms):
-        return WorkbookData(path=path, forms=forms, meta=meta, registry=registry, flags=flags)
+    return assemble_book(path, forms, meta, registry)
+
+
+def export_meta(wb) -> dict[str, str]:
+    """Template id/version of an exported workbook, which has no hidden sheet: they travel in
+    the ``jx.*`` custom document properties (see :mod:`toolkit.fingerprint`)."""
+    props = {p.name: str(p.value) for p in getattr(wb, "custom_doc_props", []) if p.name}
+    return {key: props[f"jx.{key}"] for key in ("template_id", "template_version") if f"jx.{key}" in props}
+
+
+def known_templates() -> dict[str, str]:
+    """Template id → version this toolkit reads (project and department forms)."""
+    from .department import layout as department_layout
+    return {layout.TEMPLATE_ID: layout.TEMPLATE_VERSION,
+            department_layout.TEMPLATE_ID: department_layout.TEMPLATE_VERSION}
+
+
+def assemble_book(path: Path, forms: list, meta: dict[str, str], registry: Registry) -> WorkbookData:
+    """Workbook-level checks shared by every reader (openpyxl files, the live Excel book).
+
+    Raises when no form was found or the workbook is of another template; a missing or
+    different template version is a warning flag, so old files are still read.
+    """
     if not forms:
-        raise ToolkitError(f"文件「{path.name}」中没有可识别的项目支出绩效自评表：没有任何工作表带有模板的字段名称"
-                           f"（{layout.GRID_HEADER_NAME} 等）。请使用 templates/项目支出绩效自评表.xlsx 模板填报，"
-                           "或从模板复制工作表。")
+        raise ToolkitError(f"文件「{path.name}」中没有可识别的自评表：没有任何工作表带有模板的字段名称"
+                           f"（{layout.GRID_HEADER_NAME} 等）。请使用 templates/ 下的模板（项目支出绩效自评表、"
+                           "部门整体支出绩效）填报，或从模板复制工作表。")
+    flags: list[Flag] = []
+    templates = known_templates()
     template_id = meta.get("template_id")
-    if template_id and template_id != layout.TEMPLATE_ID:
-        raise ToolkitError(f"文件「{path.name}」使用的模板「{template_id}」不是项目支出绩效自评表模板。")
+    if template_id and template_id not in templates:
+        raise ToolkitError(f"文件「{path.name}」使用的模板「{template_id}」不是本工具的模板"
+                           f"（可识别：{'、'.join(templates)}）。")
     if not template_id:
         flags.append(Flag("template_meta_missing", "warning", None,
                           "工作簿缺少模板标识（隐藏的 _jx_meta 表），无法确认模板版本；已按当前版本读取。"))
-    elif meta.get("template_version") != layout.TEMPLATE_VERSION:
+    elif meta.get("template_version") != templates[template_id]:
         flags.append(Flag("template_version", "warning", None,
-                          f"模板版本为 {meta.get('template_version')}，当前工具对应 {layout.TEMPLATE_VERSION}；"
+                          f"模板版本为 {meta.get('template_version')}，当前工具对应 {templates[template_id]}；"
                           "已按当前版本读取，请核对。"))
     return WorkbookData(path=path, forms=forms, meta=meta, registry=registry, flags=flags)
 

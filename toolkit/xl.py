@@ -48,8 +48,8 @@ from . import __version__, layout
 from .edits import KEEP, EditPlan, summary_line
 from .meta import Registry, meta_rows, meta_rows_from_values
 from .model import ProjectForm
-from .problems import SEVERITY_LABELS, Flag, ToolkitError
-from .reader import SheetAccess, WorkbookData, read_project_sheet
+from .problems import SEVERITY_LABELS, ToolkitError
+from .reader import SheetAccess, WorkbookData, assemble_book, read_project_sheet
 
 TITLE = "绩效自评"
 EXPORT_MISSING = "导出报送功能尚未安装/可用"
@@ -188,23 +188,7 @@ def read_book(book) -> WorkbookData:
                                "请确认没有单元格处于编辑状态，然后重试。") from None
         if access is not None:
             forms.append(read_project_sheet(access, registry, file_name))
-    # The checks below mirror reader.read_openpyxl_book (same messages, same flags).
-    if not forms:
-        raise ToolkitError(f"文件「{file_name}」中没有可识别的项目支出绩效自评表：没有任何工作表带有模板的字段名称"
-                           f"（{layout.GRID_HEADER_NAME} 等）。请使用 templates/项目支出绩效自评表.xlsx 模板填报，"
-                           "或从模板复制工作表。")
-    flags: list[Flag] = []
-    template_id = meta.get("template_id")
-    if template_id and template_id != layout.TEMPLATE_ID:
-        raise ToolkitError(f"文件「{file_name}」使用的模板「{template_id}」不是项目支出绩效自评表模板。")
-    if not template_id:
-        flags.append(Flag("template_meta_missing", "warning", None,
-                          "工作簿缺少模板标识（隐藏的 _jx_meta 表），无法确认模板版本；已按当前版本读取。"))
-    elif meta.get("template_version") != layout.TEMPLATE_VERSION:
-        flags.append(Flag("template_version", "warning", None,
-                          f"模板版本为 {meta.get('template_version')}，当前工具对应 {layout.TEMPLATE_VERSION}；"
-                          "已按当前版本读取，请核对。"))
-    return WorkbookData(path=Path(file_name), forms=forms, meta=meta, registry=registry, flags=flags)
+    return assemble_book(Path(file_name), forms, meta, registry)
 
 
 # ---------------------------------------------------------------- writing
