@@ -164,3 +164,18 @@ def test_cli_collect_writes_both_and_prints_summary(folder, tmp_path, capsys):
 def test_not_a_folder(tmp_path, capsys):
     assert main(["collect", str(tmp_path / "无此文件夹")]) == 2
     assert "不是文件夹" in capsys.readouterr().out
+
+
+def test_department_exports_are_read_back_and_rescored_by_their_own_profile(tmp_path):
+    """A 部门整体 export keeps its 评分表, 基础数据 and 目标完成情况自评表 and names its profile."""
+    inbox = tmp_path / "收件"
+    sample = SAMPLE.parent / "seed000_部门整体支出绩效.xlsx"
+    out = export_file(sample, inbox, force=True).output
+    exported = openpyxl.load_workbook(out)
+    assert {"评分表", "基础数据", "目标完成情况自评表"} <= set(exported.sheetnames)
+    assert fp.read_properties(exported)["jx.profile_id"] == "shenzhen-yantian-2021"
+    [entry] = collect(inbox, jobs=1, progress=False)["files"]
+    assert entry["status"] == "unresolved_errors"  # forced: the published 6 vs computed 5 remains
+    [row] = entry["forms"]
+    assert row["total"] == pytest.approx(95.16)
+    assert any(p.get("cell") == "J18" and "应得 5" in p["message"] for p in entry["problems"])

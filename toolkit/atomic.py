@@ -21,6 +21,9 @@ def atomic_write(path: Path, write) -> None:
     fd, tmp_name = tempfile.mkstemp(prefix=".~jx-", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a saved workbook gets the usual mode
     try:
         write(tmp)
         os.replace(tmp, path)

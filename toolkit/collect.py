@@ -65,6 +65,7 @@ from . import __version__, layout
 from . import fingerprint as fp
 from .problems import ToolkitError
 from .profile import Profile, load_profile
+from .reader import known_templates
 
 STATUS_LABELS = {
     "not_excel": "不是 Excel",
@@ -80,7 +81,7 @@ STATUS_LABELS = {
 }
 STATUS_ORDER = list(STATUS_LABELS)
 # Templates the bureau accepts: id → version. Department forms will add their own id.
-ACCEPTED_TEMPLATES = {layout.TEMPLATE_ID: layout.TEMPLATE_VERSION}
+ACCEPTED_TEMPLATES = known_templates()  # project and department forms
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".xltx", ".xltm", ".et"}
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 
@@ -201,6 +202,8 @@ def check_file(path: str | Path, profile: Profile) -> dict:
     try:
         props = fp.read_properties(wb)
         book = read_openpyxl_book(wb, path)
+        from .service import resolve_profile  # department files: the department profile they name
+        profile = resolve_profile(book, profile)
     except ToolkitError as exc:
         wb.close()
         return _finish(path, "wrong_template", [_problem("wrong_template", str(exc))],
@@ -245,7 +248,7 @@ def check_file(path: str | Path, profile: Profile) -> dict:
             recomputed[(result.sheet, item.cell)] = item.computed
         if result.total_cell:
             recomputed[(result.sheet, result.total_cell)] = result.total_computed
-        grade = (getattr(forms[result.sheet], "fields", {}) or {}).get("grade")
+        grade = (getattr(forms.get(result.sheet), "fields", {}) or {}).get("grade")
         if grade is not None:
             recomputed[(result.sheet, grade.ref)] = result.grade
 
@@ -263,7 +266,8 @@ def check_file(path: str | Path, profile: Profile) -> dict:
             statuses.add("unresolved_errors")
         for flag in errors:
             problems.append(_problem(flag.code, flag.message, sheet=flag.sheet, cell=flag.cell))
-    rows = [_form_row(forms[result.sheet], result) for result in results]
+    # One row per form; a department workbook's 目标完成情况自评表 check is not a form of its own.
+    rows = [_form_row(forms[result.sheet], result) for result in results if result.sheet in forms]
     entry = _finish(path, worst_status(statuses), problems, fingerprint=_fp_summary(props), forms=rows)
     entry["timing"] = {"read": read_done - started, "score": time.perf_counter() - read_done}
     return entry
@@ -278,6 +282,16 @@ class _CachedCell:
         self.number_format = cell.number_format
 
 
+class _EmptyCell:
+    """What a cached sheet returns for a blank cell."""
+
+    def __init__(self, row: int, column: int):
+        from openpyxl.utils import get_column_letter
+
+        self.value, self.data_type, self.number_format = None, "n", "General"
+        self.row, self.column, self.coordinate = row, column, f"{get_column_letter(column)}{row}"
+
+
 class _CachedSheet:
     """A read-only worksheet parsed once: what the reader and the fingerprint both need."""
 
@@ -288,6 +302,17 @@ class _CachedSheet:
         self.sheet_state = getattr(ws, "sheet_state", "visible")
         self._rows = [[_CachedCell(c) for c in row if c.value is not None] for row in ws.iter_rows()]
         self._cells = {(c.row, c.column): c for row in self._rows for c in row}
+
+    @property
+    def max_row(self) -> int:
+        return max((row for row, _ in self._cells), default=0)
+
+    @property
+    def max_column(self) -> int:
+        return max((col for _, col in self._cells), default=0)
+
+    def cell(self, row: int, column: int):
+        return self._cells.get((row, column)) or _EmptyCell(row, column)
 
     def iter_rows(self, values_only: bool = False):
         for row in self._rows:

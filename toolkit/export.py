@@ -185,13 +185,14 @@ def export_file(input_path: str | Path, output: str | Path | None = None, *,
     '深圳市社会保险基金管理局_2021_项目支出绩效自评表_含未解决问题.xlsx'
     """
     from .reader import read_openpyxl_book
-    from .service import score_book
+    from .service import resolve_profile, score_book
 
     input_path = Path(input_path)
     if not isinstance(profile, Profile):
         profile = load_profile(profile)
     wb = load_book_for_export(input_path)
     book = read_openpyxl_book(wb, input_path)
+    profile = resolve_profile(book, profile)
     results, plan = score_book(book, profile)
     blocking = [f for f in book.flags if f.severity == "error"]
     blocking += [f for r in results for f in r.flags if f.severity == "error"]
@@ -205,15 +206,17 @@ def export_file(input_path: str | Path, output: str | Path | None = None, *,
         if edit.value is not KEEP and sheet in wb.sheetnames:
             wb[sheet][ref].value = edit.value
 
-    form_sheets = [form.sheet for form in book.forms]
+    # Official sheets are the template's: they carry its defined names (JX_… project, JXD_…
+    # department 评分表 / 基础数据 / 目标完成情况自评表); everything else is a helper sheet.
+    official = {form.sheet for form in book.forms} | {
+        ws.title for ws in wb.worksheets if ws.sheet_state == "visible" and _has_template_names(ws)}
     by_sheet = {r.sheet: r for r in results}
     for ws in list(wb.worksheets) + list(getattr(wb, "chartsheets", [])):
-        if ws.title not in form_sheets:
+        if ws.title not in official:
             wb.remove(ws)
-    for form in book.forms:
-        ws = wb[form.sheet]
-        result = by_sheet[form.sheet]
-        tool_columns = [_column_of(item.computed_ref) for item in result.items if item.computed_ref]
+    for ws in wb.worksheets:
+        result = by_sheet.get(ws.title)
+        tool_columns = [_column_of(item.computed_ref) for item in result.items if item.computed_ref] if result else []
         _clean_sheet(ws, min(tool_columns) if tool_columns else None)
     _clean_workbook(wb)
 
@@ -247,6 +250,14 @@ def export_file(input_path: str | Path, output: str | Path | None = None, *,
     if pdf:
         outcome.pdf = convert_to_pdf(target)
     return outcome
+
+
+def _is_template_name(name: str) -> bool:
+    return name.startswith(("JX_", "JXD_"))
+
+
+def _has_template_names(ws) -> bool:
+    return any(_is_template_name(name) for name in ws.defined_names)
 
 
 def _column_of(ref: str) -> int:
@@ -287,7 +298,7 @@ def _clean_sheet(ws, tool_column: int | None) -> None:
     ws.data_validations = DataValidationList()
     ws.conditional_formatting = ConditionalFormattingList()
     ws._hyperlinks = []
-    for name in [n for n in ws.defined_names if not n.startswith("JX_")]:
+    for name in [n for n in ws.defined_names if not _is_template_name(n)]:
         del ws.defined_names[name]
     ws.sheet_state = "visible"
     ws.protection.sheet = True

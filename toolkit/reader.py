@@ -120,7 +120,7 @@ def export_meta(wb) -> dict[str, str]:
     """Template id/version of an exported workbook, which has no hidden sheet: they travel in
     the ``jx.*`` custom document properties (see :mod:`toolkit.fingerprint`)."""
     props = {p.name: str(p.value) for p in getattr(wb, "custom_doc_props", []) if p.name}
-    return {key: props[f"jx.{key}"] for key in ("template_id", "template_version") if f"jx.{key}" in props}
+    return {key: props[f"jx.{key}"] for key in ("template_id", "template_version", "profile_id") if f"jx.{key}" in props}
 
 
 def known_templates() -> dict[str, str]:

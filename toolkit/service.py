@@ -35,8 +35,19 @@ class ScoreOutcome:
     output: Path | None = None
 
 
+def resolve_profile(book: WorkbookData, requested: Profile | str) -> Profile:
+    """The profile a workbook is scored by: ``requested``, except that department forms
+    scored with a project profile (the CLI default ``national``) use the department profile
+    the workbook names (its meta sheet, or the ``jx.profile_id`` property of an export)."""
+    from .department.scoring import effective_profile
+
+    profile = requested if isinstance(requested, Profile) else load_profile(requested)
+    return effective_profile(book, profile)
+
+
 def score_book(book: WorkbookData, profile: Profile) -> tuple[list[FormResult], EditPlan]:
-    """Score every form of a read workbook and plan the edits."""
+    """Score every form of a read workbook by ``profile`` (see :func:`resolve_profile`) and
+    plan the edits."""
     from .department.scoring import score_department  # department forms (kind "department")
     results = []
     for form in book.forms:
@@ -69,8 +80,7 @@ def score_file(input_path: str | Path, output_path: str | Path | None = None, *,
     # Values (cached results of any formulas) for scoring; the formula workbook for writing.
     data_book = open_workbook(input_path, data_only=True)
     book = read_openpyxl_book(data_book, input_path)
-    from .department.scoring import effective_profile  # a department workbook names its own profile
-    profile = effective_profile(book, profile)
+    profile = resolve_profile(book, profile)
     results, plan = score_book(book, profile)
     report = workbook_report(str(input_path), results, profile, book.meta, book.flags)
 

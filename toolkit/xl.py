@@ -396,13 +396,10 @@ def apply_plan(book, plan: EditPlan, *, notes: bool = True) -> ApplyStats:
 
 def run_score(book, profile="national") -> XlScoreRun:
     """Read, score and write back one open workbook; raises ToolkitError on unusable input."""
-    from .profile import Profile, load_profile
-    from .service import score_book
+    from .service import resolve_profile, score_book
 
-    if not isinstance(profile, Profile):
-        profile = load_profile(profile)
     data = read_book(book)
-    results, plan = score_book(data, profile)
+    results, plan = score_book(data, resolve_profile(data, profile))
     stats = apply_plan(book, plan)
     return XlScoreRun(book=data, results=results, plan=plan, stats=stats)
 

@@ -53,8 +53,6 @@ def effective_profile(book, profile: Profile) -> Profile:
 def score_department(form: DepartmentForm, profile: Profile) -> list[FormResult]:
     """Score the 评分表 (and check the 目标完成情况自评表 sums): one FormResult per sheet."""
     if profile["kind"] != "department":
-        profile = load_profile(form.profile_id) if form.profile_id else profile
-    if profile["kind"] != "department":
         raise ToolkitError(f"工作表「{form.sheet}」是部门整体支出绩效评分表，规则配置「{profile.id}」不是部门整体配置。")
     results = [_Scorer(form, profile).run()]
     if form.target is not None and form.target.tasks:
