@@ -504,6 +504,8 @@ def build_report(folder: Path, entries: list[dict], profile: Profile, elapsed: f
     for rank, row in enumerate(projects, start=1):
         row["rank"] = rank
     grades = [band["grade"] for band in sorted(profile["grades"], key=lambda b: -b["min"])]
+    # Department frameworks name their own grades (兖州: 良好, 一般): count those too.
+    grades += sorted({p["grade"] for p in projects if p["grade"] and p["grade"] not in grades})
     return {
         "generated_at": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "toolkit_version": __version__,
@@ -674,6 +676,12 @@ def write_summary(report: dict, path: str | Path) -> Path:
     ws.column_dimensions["A"].width = 28
 
     path = Path(path)
+    for ws in wb.worksheets:  # a reviewer prints these: landscape A4, every column on the page
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_title_rows = "1:1"
     atomic_save(wb, path)
     return path
 
