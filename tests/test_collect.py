@@ -12,27 +12,12 @@ from toolkit import fingerprint as fp
 from toolkit.cli import main
 from toolkit.collect import STATUS_LABELS, collect, report_schema, validate_collect_report, write_summary
 from toolkit.export import export_file
-from toolkit.profile import load_profile
-from toolkit.reader import read_workbook
-from toolkit.service import score_book
+
+from .conftest import corrected_copy  # noqa: E402
 
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "seed003_项目支出绩效自评表.xlsx"
 
 
-def corrected_copy(target: Path) -> Path:
-    """The seed-003 sample with every erroneous cell blanked, so the engine fills it."""
-    shutil.copy(SAMPLE, target)
-    profile = load_profile("national")
-    for _ in range(6):
-        results, _plan = score_book(read_workbook(target), profile)
-        errors = [f for r in results for f in r.flags if f.severity == "error" and f.cell]
-        if not errors:
-            return target
-        wb = openpyxl.load_workbook(target)
-        for flag in errors:
-            wb[flag.sheet][flag.cell].value = None
-        wb.save(target)
-    raise AssertionError("corrected copy still has errors")
 
 
 @pytest.fixture(scope="module")

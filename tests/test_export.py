@@ -12,28 +12,14 @@ from toolkit import fingerprint as fp
 from toolkit.cli import main
 from toolkit.export import ExportBlocked, export_file, export_filename, sanitize_part
 from toolkit.profile import load_profile
-from toolkit.reader import read_workbook
-from toolkit.service import score_book
+
+from .conftest import corrected_copy  # noqa: E402
 
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "seed003_项目支出绩效自评表.xlsx"
 FORM_SHEETS = ["社会保险转移接续工作外包服务", "社保业务公众服务经费", "案件调查取证费", "零星购置费", "零星修缮",
                "社保关系转移业务邮寄费", "政府采购", "社保业务档案管理外包"]
 
 
-def corrected_copy(target: Path) -> Path:
-    """The seed-003 sample with every erroneous cell blanked, so the engine fills it."""
-    shutil.copy(SAMPLE, target)
-    profile = load_profile("national")
-    for _ in range(6):
-        results, _plan = score_book(read_workbook(target), profile)
-        errors = [f for r in results for f in r.flags if f.severity == "error" and f.cell]
-        if not errors:
-            return target
-        wb = openpyxl.load_workbook(target)
-        for flag in errors:
-            wb[flag.sheet][flag.cell].value = None
-        wb.save(target)
-    raise AssertionError("corrected copy still has errors")
 
 
 @pytest.fixture(scope="module")

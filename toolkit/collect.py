@@ -61,7 +61,7 @@ from concurrent.futures import ProcessPoolExecutor
 from importlib import resources
 from pathlib import Path
 
-from . import __version__, layout
+from . import __version__
 from . import fingerprint as fp
 from .problems import ToolkitError
 from .profile import Profile, load_profile

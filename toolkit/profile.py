@@ -128,6 +128,22 @@ def check_profile_data(data: object) -> list[Problem]:
     return problems
 
 
+def grade_for(total: float | None, grades: list[Mapping]) -> str | None:
+    """The grade band [min, max) containing ``total`` (the top band includes its max).
+
+    >>> grade_for(89.99, load_profile("national")["grades"]), grade_for(100, load_profile("national")["grades"])
+    ('良', '优')
+    """
+    if total is None:
+        return None
+    bands = sorted(grades, key=lambda b: b["min"])
+    for index, band in enumerate(bands):
+        top = index == len(bands) - 1
+        if band["min"] - 1e-9 <= total < band["max"] or (top and total <= band["max"] + 1e-9):
+            return band["grade"]
+    return None
+
+
 def check_bands(bands: list[Mapping], path: str, *, label: str, key: str = "id",
                 low: float = 0, high: float = 100) -> list[Problem]:
     """Bands [min, max) must cover [low, high] with no gap and no overlap.

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from .arith import fmt, fmt_percent, round_score
 from .model import CellValue, IndicatorRow, ProjectForm
 from .problems import Flag
-from .profile import Profile
+from .profile import Profile, grade_for
 from .values import ParsedValue, parse_indicator_value, parse_number
 
 CODES = {
@@ -539,14 +539,7 @@ class _Scorer:
                           f"{label}分值 {fmt(declared)} 与规则规定的 {fmt(profile_weights[label])} 不符。")
 
     def grade_of(self, total: float | None) -> str | None:
-        if total is None:
-            return None
-        bands = sorted(self.profile["grades"], key=lambda b: b["min"])
-        for index, band in enumerate(bands):
-            top = index == len(bands) - 1
-            if band["min"] - 1e-9 <= total < band["max"] or (top and total <= band["max"] + 1e-9):
-                return band["grade"]
-        return None
+        return grade_for(total, self.profile["grades"])
 
     def run(self) -> FormResult:
         form = self.form

@@ -20,7 +20,7 @@ from __future__ import annotations
 from ..arith import fmt, fmt_percent, round_score
 from ..model import CellValue
 from ..problems import Flag, ToolkitError
-from ..profile import Profile, load_profile
+from ..profile import Profile, grade_for, load_profile
 from ..scoring import FormResult, ItemResult
 from ..values import parse_indicator_value, parse_number
 from .framework import METHODS, Evaluator, MissingInputs, leaves
@@ -271,14 +271,7 @@ class _Scorer:
                           total_explanation=explanation, total_cell=total_ref)
 
     def grade_of(self, total: float | None) -> str | None:
-        if total is None:
-            return None
-        bands = sorted(self.profile["grades"], key=lambda b: b["min"])
-        for index, band in enumerate(bands):
-            top = index == len(bands) - 1
-            if band["min"] - 1e-9 <= total < band["max"] or (top and total <= band["max"] + 1e-9):
-                return band["grade"]
-        return None
+        return grade_for(total, self.profile["grades"])
 
 
 def _score_target(form: DepartmentForm, profile: Profile) -> FormResult:
