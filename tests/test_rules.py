@@ -233,3 +233,56 @@ def test_unparseable_values_and_sub_row_rates_are_flagged_in_their_cells(tmp_pat
     [flag] = result.items[1].flags
     assert flag.code == "unparseable_value" and flag.cell == "E13" and "90-95%" in flag.message
     assert any(f.code == "rate_mismatch" and f.cell == "G7" and "应为 1" in f.message for f in result.flags)
+
+
+# -- invariants ------------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from toolkit.model import CellValue, FundRow, IndicatorRow, ProjectForm  # noqa: E402
+
+VALUE_TEXT = st.one_of(
+    st.sampled_from(["≥95%", "≤100%", "100%", "86%", "27人", "25人次", "30.68万份", "30.5万份", "及时",
+                     "部分完成", "未完成", "不适用", "合格", "=4次", "5次", "100", "0", "", "约 24000 份"]),
+    st.text(max_size=12),
+    st.floats(min_value=0, max_value=1e6, allow_nan=False),
+)
+SCORE = st.one_of(st.none(), st.floats(min_value=-5, max_value=150, allow_nan=False), st.text(max_size=4))
+
+
+def model_form(rows, budget, actual) -> ProjectForm:
+    """A ProjectForm built directly (no workbook), as any reader would produce it."""
+    def cell(ref, value=None):
+        return CellValue(ref, value)
+
+    fields = {key: cell(f"Z{n}") for n, key in enumerate(
+        ["year", "money_unit", "project_name", "project_amount", "department", "implementer", "goal_expected",
+         "goal_actual", "total_weight", "total_score", "grade", "weight_output", "weight_benefit",
+         "weight_satisfaction", "preparer", "phone", "fill_date"], start=1)}
+    funds = {key: FundRow(key, cell(f"B{r}", key), cell(f"C{r}"), cell(f"D{r}", budget if key == "total" else None),
+                          cell(f"E{r}", actual if key == "total" else None), cell(f"F{r}", 10 if key == "total" else None),
+                          cell(f"G{r}"), cell(f"H{r}")) for r, key in enumerate(["total", "appropriation", "carryover",
+                                                                                  "other"], start=6)}
+    indicators = [IndicatorRow(13 + i, "产出指标", "数量指标", cell(f"D{13 + i}", f"指标{i}"), cell(f"E{13 + i}", target),
+                               cell(f"F{13 + i}", actual_value), cell(f"G{13 + i}", weight), cell(f"H{13 + i}", score),
+                               cell(f"I{13 + i}"), f"J{13 + i}", f"K{13 + i}")
+                  for i, (target, actual_value, weight, score) in enumerate(rows)]
+    return ProjectForm("项目1", fields, funds, indicators, "J6", "K6", "J30", "K30")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(st.tuples(VALUE_TEXT, VALUE_TEXT, st.sampled_from([0, 5, 10, 20, 45.5]), SCORE), max_size=6),
+       budget=st.one_of(st.none(), st.floats(min_value=0, max_value=1e9, allow_nan=False), st.text(max_size=5)),
+       actual=st.one_of(st.none(), st.floats(min_value=0, max_value=2e9, allow_nan=False)),
+       reverse=st.sampled_from(["ratio", "linear_to_zero"]))
+def test_any_form_scores_without_raising_and_no_rule_exceeds_its_weight(rows, budget, actual, reverse):
+    profile = profile_with(quantitative__reverse={"method": reverse, "zero_at_multiple": 2.0}) \
+        if reverse != "ratio" else NATIONAL
+    result = score_form(model_form(rows, budget, actual), profile)
+    for item in result.items:
+        if item.computed is not None:
+            assert 0 <= item.computed <= item.weight + 1e-9, item
+        assert all(flag.message and flag.code for flag in item.flags)
+    if result.total_computed is not None:
+        assert 0 <= result.total_computed <= 100 + 1e-9 or any(f.code == "weights_total" for f in result.flags)

@@ -10,6 +10,7 @@ Example::
 
 from __future__ import annotations
 
+import math
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
 _MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN}
@@ -17,6 +18,8 @@ _MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_
 
 def round_score(value: float, decimals: int, mode: str = "half_up") -> float:
     """Round like a person does (四舍五入 by default), not like binary floats do."""
+    if not math.isfinite(value) or abs(value) >= 1e15:
+        return value  # beyond 15 significant digits a float has no decimals left to round
     quantum = Decimal(1).scaleb(-decimals)
     return float(Decimal(repr(value)).quantize(quantum, rounding=_MODES[mode]))
 
