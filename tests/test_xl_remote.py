@@ -408,3 +408,16 @@ def test_entry_modules_run_the_button_path(monkeypatch):
     monkeypatch.setattr(xl, "active_book", lambda: about)
     jixiao_about.main()
     assert f"xlwings {xw.__version__}" in about.json()["actions"][-1]["args"][0]
+
+
+def test_department_workbook_button_matches_the_command_line(tmp_path):
+    """The same button scores a 部门整体 workbook (seed 000, Yantian) by the profile it names."""
+    source = SAMPLE.parent / "seed000_部门整体支出绩效.xlsx"
+    book, actions, replay, outcome = run_button_and_compare(source, tmp_path)
+    assert {r.kind for r in outcome.results} == {"department"}
+    text = replay.alerts[0][0]
+    assert "95.16" in text and "96.8" in text
+    score_sheet = replay.sheet("评分表")
+    assert score_sheet["values"][(18, 12)] == 5      # 公用经费控制率 computed in the tool column (L18)
+    assert score_sheet["values"][(18, 10)] == 6      # the published 6 stays in 得分 (J18)…
+    assert score_sheet["fills"][(18, 10)].lstrip("#").upper() == SEVERITY_COLORS["error"]  # …flagged

@@ -185,6 +185,43 @@ class SheetAccess:
         return self.values.get((row, col))
 
 
+@dataclass(frozen=True)
+class _NameRef:
+    attr_text: str
+
+
+@dataclass(frozen=True)
+class _CellView:
+    value: object
+    number_format: str
+
+
+class AccessWorksheet:
+    """The slice of openpyxl's Worksheet API that the department reader uses, over a
+    :class:`SheetAccess` — so a live Excel sheet read in one range read serves it too.
+
+    >>> ws = AccessWorksheet(SheetAccess("评分表", {"JXD_X": "$B$2"}, {(2, 2): 5}, {}))
+    >>> ws.cell(2, 2).value, ws.max_row, ws.defined_names["JXD_X"].attr_text
+    (5, 2, '$B$2')
+    """
+
+    def __init__(self, access: SheetAccess):
+        self.access = access
+        self.title = access.title
+        self.defined_names = {name: _NameRef(text) for name, text in access.names.items()}
+        self.max_row = max((row for row, _ in access.values), default=0)
+
+    def cell(self, row: int, column: int) -> _CellView:
+        return _CellView(self.access.get(row, column), self.access.formats.get((row, column), "General"))
+
+
+@dataclass
+class AccessWorkbook:
+    """A workbook of :class:`AccessWorksheet` (``worksheets`` is all the department reader needs)."""
+
+    worksheets: list[AccessWorksheet]
+
+
 def read_project_sheet(sheet: SheetAccess, registry: Registry, file_name: str) -> ProjectForm:
     """Read one project sheet; structural damage raises ToolkitError naming the cell."""
 

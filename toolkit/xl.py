@@ -47,9 +47,8 @@ from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
 from . import __version__, layout
 from .edits import KEEP, EditPlan, summary_line
 from .meta import Registry, meta_rows, meta_rows_from_values
-from .model import ProjectForm
 from .problems import SEVERITY_LABELS, ToolkitError
-from .reader import SheetAccess, WorkbookData, assemble_book, read_project_sheet
+from .reader import AccessWorkbook, AccessWorksheet, SheetAccess, WorkbookData, assemble_book, read_project_sheet
 
 TITLE = "绩效自评"
 EXPORT_MISSING = "导出报送功能尚未安装/可用"
@@ -141,13 +140,17 @@ def _formats_needed(sheet, names: dict[str, str], values: dict) -> dict:
     return formats
 
 
+TEMPLATE_NAME_PREFIXES = ("JX_", "JXD_")  # project form / department workbook sheets
+
+
 def sheet_access(sheet) -> SheetAccess | None:
-    """A form sheet as the reader's :class:`~toolkit.reader.SheetAccess`; None for other sheets.
+    """A template sheet (project form, or a department 评分表 / 基础数据 / 目标完成情况自评表) as
+    the reader's :class:`~toolkit.reader.SheetAccess`; None for other sheets.
 
     One whole-range read of ``used_range`` (errors as text, like openpyxl's cached values).
     """
     names = _sheet_names(sheet)
-    if layout.GRID_HEADER_NAME not in names:
+    if not any(name.startswith(TEMPLATE_NAME_PREFIXES) for name in names):
         return None
     used = sheet.used_range
     rows = used.options(ndim=2, err_to_str=True).value or []
@@ -177,7 +180,8 @@ def read_book(book) -> WorkbookData:
     meta_sheet = _meta_sheet(book)
     if meta_sheet is not None:
         meta, registry = meta_rows_from_values(meta_sheet.used_range.options(ndim=2).value or [])
-    forms: list[ProjectForm] = []
+    forms: list = []
+    department_sheets: list[AccessWorksheet] = []
     for sheet in book.sheets:
         try:
             access = sheet_access(sheet)
@@ -186,8 +190,15 @@ def read_book(book) -> WorkbookData:
         except Exception as exc:  # COM errors, unexpected payloads
             raise ToolkitError(f"无法读取工作簿「{file_name}」工作表「{sheet.name}」的内容（{type(exc).__name__}：{exc}）。"
                                "请确认没有单元格处于编辑状态，然后重试。") from None
-        if access is not None:
+        if access is None:
+            continue
+        if layout.GRID_HEADER_NAME in access.names:
             forms.append(read_project_sheet(access, registry, file_name))
+        else:
+            department_sheets.append(AccessWorksheet(access))
+    if department_sheets:
+        from .department.reader import read_department_forms
+        forms += read_department_forms(AccessWorkbook(department_sheets), registry, file_name, meta)
     return assemble_book(Path(file_name), forms, meta, registry)
 
 
