@@ -135,9 +135,54 @@ def test_flag_colour_is_cleared_when_the_problem_is_fixed(scored, tmp_path):
 def test_output_equal_to_input_needs_in_place_and_makes_a_backup(sample_copy, capsys):
     assert main(["score", str(sample_copy), "-o", str(sample_copy)]) == 2
     assert "--in-place" in capsys.readouterr().out
-    assert main(["score", str(sample_copy), "--in-place", "-o", str(sample_copy)]) == 0
-    assert sample_copy.with_name("seed003.bak.xlsx").read_bytes() == SAMPLE.read_bytes()
+    assert main(["score", str(sample_copy), "--in-place"]) == 0     # writes the input itself…
+    assert main(["score", str(sample_copy), "--in-place"]) == 0     # …twice
+    backups = sorted(sample_copy.parent.glob("seed003.bak-*.xlsx"))
+    assert len(backups) == 2, "an earlier backup is never replaced"
+    assert SAMPLE.read_bytes() in [b.read_bytes() for b in backups]  # the clerk's original survives
     assert layout.CHECK_SHEET in load_workbook(sample_copy).sheetnames
+    assert not list(sample_copy.parent.glob("*_评分.xlsx"))
+
+
+def test_unreadable_text_in_an_output_cell_is_flagged_never_replaced(sample_copy, tmp_path):
+    wb = load_workbook(sample_copy)
+    ws = wb[PROJECT]
+    typed = {"H14": "满分", "F6": "十", "G6": "一成二", "H22": "八十四分", "G22": "一百"}
+    for ref, text in typed.items():
+        ws[ref] = text
+    wb.save(sample_copy)
+    assert main(["score", str(sample_copy), "-o", str(tmp_path / "o.xlsx")]) == 0
+    out = load_workbook(tmp_path / "o.xlsx")[PROJECT]
+    for ref, text in typed.items():
+        assert out[ref].value == text, ref
+        assert "数字" in out[ref].comment.text, ref
+
+
+def test_a_clerks_formula_is_never_replaced(sample_copy, tmp_path):
+    wb = load_workbook(sample_copy)
+    wb[PROJECT]["H22"] = "=SUM(H6,H13:H21)"   # saved by openpyxl: no cached result
+    wb.save(sample_copy)
+    assert main(["score", str(sample_copy), "-o", str(tmp_path / "o.xlsx"),
+                 "--json", str(tmp_path / "r.json")]) == 0
+    assert load_workbook(tmp_path / "o.xlsx")[PROJECT]["H22"].value == "=SUM(H6,H13:H21)"
+    form = next(f for f in json.loads((tmp_path / "r.json").read_text("utf-8"))["forms"] if f["name"] == PROJECT)
+    assert any(f["code"] == "formula_not_calculated" and f["cell"] == "H22" for f in form["flags"])
+
+
+def test_unwritable_output_and_wrong_suffix_get_clear_messages(tmp_path, capsys):
+    (tmp_path / "dir.xlsx").mkdir()
+    assert main(["score", str(SAMPLE), "-o", str(tmp_path / "dir.xlsx")]) == 2
+    assert "无法写入" in capsys.readouterr().out
+    assert main(["score", str(SAMPLE), "-o", str(tmp_path / "out.csv")]) == 2
+    assert ".xlsx" in capsys.readouterr().out
+
+
+def test_profile_check_on_a_file_that_is_not_utf8(tmp_path, capsys):
+    path = tmp_path / "p.json"
+    path.write_bytes(b"\xff\xfe{")
+    assert main(["profile", "check", str(path)]) == 3
+    out = capsys.readouterr().out
+    assert "UTF-8" in out and "Traceback" not in out
 
 
 def test_formula_looking_text_stays_text(sample_copy, tmp_path):

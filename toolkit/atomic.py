@@ -17,6 +17,16 @@ def atomic_write(path: Path, write) -> None:
     'ok'
     """
     path = Path(path)
+    try:
+        _write_replace(path, write)
+    except OSError as exc:
+        from .problems import ToolkitError
+
+        raise ToolkitError(f"无法写入「{path}」：{exc.strerror or exc}。文件可能正在 Excel/WPS 中打开，"
+                           "或该路径是文件夹、没有写权限。请关闭文件或换一个输出位置后重试。") from None
+
+
+def _write_replace(path: Path, write) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=".~jx-", suffix=path.suffix, dir=path.parent)
     os.close(fd)

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .problems import SEVERITY_LABELS, ToolkitError
+from .problems import SEVERITY_LABELS, Problem, ToolkitError
 from .profile import ProfileError, builtin_profile_names, check_profile_data, load_profile
 
 EXIT_OK, EXIT_UNEXPECTED, EXIT_BAD_INPUT, EXIT_BAD_PROFILE = 0, 1, 2, 3
@@ -76,8 +76,9 @@ def _cmd_profile_check(args) -> int:
     try:
         data = load_profile(source).data if not Path(source).suffix else json.loads(
             Path(source).read_text("utf-8-sig"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ToolkitError(f"无法读取规则配置「{source}」：{exc}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ProfileError(source, [Problem("profile_unreadable", "error", source,
+                                            f"无法读取（须为 UTF-8 编码的 JSON 文件）：{exc}")]) from None
     problems = check_profile_data(data)
     if not problems:
         print(f"规则配置「{source}」检查通过：{data.get('title', '')}")
@@ -105,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("-o", "--output", help="输出工作簿（默认：输入文件名加「_评分」）")
     score.add_argument("--profile", default="national", help="规则配置：内置名称（如 national）或 JSON 文件路径")
     score.add_argument("--json", help="同时写出机器可读的 JSON 报告")
-    score.add_argument("--in-place", action="store_true", help="直接写回输入文件（先备份为 .bak.xlsx）")
+    score.add_argument("--in-place", action="store_true", help="直接写回输入文件（先另存备份 文件名.bak-时间.xlsx）")
     score.add_argument("-v", "--verbose", action="store_true", help="列出全部标记（默认只列错误）")
     score.set_defaults(func=_cmd_score)
 

@@ -29,6 +29,13 @@ class CellValue:
     value: object = None
     number_format: str | None = None
     tool_filled: bool = False
+    formula: bool = False  # the clerk wrote a formula; ``value`` is its cached result
+
+    @property
+    def fillable(self) -> bool:
+        """May the tool write here? Only blank cells and its own earlier values — never a
+        clerk's text (even unreadable), number or formula."""
+        return self.tool_filled or (is_blank(self.value) and not self.formula)
 
     @property
     def entered(self) -> object:

@@ -102,15 +102,20 @@ def read_workbook(path: str | Path) -> WorkbookData:
     return read_openpyxl_book(wb, path)
 
 
-def read_openpyxl_book(wb, path: Path) -> WorkbookData:
-    """Read every form (project and department) of an openpyxl workbook."""
+def read_openpyxl_book(wb, path: Path, formula_wb=None) -> WorkbookData:
+    """Read every form (project and department) of an openpyxl workbook.
+
+    ``wb`` holds values (cached formula results); ``formula_wb``, the same file opened with
+    formulas, marks the clerk's formula cells so they are never overwritten.
+    """
     meta, registry = read_meta(wb)
     if not meta:
         meta = export_meta(wb)
     forms: list = []
     for ws in wb.worksheets:
         if layout.GRID_HEADER_NAME in ws.defined_names:
-            forms.append(read_project_sheet(SheetAccess.from_openpyxl(ws), registry, path.name))
+            formula_ws = formula_wb[ws.title] if formula_wb is not None else None
+            forms.append(read_project_sheet(SheetAccess.from_openpyxl(ws, formula_ws), registry, path.name))
     from .department.reader import read_department_forms  # department workbooks (部门整体)
     forms += read_department_forms(wb, registry, path.name, meta)
     return assemble_book(path, forms, meta, registry)
@@ -168,9 +173,12 @@ class SheetAccess:
     names: dict[str, str]
     values: dict
     formats: dict
+    formulas: set = field(default_factory=set)  # (row, column) of cells holding a formula
 
     @classmethod
-    def from_openpyxl(cls, ws) -> "SheetAccess":
+    def from_openpyxl(cls, ws, formula_ws=None) -> "SheetAccess":
+        """``ws`` from a values (data_only) workbook; ``formula_ws``, the same sheet of the
+        formula workbook, tells which cells are formulas (their cached value may be absent)."""
         names = {name: dn.attr_text for name, dn in ws.defined_names.items()}
         values, formats = {}, {}
         for row in ws.iter_rows():
@@ -179,7 +187,10 @@ class SheetAccess:
                     values[(cell.row, cell.column)] = cell.value
                     if cell.number_format and cell.number_format != "General":
                         formats[(cell.row, cell.column)] = cell.number_format
-        return cls(ws.title, names, values, formats)
+        formulas = set()
+        if formula_ws is not None:
+            formulas = {(c.row, c.column) for row in formula_ws.iter_rows() for c in row if c.data_type == "f"}
+        return cls(ws.title, names, values, formats, formulas)
 
     def get(self, row: int, col: int) -> object:
         return self.values.get((row, col))
@@ -246,7 +257,8 @@ def read_project_sheet(sheet: SheetAccess, registry: Registry, file_name: str) -
         ref = f"{get_column_letter(col)}{row}"
         value = sheet.get(row, col)
         return CellValue(ref, value, sheet.formats.get((row, col)),
-                         tool_filled=registry.is_tool_value(sheet.title, ref, value))
+                         tool_filled=registry.is_tool_value(sheet.title, ref, value),
+                         formula=(row, col) in sheet.formulas)
 
     fields: dict[str, CellValue] = {}
     for key, spec in layout.FIELDS.items():
