@@ -246,7 +246,8 @@ VALUE_TEXT = st.one_of(
     st.sampled_from(["≥95%", "≤100%", "100%", "86%", "27人", "25人次", "30.68万份", "30.5万份", "及时",
                      "部分完成", "未完成", "不适用", "合格", "=4次", "5次", "100", "0", "", "约 24000 份"]),
     st.text(max_size=12),
-    st.floats(min_value=0, max_value=1e6, allow_nan=False),
+    st.floats(min_value=-1e6, max_value=1e6, allow_nan=False),
+    st.sampled_from(["≤-5%", "≥-5%", "-10%", "0%", "≤0", "0台", "-3台"]),
 )
 SCORE = st.one_of(st.none(), st.floats(min_value=-5, max_value=150, allow_nan=False), st.text(max_size=4))
 
@@ -286,3 +287,22 @@ def test_any_form_scores_without_raising_and_no_rule_exceeds_its_weight(rows, bu
         assert all(flag.message and flag.code for flag in item.flags)
     if result.total_computed is not None:
         assert 0 <= result.total_computed <= 100 + 1e-9 or any(f.code == "weights_total" for f in result.flags)
+        if result.grade is None:
+            assert result.total_computed > 100 or any(f.code == "grade_undefined" for f in result.flags)
+
+
+def test_zero_and_negative_targets_need_a_person(tmp_path):
+    result = score(tmp_path, project([row("≤-5%", "2%", 50, level2="成本指标"), filler(40)]))
+    [flag] = result.items[1].flags
+    assert flag.code == "judgement_required" and "负数" in flag.message and result.items[1].computed is None
+    judged = score(tmp_path, project([row("≥-5%", "-10%", 50, score=30, reason="降幅未达目标"), filler(40)]))
+    assert judged.items[1].computed == 30 and judged.items[1].method == "quantitative_manual"
+    assert score(tmp_path, project([row("≤0", "0", 90)])).items[1].computed == 90  # 0 ≤ 0 is met
+
+
+def test_a_total_in_an_undefined_grade_band_is_flagged(tmp_path):
+    gap = profile_with()
+    gap.data["grades"] = [{"grade": "优", "min": 90, "max": 100}, {"grade": "差", "min": 0, "max": 60}]
+    result = score(tmp_path, project([row("3台", "2台", 90)]), gap)
+    assert result.total_computed == 70 and result.grade is None
+    assert any(f.code == "grade_undefined" for f in result.flags)

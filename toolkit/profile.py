@@ -131,15 +131,19 @@ def check_profile_data(data: object) -> list[Problem]:
 def grade_for(total: float | None, grades: list[Mapping]) -> str | None:
     """The grade band [min, max) containing ``total`` (the top band includes its max).
 
-    >>> grade_for(89.99, load_profile("national")["grades"]), grade_for(100, load_profile("national")["grades"])
-    ('良', '优')
+    >>> grades = load_profile("national")["grades"]
+    >>> grade_for(89.99, grades), grade_for(100, grades), grade_for(-1, grades)
+    ('良', '优', None)
+    >>> grade_for(65, [{"grade": "优", "min": 90, "max": 100}, {"grade": "差", "min": 0, "max": 60}]) is None
+    True
     """
     if total is None:
         return None
     bands = sorted(grades, key=lambda b: b["min"])
     for index, band in enumerate(bands):
         top = index == len(bands) - 1
-        if band["min"] - 1e-9 <= total < band["max"] or (top and total <= band["max"] + 1e-9):
+        upper_ok = total <= band["max"] + 1e-9 if top else total < band["max"]
+        if band["min"] - 1e-9 <= total and upper_ok:
             return band["grade"]
     return None
 

@@ -48,7 +48,8 @@ CODES = {
     "unit_assumed": "单位缺失，按另一方单位理解",
     "unparseable_value": "指标值或实际值无法识别",
     "missing_value": "缺少必填内容",
-    "judgement_required": "定性指标需要人工评分",
+    "judgement_required": "需要人工评分（定性指标，或目标/实际为 0、负数）",
+    "manual_quantitative": "目标或实际为 0、负数，采用人工评分",
     "manual_score_accepted": "定性指标人工评分在档次内，予以采纳",
     "manual_score_outside_tier": "定性指标人工评分不在对应档次内",
     "na_with_weight": "不适用指标设置了分值",
@@ -58,6 +59,7 @@ CODES = {
     "total_mismatch": "填报总分与按规则计算的总分不同",
     "total_incomplete": "有指标未能计分，总分不完整",
     "total_capped": "按执行率封顶总分",
+    "formula_not_calculated": "公式没有计算结果",
     "grade_mismatch": "填报等级与总分不符",
     "grade_undefined": "总分落在规则未定义等级的区间",
 }
@@ -256,6 +258,8 @@ class _Scorer:
             self.score_quantitative(item, ind, target, actual)
         else:
             self.score_qualitative(item, ind, target, actual)
+        if item.computed is not None:  # no rule awards more than its weight, nor less than 0
+            item.computed = min(max(item.computed, 0.0), item.weight)
         return item
 
     def score_not_applicable(self, item: ItemResult, ind: IndicatorRow, weight: float) -> ItemResult:
@@ -312,6 +316,11 @@ class _Scorer:
         unit = "%" if target.percent else (target.unit or actual.unit or "")
         shown = f"{fmt(a)}{unit} 对目标 {target.text}"
         met = {">=": a >= t, ">": a > t, "<=": a <= t, "<": a < t, "=": abs(a - t) < 1e-9}[comparator]
+        reverse = comparator in ("<=", "<")
+        if not met and (t <= 0 or (reverse and a <= 0)):
+            # A ratio of a zero or negative target (or actual, for 反向) means nothing: a person decides.
+            self.manual_quantitative(item, ind, target, actual)
+            return
         if met:
             item.computed = weight
             item.method = {"<=": "reverse_met", "<": "reverse_met", "=": "equal_met"}.get(comparator, "positive_met")
@@ -342,6 +351,22 @@ class _Scorer:
             item.method = "positive_ratio"
             item.explanation = f"{shown}：得分 = {fmt(a)} ÷ {fmt(t)} × {fmt(weight)} = {fmt(item.computed)}"
         self.compare_entered(item, target_met=met)
+
+    def manual_quantitative(self, item: ItemResult, ind: IndicatorRow, target: ParsedValue,
+                            actual: ParsedValue) -> None:
+        weight = item.weight
+        item.method = "quantitative_manual"
+        why = f"目标「{target.text}」、实际「{actual.text}」含 0 或负数，不能按比例计分"
+        if item.entered is not None and 0 <= item.entered <= weight + self.tolerance:
+            item.computed = item.entered
+            item.explanation = f"{why}：采用人工评分 {fmt(item.entered)}"
+            self.flag("manual_quantitative", "warning", ind.score.ref,
+                      f"{why}；采用填报得分 {fmt(item.entered)}，请在偏差原因中写明评分依据。", item)
+            self.check_reason(item, ind)
+            return
+        item.explanation = f"{why}，需人工评分"
+        self.flag("judgement_required", "error", ind.score.ref,
+                  f"指标「{item.label}」{why}：请在得分栏填写 0–{fmt(weight)} 之间的人工评分并写明依据。", item)
 
     def over_achievement(self, item: ItemResult, ind: IndicatorRow, actual: float, target: float) -> None:
         rules = self.profile["over_achievement"]
