@@ -131,3 +131,18 @@ def test_inserted_indicator_rows_are_scored(sample_copy):
     assert printer.cell == "H14" and printer.computed == 2.5
     assert result.fills["H14"] == 2.5
     assert form.fields["total_score"].ref == "H23"
+
+
+def test_a_form_pasted_into_a_sheet_without_names_is_flagged_not_skipped(sample_copy, capsys):
+    wb = load_workbook(sample_copy)
+    ws = wb.create_sheet("新项目")
+    for row in wb[PROJECT].iter_rows(max_row=23):
+        for cell in row:
+            if cell.value is not None and not isinstance(cell.value, (int, float)):
+                ws[cell.coordinate] = cell.value
+    wb.save(sample_copy)
+    book = read_workbook(sample_copy)
+    [flag] = [f for f in book.flags if f.code == "form_without_names"]
+    assert flag.severity == "error" and "新项目" in flag.message and "建立副本" in flag.message
+    code, text = run(capsys, sample_copy, "-o", sample_copy.with_name("o.xlsx"))
+    assert code == 0 and "新项目" in text

@@ -164,3 +164,11 @@ def test_department_exports_are_read_back_and_rescored_by_their_own_profile(tmp_
     [row] = entry["forms"]
     assert row["total"] == pytest.approx(95.16)
     assert any(p.get("cell") == "J18" and "应得 5" in p["message"] for p in entry["problems"])
+
+
+@pytest.mark.parametrize("seed", ["seed000", "seed002", "seed004"])
+def test_department_exports_carry_no_tool_columns(seed, tmp_path):
+    out = export_file(SAMPLE.parent / f"{seed}_部门整体支出绩效.xlsx", tmp_path, force=True).output
+    for ws in openpyxl.load_workbook(out).worksheets:
+        texts = {c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+        assert not texts & {"系统计算得分", "计算说明"}, ws.title

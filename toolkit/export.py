@@ -217,6 +217,7 @@ def export_file(input_path: str | Path, output: str | Path | None = None, *,
     for ws in wb.worksheets:
         result = by_sheet.get(ws.title)
         tool_columns = [_column_of(item.computed_ref) for item in result.items if item.computed_ref] if result else []
+        tool_columns += _tool_header_columns(ws)
         _clean_sheet(ws, min(tool_columns) if tool_columns else None)
     _clean_workbook(wb)
 
@@ -250,6 +251,13 @@ def export_file(input_path: str | Path, output: str | Path | None = None, *,
     if pdf:
         outcome.pdf = convert_to_pdf(target)
     return outcome
+
+
+def _tool_header_columns(ws) -> list[int]:
+    """Columns headed 「系统计算得分」: the tool columns of any template sheet, even one
+    whose result has no items (a department 目标完成情况自评表)."""
+    return [cell.column for row in ws.iter_rows(max_row=40) for cell in row
+            if cell.value == layout.TOOL_HEADERS[0]]
 
 
 def _is_template_name(name: str) -> bool:

@@ -118,7 +118,29 @@ def read_openpyxl_book(wb, path: Path, formula_wb=None) -> WorkbookData:
             forms.append(read_project_sheet(SheetAccess.from_openpyxl(ws, formula_ws), registry, path.name))
     from .department.reader import read_department_forms  # department workbooks (部门整体)
     forms += read_department_forms(wb, registry, path.name, meta)
-    return assemble_book(path, forms, meta, registry)
+    strays = [Flag("form_without_names", "error", None,
+                   f"工作表「{ws.title}」像是一张自评表，但没有模板的字段名称（多半是把单元格复制粘贴到了新工作表），"
+                   "因此没有评分，导出时也不会包含它。请在模板上右键工作表标签「移动或复制 → 建立副本」来增加项目，"
+                   "再把内容填进去。", sheet=ws.title)
+              for ws in wb.worksheets if _looks_like_unnamed_form(ws)]
+    book = assemble_book(path, forms, meta, registry)
+    book.flags.extend(strays)
+    return book
+
+
+_FORM_MARKERS = ("项目支出绩效自评表", "三级指标", "部门整体支出绩效")
+
+
+def _looks_like_unnamed_form(ws) -> bool:
+    """A visible sheet with a form's title or headers but none of the template's names."""
+    if getattr(ws, "sheet_state", "visible") != "visible" or ws.title in (layout.CHECK_SHEET, layout.INSTRUCTIONS_SHEET):
+        return False
+    if any(name.startswith(("JX_", "JXD_")) for name in ws.defined_names):
+        return False
+    for row in ws.iter_rows(max_row=20, values_only=True):
+        if any(isinstance(v, str) and any(marker in v for marker in _FORM_MARKERS) for v in row):
+            return True
+    return False
 
 
 def export_meta(wb) -> dict[str, str]:
