@@ -137,7 +137,9 @@ def _looks_like_unnamed_form(ws) -> bool:
         return False
     if any(name.startswith(("JX_", "JXD_")) for name in ws.defined_names):
         return False
-    for row in ws.iter_rows(max_row=20, values_only=True):
+    for index, row in enumerate(ws.iter_rows(values_only=True)):
+        if index >= 20:
+            break
         if any(isinstance(v, str) and any(marker in v for marker in _FORM_MARKERS) for v in row):
             return True
     return False
