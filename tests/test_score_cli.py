@@ -194,3 +194,32 @@ def test_formula_looking_text_stays_text(sample_copy, tmp_path):
     assert main(["score", str(sample_copy), "-o", str(tmp_path / "o.xlsx")]) == 0
     out = load_workbook(tmp_path / "o.xlsx")[PROJECT]["I14"]
     assert out.value == "=因设备到货延迟" and out.data_type == "s"
+
+
+def test_tool_values_are_recognised_after_the_clerk_inserts_rows(sample_copy, tmp_path):
+    """The tool fills a blank total; the clerk then inserts an indicator row above it (the total
+    moves from H22 to H23) and re-scores: the moved total is still the tool's and is updated."""
+    from .conftest import excel_like_insert_rows
+
+    wb = load_workbook(sample_copy)
+    wb[PROJECT]["H22"] = None
+    wb[PROJECT]["H13"] = None
+    wb.save(sample_copy)
+    first = tmp_path / "first.xlsx"
+    assert main(["score", str(sample_copy), "-o", str(first)]) == 0
+    assert load_workbook(first)[PROJECT]["H22"].value == 83.96
+
+    wb = load_workbook(first)
+    ws = wb[PROJECT]
+    excel_like_insert_rows(ws, 13)                     # a new first 数量指标 row
+    for col, value in zip("DEFGHI", ["采购打印机数", "≥4台", "4台", 0, None, None]):
+        ws[f"{col}13"] = value
+    ws["F14"] = "20台"                                 # and the clerk corrects the old row's actual
+    wb.save(first)
+    second = tmp_path / "second.xlsx"
+    assert main(["score", str(first), "-o", str(second), "--json", str(tmp_path / "r.json")]) == 0
+    ws = load_workbook(second)[PROJECT]
+    assert ws["H14"].value == 6.9                      # 20 ÷ 29 × 10, the tool's moved value updated
+    assert ws["H23"].value == 88.1                     # the moved total updated, not "entered"
+    form = next(f for f in json.loads((tmp_path / "r.json").read_text("utf-8"))["forms"] if f["name"] == PROJECT)
+    assert not [f for f in form["flags"] if f["code"] in ("total_not_sum", "score_mismatch")]

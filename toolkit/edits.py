@@ -66,12 +66,20 @@ def _worst(flags: list[Flag]) -> str:
 
 
 def build_plan(results: list[FormResult], *, previous: Registry, tool_valued: set[tuple[str, str]],
-               meta: dict[str, str], workbook_flags: list[Flag] = ()) -> EditPlan:
+               meta: dict[str, str], workbook_flags: list[Flag] = (),
+               keys: dict[tuple[str, str], str] | None = None) -> EditPlan:
     """Plan every edit for the scored forms of one workbook.
 
     ``previous`` is the registry read from the workbook, ``tool_valued`` the cells that still
-    hold the tool's earlier value (so they may be updated or cleared).
+    hold the tool's earlier value (so they may be updated or cleared), ``keys`` each cell's
+    registry key (its row-independent anchor; the reference when absent).
     """
+    keys = keys or {}
+    refs_by_key = {(sheet, key): ref for (sheet, ref), key in keys.items()}
+
+    def key_of(sheet: str, ref: str) -> str:
+        return keys.get((sheet, ref), ref)
+
     plan = EditPlan(meta=dict(meta))
     plan.meta.setdefault("template_id", layout.TEMPLATE_ID)
     plan.meta.setdefault("template_version", layout.TEMPLATE_VERSION)
@@ -81,7 +89,7 @@ def build_plan(results: list[FormResult], *, previous: Registry, tool_valued: se
         sheet = result.sheet
         for ref, value in result.fills.items():
             plan.cell(sheet, ref, value=value)
-            plan.registry.filled[(sheet, ref)] = value
+            plan.registry.filled[(sheet, key_of(sheet, ref))] = value
         for item in result.items:
             plan.cell(sheet, item.computed_ref, value="—" if item.computed is None else item.computed)
             notes = [item.explanation] + [f"【{SEVERITY_LABELS[f.severity]}】{f.message}" for f in item.flags]
@@ -102,14 +110,18 @@ def build_plan(results: list[FormResult], *, previous: Registry, tool_valued: se
         for ref, flags in by_cell.items():
             text = "\n".join(f"【{SEVERITY_LABELS[f.severity]}】{f.message}" for f in flags)
             plan.cell(sheet, ref, fill=SEVERITY_COLORS[_worst(flags)], comment=text)
-            plan.registry.flagged.add((sheet, ref))
+            plan.registry.flagged.add((sheet, key_of(sheet, ref)))
 
-    # Cells the tool coloured last time but not now: clear the colour and the comment.
-    for key in previous.flagged - plan.registry.flagged:
-        plan.cell(*key, fill=None, comment=None)
+    # Cells the tool coloured last time but not now: clear the colour and the comment — where
+    # they are now (rows may have moved); a key that is no cell of the form is an A1 reference.
+    for sheet, key in previous.flagged - plan.registry.flagged:
+        ref = refs_by_key.get((sheet, key), key if ":" not in key else None)
+        if ref is not None:
+            plan.cell(sheet, ref, fill=None, comment=None)
     # Values the tool wrote last time that it no longer proposes, still untouched by the clerk.
-    for key in tool_valued - set(plan.registry.filled):
-        plan.cell(*key, value=None)
+    for sheet, ref in tool_valued:
+        if (sheet, key_of(sheet, ref)) not in plan.registry.filled:
+            plan.cell(sheet, ref, value=None)
 
     _check_sheet(plan, results, workbook_flags)
     return plan

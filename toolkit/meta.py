@@ -7,8 +7,11 @@ whose flag has gone away.
 Rows of the ``_jx_meta`` sheet::
 
     template_id | jixiao.project-self-evaluation
-    filled      | <sheet> | <cell> | <value>
-    flagged     | <sheet> | <cell>
+    filled      | <sheet> | <cell key> | <value>
+    flagged     | <sheet> | <cell key>
+
+A cell key is the cell's anchor (``field:total_score``, ``grid:案件调查数#1:score`` …), which
+stays true when the clerk inserts or deletes rows, or its A1 reference for cells without one.
 
 Example::
 
@@ -33,10 +36,11 @@ class Registry:
     filled: dict[tuple[str, str], object] = field(default_factory=dict)
     flagged: set[tuple[str, str]] = field(default_factory=set)
 
-    def is_tool_value(self, sheet: str, ref: str, value: object) -> bool:
-        if value is None or (sheet, ref) not in self.filled:
+    def is_tool_value(self, sheet: str, key: str, value: object) -> bool:
+        """Does the cell known by ``key`` still hold the value the tool wrote there?"""
+        if value is None or (sheet, key) not in self.filled:
             return False
-        return _same(self.filled[(sheet, ref)], value)
+        return _same(self.filled[(sheet, key)], value)
 
 
 def _same(a: object, b: object) -> bool:

@@ -30,6 +30,12 @@ class CellValue:
     number_format: str | None = None
     tool_filled: bool = False
     formula: bool = False  # the clerk wrote a formula; ``value`` is its cached result
+    anchor: str = ""  # an identity that survives inserted/deleted rows ("field:total_score", "grid:…")
+
+    @property
+    def key(self) -> str:
+        """What the registry remembers this cell by: its anchor, else its reference."""
+        return self.anchor or self.ref
 
     @property
     def fillable(self) -> bool:

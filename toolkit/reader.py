@@ -277,17 +277,17 @@ def read_project_sheet(sheet: SheetAccess, registry: Registry, file_name: str) -
         r2 = int(match["r2"]) if match["r2"] else r1
         return r1, c1, r2, c2
 
-    def cell(row: int, col: int) -> CellValue:
+    def cell(row: int, col: int, anchor: str = "") -> CellValue:
         ref = f"{get_column_letter(col)}{row}"
         value = sheet.get(row, col)
         return CellValue(ref, value, sheet.formats.get((row, col)),
-                         tool_filled=registry.is_tool_value(sheet.title, ref, value),
-                         formula=(row, col) in sheet.formulas)
+                         tool_filled=registry.is_tool_value(sheet.title, anchor or ref, value),
+                         formula=(row, col) in sheet.formulas, anchor=anchor)
 
     fields: dict[str, CellValue] = {}
     for key, spec in layout.FIELDS.items():
         row, col, _, _ = resolve(spec.name)
-        fields[key] = cell(row, col)
+        fields[key] = cell(row, col, f"field:{key}")
 
     # 项目资金 block: check the row labels so a deleted row is reported, not misread.
     r1, c1, r2, c2 = resolve(layout.FUND_BLOCK_NAME)
@@ -302,7 +302,8 @@ def read_project_sheet(sheet: SheetAccess, registry: Registry, file_name: str) -
         if _squash(found) != _squash(label):
             raise ToolkitError(f"{where(f'{get_column_letter(c1)}{row}')}应为「{label}」，实际为「{found}」："
                                "资金表的行被改动或删除。请恢复模板结构。")
-        cells = {column: cell(row, c1 + index) for index, column in enumerate(layout.FUND_COLUMNS)}
+        cells = {column: cell(row, c1 + index, f"fund:{key}:{column}")
+                 for index, column in enumerate(layout.FUND_COLUMNS)}
         funds[key] = FundRow(key=key, **cells)
 
     header_row, hc1, _, hc2 = resolve(layout.GRID_HEADER_NAME)
@@ -319,8 +320,15 @@ def read_project_sheet(sheet: SheetAccess, registry: Registry, file_name: str) -
     tool_col = hc2 + 1
     indicators: list[IndicatorRow] = []
     level1 = level2 = ""
+    seen_labels: dict[str, int] = {}
     for row in range(header_row + 1, total_row):
-        cells = {column: cell(row, hc1 + index) for index, column in enumerate(layout.GRID_COLUMNS)}
+        # A row is known by its 三级指标 text (and which occurrence of it), not its number,
+        # so the tool's earlier values are recognised after the clerk inserts rows above.
+        label = str(sheet.get(row, hc1 + layout.GRID_COLUMNS.index("level3")) or "").strip()
+        seen_labels[label] = seen_labels.get(label, 0) + 1
+        row_anchor = f"grid:{label}#{seen_labels[label]}" if label else ""
+        cells = {column: cell(row, hc1 + index, f"{row_anchor}:{column}" if row_anchor else "")
+                 for index, column in enumerate(layout.GRID_COLUMNS)}
         if cells["level1"].text:
             if cells["level1"].text != level1:
                 level2 = ""

@@ -55,7 +55,8 @@ def score_book(book: WorkbookData, profile: Profile) -> tuple[list[FormResult], 
         results += score_department(form, profile) if form.kind == "department" else [score_form(form, profile)]
     _keep_clerk_cells(book, results)
     tool_valued = {(form.sheet, cell.ref) for form in book.forms for cell in form.cells() if cell.tool_filled}
-    plan = build_plan(results, previous=book.registry, tool_valued=tool_valued, meta=book.meta,
+    keys = {(form.sheet, cell.ref): cell.key for form in book.forms for cell in form.cells()}
+    plan = build_plan(results, previous=book.registry, tool_valued=tool_valued, keys=keys, meta=book.meta,
                       workbook_flags=book.flags)
     return results, plan
 
