@@ -116,3 +116,20 @@ def test_target_sheet_sums_checked(tmp_path):
     target = outcome.results[1]
     assert target.items[0].computed == 20486523.78
     assert not target.flags  # the published 金额合计 equals the task rows
+
+
+def test_missing_base_data_sheet_is_an_error_not_a_quiet_fallback(tmp_path):
+    from openpyxl import load_workbook
+
+    from toolkit.profile import load_profile
+    from toolkit.reader import read_workbook
+    from toolkit.service import score_book
+
+    path = tmp_path / "no_base.xlsx"
+    wb = load_workbook(ROOT / "samples" / "seed000_部门整体支出绩效.xlsx")
+    del wb["基础数据"]
+    wb.save(path)
+    results, _ = score_book(read_workbook(path), load_profile("shenzhen-yantian-2021"))
+    [flag] = [f for r in results for f in r.flags if f.code == "base_data_missing"]
+    assert flag.severity == "error" and "基础数据" in flag.message
+    assert "None" not in " ".join(f.message for r in results for f in r.flags)

@@ -80,7 +80,8 @@ class _Scorer:
 
     def where(self, name: str) -> str:
         cell = self.form.inputs.get(name)
-        return f"{self.form.input_sheet}!{cell.ref}" if cell is not None else f"{self.form.input_sheet}（缺少编号 {name} 的行）"
+        sheet = self.form.input_sheet or "基础数据（工作表缺失）"
+        return f"{sheet}!{cell.ref}" if cell is not None else f"{sheet}（缺少编号 {name} 的行）"
 
     # -- base data ----------------------------------------------------------------
     def read_inputs(self) -> tuple[dict[str, float | None], dict[str, str]]:
@@ -206,8 +207,24 @@ class _Scorer:
                       item)
 
     # -- the form -----------------------------------------------------------------
+    def check_base_data_present(self) -> None:
+        """The 基础数据 sheet and every declared input row must exist: without them the formula
+        indicators cannot be computed, and that is an error, not a reason to fall back quietly."""
+        used = {name for name in self.declared}
+        if self.form.input_sheet is None:
+            self.flag("base_data_missing", "error", None,
+                      f"工作簿缺少「基础数据」工作表：规则配置「{self.profile.id}」的 {len(used)} 项公式指标无法计算。"
+                      "请从模板恢复该工作表并填写。")
+            return
+        missing = [name for name in self.declared if name not in self.form.inputs]
+        if missing:
+            labels = "、".join(f"{self.declared[name]['label']}（{name}）" for name in missing)
+            self.flag("base_data_missing", "error", None,
+                      f"「{self.form.input_sheet}」缺少以下数据项的行：{labels}。请从模板恢复这些行。")
+
     def run(self) -> FormResult:
         form = self.form
+        self.check_base_data_present()
         by_name = {leaf.name: leaf for leaf in leaves(self.profile)}
         total_ref = form.fields["total_score"].ref
         items: list[ItemResult] = []
