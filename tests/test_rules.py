@@ -306,3 +306,12 @@ def test_a_total_in_an_undefined_grade_band_is_flagged(tmp_path):
     result = score(tmp_path, project([row("3台", "2台", 90)]), gap)
     assert result.total_computed == 70 and result.grade is None
     assert any(f.code == "grade_undefined" for f in result.flags)
+
+
+def test_execution_rate_typed_as_percent_text(tmp_path):
+    data = project([row("10宗", "10宗", 90)], budget=100.0, actual=87.0)
+    data["funds"]["total"]["rate"] = "87%"
+    assert not [f for f in score(tmp_path, data).flags if f.code == "rate_mismatch"]
+    data["funds"]["total"]["rate"] = "1.5%"
+    [flag] = [f for f in score(tmp_path, data).flags if f.code == "rate_mismatch"]
+    assert "填报执行率 0.015" in flag.message

@@ -199,7 +199,8 @@ class _Scorer:
                             f"{' → ' + fmt(shown) if shown != rate else ''}；得分 = {fmt(used)}{cap_note} × "
                             f"{fmt(weight)} = {fmt(item.computed)}")
         if entered_rate is not None:
-            if entered_rate > 2:  # written as 86 meaning 86%
+            written_as_percent = isinstance(row.rate.entered, str) and ("%" in row.rate.entered or "％" in row.rate.entered)
+            if written_as_percent or entered_rate > 2:  # "86%" typed as text, or 86 meaning 86%
                 entered_rate /= 100
             if abs(entered_rate - shown) > rules.get("mismatch_tolerance", 0.005):
                 self.flag("rate_mismatch", "error", row.rate.ref,
