@@ -41,13 +41,17 @@ def build_templates(out: Path) -> list[Path]:
 
 def check_templates(folder: Path) -> list[str]:
     """Lines describing how committed templates differ from what the code builds ([] = none)."""
+    return check_against_code(folder, build_templates, "jixiao template build")
+
+
+def check_against_code(folder: Path, builder, hint: str) -> list[str]:
+    """Build with ``builder(tmp_dir)`` and compare each file with its namesake in ``folder``."""
     with tempfile.TemporaryDirectory() as tmp:
-        built = build_templates(Path(tmp))
         problems = []
-        for fresh in built:
+        for fresh in builder(Path(tmp)):
             committed = Path(folder) / fresh.name
             if not committed.exists():
-                problems.append(f"缺少模板 {committed}：请运行 jixiao template build")
+                problems.append(f"缺少 {committed}：请运行 {hint}")
                 continue
             problems += [f"{committed}：{line}" for line in diff_packages(committed, fresh)]
         return problems

@@ -17,11 +17,10 @@ Example::
 from __future__ import annotations
 
 import json
-import tempfile
 from pathlib import Path
 
 from ..atomic import atomic_save
-from ..builds import diff_packages
+from ..builds import check_against_code
 from ..profile import load_profile
 from . import layout
 from .template import build_department_workbook
@@ -49,21 +48,9 @@ def build_templates(out: Path) -> list[Path]:
     return paths
 
 
-def _check(folder: Path, builder, hint: str) -> list[str]:
-    with tempfile.TemporaryDirectory() as tmp:
-        problems = []
-        for fresh in builder(Path(tmp)):
-            committed = Path(folder) / fresh.name
-            if not committed.exists():
-                problems.append(f"缺少 {committed}：请运行 {hint}")
-                continue
-            problems += [f"{committed}：{line}" for line in diff_packages(committed, fresh)]
-        return problems
-
-
 def check_templates(folder: Path) -> list[str]:
     """How the committed templates differ from what the code builds ([] = none)."""
-    return _check(folder, build_templates, "jixiao department template build")
+    return check_against_code(folder, build_templates, "jixiao department template build")
 
 
 def sample_name(seed: str) -> str:
@@ -89,4 +76,4 @@ def build_samples(folder: Path, out: Path | None = None) -> list[Path]:
 
 def check_samples(folder: Path) -> list[str]:
     """How the committed samples differ from what the code builds from their JSON ([] = none)."""
-    return _check(folder, lambda tmp: build_samples(folder, tmp), "jixiao department sample build")
+    return check_against_code(folder, lambda tmp: build_samples(folder, tmp), "jixiao department sample build")
