@@ -133,3 +133,11 @@ def test_missing_base_data_sheet_is_an_error_not_a_quiet_fallback(tmp_path):
     [flag] = [f for r in results for f in r.flags if f.code == "base_data_missing"]
     assert flag.severity == "error" and "基础数据" in flag.message
     assert "None" not in " ".join(f.message for r in results for f in r.flags)
+
+
+def test_rescoring_a_scored_department_workbook_is_stable(tmp_path):
+    first = score_file(ROOT / "samples" / "seed000_部门整体支出绩效.xlsx", tmp_path / "a.xlsx")
+    second = score_file(tmp_path / "a.xlsx", tmp_path / "b.xlsx")
+    summary = lambda o: [(r.sheet, r.total_computed, r.total_entered, [(f.code, f.cell) for f in r.flags])  # noqa: E731
+                         for r in o.results]
+    assert summary(second) == summary(first)

@@ -118,19 +118,21 @@ def read_department_forms(wb, registry, file_name: str, meta: dict[str, str]) ->
                               target, meta.get("profile_id")) for ws in score_sheets]
 
 
-def _cell(ws, registry, row: int, col: int) -> CellValue:
+def _cell(ws, registry, row: int, col: int, anchor: str = "") -> CellValue:
+    """A cell with its registry anchor (see toolkit.meta): fields by name, 评分表 rows by their
+    三级指标 (unique in a framework), so the tool's values survive inserted rows."""
     ref = f"{get_column_letter(col)}{row}"
     cell = ws.cell(row, col)
     value = cell.value
     return CellValue(ref, value, cell.number_format if cell.number_format != "General" else None,
-                     tool_filled=registry.is_tool_value(ws.title, ref, value))
+                     tool_filled=registry.is_tool_value(ws.title, anchor or ref, value), anchor=anchor)
 
 
 def _read_score_sheet(ws, registry, file_name, inputs, input_sheet, target, profile_id) -> DepartmentForm:
     fields = {}
     for key, name in layout.FIELD_NAMES.items():
         row, col, _, _ = _resolve(ws, name, file_name)
-        fields[key] = _cell(ws, registry, row, col)
+        fields[key] = _cell(ws, registry, row, col, f"field:{key}")
     header, c1, _, c2 = _resolve(ws, layout.SCORE_HEADER_NAME, file_name)
     for index, expected in enumerate(layout.SCORE_HEADERS):
         found = str(ws.cell(header, c1 + index).value or "").strip()
@@ -150,11 +152,13 @@ def _read_score_sheet(ws, registry, file_name, inputs, input_sheet, target, prof
         level3 = _cell(ws, registry, row, col["level3"])
         if not level3.text:
             continue
+        anchor = f"grid:{level3.text}"
         rows.append(ScoreRow(
             row=row, level1=level1, level2=level2, level3=level3,
-            weight=_cell(ws, registry, row, col["weight"]), measure=_cell(ws, registry, row, col["measure"]),
-            score=_cell(ws, registry, row, col["score"]),
-            justification=_cell(ws, registry, row, col["justification"]),
+            weight=_cell(ws, registry, row, col["weight"], f"{anchor}:weight"),
+            measure=_cell(ws, registry, row, col["measure"], f"{anchor}:measure"),
+            score=_cell(ws, registry, row, col["score"], f"{anchor}:score"),
+            justification=_cell(ws, registry, row, col["justification"], f"{anchor}:justification"),
             computed_ref=f"{get_column_letter(tool)}{row}", explanation_ref=f"{get_column_letter(tool + 1)}{row}"))
     return DepartmentForm(sheet=ws.title, fields=fields, rows=rows, inputs=inputs, input_sheet=input_sheet,
                           target=target, profile_id=profile_id or None,
