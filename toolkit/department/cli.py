@@ -14,34 +14,30 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def _cmd_template(args) -> int:
-    from .builds import build_templates, check_templates
-
+def _build_or_check(args, build, check, *, built: str, consistent: str) -> int:
+    """Build the files into ``args.out``, or with ``--check`` list how the committed ones drift."""
     if args.check:
-        drift = check_templates(Path(args.out))
+        drift = check(Path(args.out))
         for line in drift:
             print(line)
         if not drift:
-            print("部门整体模板与代码一致。")
+            print(consistent)
         return 0 if not drift else 2
-    for path in build_templates(Path(args.out)):
-        print(f"已生成模板：{path}")
+    for path in build(Path(args.out)):
+        print(f"{built}：{path}")
     return 0
+
+
+def _cmd_template(args) -> int:
+    from .builds import build_templates, check_templates
+
+    return _build_or_check(args, build_templates, check_templates, built="已生成模板", consistent="部门整体模板与代码一致。")
 
 
 def _cmd_sample(args) -> int:
     from .builds import build_samples, check_samples
 
-    if args.check:
-        drift = check_samples(Path(args.out))
-        for line in drift:
-            print(line)
-        if not drift:
-            print("部门整体样例与数据一致。")
-        return 0 if not drift else 2
-    for path in build_samples(Path(args.out)):
-        print(f"已生成样例：{path}")
-    return 0
+    return _build_or_check(args, build_samples, check_samples, built="已生成样例", consistent="部门整体样例与数据一致。")
 
 
 def register_cli(subparsers) -> None:
