@@ -38,8 +38,8 @@ def make_source(target: Path, projects: int, variant: int) -> Path:
     import openpyxl
     from openpyxl.workbook.defined_name import DefinedName
 
-    from toolkit.profile import load_profile
-    from toolkit.reader import read_workbook
+    from toolkit.core.profile import load_profile
+    from toolkit.workbook.reader import read_workbook
     from toolkit.service import score_book
 
     shutil.copy(SAMPLE, target)
@@ -74,7 +74,7 @@ def make_source(target: Path, projects: int, variant: int) -> Path:
 
 
 def _make_export(args) -> str:
-    from toolkit.export import export_file
+    from toolkit.submission.export import export_file
 
     work, projects, variant = args
     source = make_source(Path(work) / f"src{variant}.xlsx", projects, variant)
@@ -100,7 +100,7 @@ def main(argv=None) -> int:
     parser.add_argument("--keep", help="generate into this folder and keep it")
     args = parser.parse_args(argv)
 
-    from toolkit.collect import collect, summary_line
+    from toolkit.submission.collect import collect, summary_line
 
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="jx-bench-"))
     (work / "exports").mkdir(parents=True, exist_ok=True)

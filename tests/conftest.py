@@ -86,8 +86,8 @@ def _shift_plain(rng: str, at_row: int, amount: int) -> str:
 def corrected_copy(target: Path) -> Path:
     """The seed-003 sample with every erroneous cell blanked, so the engine fills it."""
     shutil.copy(SAMPLE, target)
-    from toolkit.profile import load_profile
-    from toolkit.reader import read_workbook
+    from toolkit.core.profile import load_profile
+    from toolkit.workbook.reader import read_workbook
     from toolkit.service import score_book
 
     profile = load_profile("national")

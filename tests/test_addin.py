@@ -23,7 +23,8 @@ with warnings.catch_warnings():  # oletools uses deprecated pyparsing names at i
     warnings.simplefilter("ignore")
     from oletools.olevba import VBA_Parser
 
-from toolkit import addin, cli
+from toolkit.excel import addin
+from toolkit import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 CUSTOMUI = "{http://schemas.microsoft.com/office/2006/01/customui}"
@@ -146,18 +147,17 @@ def test_runmain_imports_the_module_named_like_the_addin_and_it_exists(built):
     # What the shipped VBA does: module = ThisWorkbook.Name without extension; import it; call main().
     assert 'mymodule = Left(ThisWorkbook.Name, (InStrRev(ThisWorkbook.Name, ".", -1, vbTextCompare) - 1))' in code
     assert 'RunPython "import " & mymodule & ";" & mymodule & ".main()"' in code
-    declared = re.findall(r'"([^"]+)"', re.search(r"^py-modules\s*=\s*\[(.*?)\]",
-                          (ROOT / "pyproject.toml").read_text("utf-8"), re.M | re.S)[1])
-    sys.path.insert(0, str(ROOT))
+    buttons = addin.BUTTONS_DIR
+    sys.path.insert(0, str(buttons))  # what xlwings does with the settings sheet's PYTHONPATH
     try:
         for path in built:
             stem = path.stem
-            assert stem in declared, f"{stem} is not installed (pyproject py-modules)"
+            assert _conf_sheet(path)[2]["B3"] == str(buttons)  # PYTHONPATH row of the settings sheet
             module = importlib.import_module(stem)
             assert callable(module.main)
-            assert Path(module.__file__).resolve().parent == ROOT
+            assert Path(module.__file__).resolve().parent == buttons
     finally:
-        sys.path.remove(str(ROOT))
+        sys.path.remove(str(buttons))
 
 
 def _conf_sheet(path: Path) -> tuple[str, list[str], dict[str, str]]:
@@ -210,7 +210,7 @@ def test_cli_build_and_install_message(tmp_path, capsys):
 
 
 def test_ribbon_definition_rejects_foreign_callbacks(tmp_path):
-    text = (ROOT / "macros" / "ribbon.xml").read_text("utf-8").replace(
+    text = addin.RIBBON_FILE.read_text("utf-8").replace(
         'onAction="RibbonMyAddin.RunMain"', 'onAction="Module1.Mine"', 1)
     (tmp_path / "ribbon.xml").write_text(text, "utf-8")
     with pytest.raises(addin.ToolkitError, match="RibbonMyAddin.RunMain"):

@@ -1,4 +1,4 @@
-"""Tests for toolkit.collect: a folder of received files → statuses, report, summary workbook."""
+"""Tests for toolkit.submission.collect: a folder of received files → statuses, report, summary workbook."""
 
 import json
 import shutil
@@ -8,10 +8,10 @@ import jsonschema
 import openpyxl
 import pytest
 
-from toolkit import fingerprint as fp
+from toolkit.submission import fingerprint as fp
 from toolkit.cli import main
-from toolkit.collect import STATUS_LABELS, collect, report_schema, validate_collect_report, write_summary
-from toolkit.export import export_file
+from toolkit.submission.collect import (STATUS_LABELS, collect, report_schema, validate_collect_report, write_summary)
+from toolkit.submission.export import export_file
 
 from .conftest import corrected_copy  # noqa: E402
 

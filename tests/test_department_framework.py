@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from toolkit.cli import main
-from toolkit.department.framework import Evaluator, award_range, leaves
-from toolkit.profile import ProfileError, check_profile_data, load_profile
+from toolkit.forms.department.framework import Evaluator, award_range, leaves
+from toolkit.core.profile import ProfileError, check_profile_data, load_profile
 
 PROFILES = Path(__file__).resolve().parents[1] / "toolkit" / "profiles"
 AS_PUBLISHED = Path(__file__).resolve().parents[1] / "samples" / "seed002_yanzhou-2020_as_published.json"

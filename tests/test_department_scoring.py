@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.department.framework import Evaluator, leaves
-from toolkit.profile import load_profile
-from toolkit.reader import read_workbook
+from toolkit.forms.department.framework import Evaluator, leaves
+from toolkit.core.profile import load_profile
+from toolkit.workbook.reader import read_workbook
 from toolkit.report import validate_report
 from toolkit.service import score_file
 
@@ -121,8 +121,8 @@ def test_target_sheet_sums_checked(tmp_path):
 def test_missing_base_data_sheet_is_an_error_not_a_quiet_fallback(tmp_path):
     from openpyxl import load_workbook
 
-    from toolkit.profile import load_profile
-    from toolkit.reader import read_workbook
+    from toolkit.core.profile import load_profile
+    from toolkit.workbook.reader import read_workbook
     from toolkit.service import score_book
 
     path = tmp_path / "no_base.xlsx"

@@ -4,8 +4,8 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from toolkit.department.builds import check_samples, check_templates, template_name
-from toolkit.meta import read_meta
+from toolkit.forms.department.builds import check_samples, check_templates, template_name
+from toolkit.workbook.meta import read_meta
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,4 +1,4 @@
-"""Tests for toolkit.export and toolkit.fingerprint: the clean submission workbook."""
+"""Tests for toolkit.submission.export and toolkit.submission.fingerprint: the clean submission workbook."""
 
 import shutil
 import subprocess
@@ -8,10 +8,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from toolkit import fingerprint as fp
+from toolkit.submission import fingerprint as fp
 from toolkit.cli import main
-from toolkit.export import ExportBlocked, export_file, export_filename, sanitize_part
-from toolkit.profile import load_profile
+from toolkit.submission.export import ExportBlocked, export_file, export_filename, sanitize_part
+from toolkit.core.profile import load_profile
 
 from .conftest import corrected_copy  # noqa: E402
 
@@ -167,7 +167,7 @@ def test_pdf_is_a4_and_renders(tmp_path):
 
 
 def test_pdf_without_libreoffice_gives_clear_message(tmp_path, monkeypatch, capsys):
-    import toolkit.export as export
+    import toolkit.submission.export as export
 
     monkeypatch.setattr(export, "find_soffice", lambda: None)
     source = corrected_copy(tmp_path / "填报.xlsx")

@@ -8,10 +8,10 @@ import json
 import pytest
 
 from toolkit.cli import main
-from toolkit.profile import Profile, ProfileError, check_profile_data, load_profile
-from toolkit.reader import read_workbook
-from toolkit.scoring import score_form
-from toolkit.template import build_workbook
+from toolkit.core.profile import Profile, ProfileError, check_profile_data, load_profile
+from toolkit.workbook.reader import read_workbook
+from toolkit.forms.project.scoring import score_form
+from toolkit.forms.project.template import build_workbook
 
 NATIONAL = load_profile("national")
 
@@ -240,7 +240,7 @@ def test_unparseable_values_and_sub_row_rates_are_flagged_in_their_cells(tmp_pat
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from toolkit.model import CellValue, FundRow, IndicatorRow, ProjectForm  # noqa: E402
+from toolkit.forms.project.model import CellValue, FundRow, IndicatorRow, ProjectForm  # noqa: E402
 
 VALUE_TEXT = st.one_of(
     st.sampled_from(["≥95%", "≤100%", "100%", "86%", "27人", "25人次", "30.68万份", "30.5万份", "及时",

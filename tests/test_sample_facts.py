@@ -12,9 +12,9 @@ import re
 
 import pytest
 
-from toolkit.profile import load_profile
-from toolkit.reader import read_workbook
-from toolkit.scoring import score_form
+from toolkit.core.profile import load_profile
+from toolkit.workbook.reader import read_workbook
+from toolkit.forms.project.scoring import score_form
 
 from .conftest import ROOT, SAMPLE, SEED003_TEXT
 

@@ -10,7 +10,7 @@ import sys
 import pytest
 from openpyxl import load_workbook
 
-from toolkit import layout
+from toolkit.forms.project import layout
 from toolkit.cli import main
 from toolkit.report import validate_report
 

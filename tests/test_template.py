@@ -7,11 +7,11 @@ import subprocess
 
 from openpyxl import load_workbook
 
-from toolkit import layout
-from toolkit.builds import build_samples, build_templates, check_templates, diff_packages
-from toolkit.profile import load_profile
-from toolkit.reader import read_workbook
-from toolkit.scoring import score_form
+from toolkit.forms.project import layout
+from toolkit.forms.project.builds import build_samples, build_templates, check_templates, diff_packages
+from toolkit.core.profile import load_profile
+from toolkit.workbook.reader import read_workbook
+from toolkit.forms.project.scoring import score_form
 
 from .conftest import ROOT, SAMPLE, TEMPLATE
 

@@ -1,4 +1,4 @@
-"""Tests for toolkit.values: every value form of the domain brief, plus property tests."""
+"""Tests for toolkit.core.values: every value form of the domain brief, plus property tests."""
 
 import datetime
 import doctest
@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import toolkit.values
-from toolkit.values import ParsedNumber, ParsedValue, parse_indicator_value, parse_number
+import toolkit.core.values
+from toolkit.core.values import ParsedNumber, ParsedValue, parse_indicator_value, parse_number
 
 # (cell text, expected fields). Fields not named must keep their defaults.
 NUMBER_FORMS = [
@@ -358,5 +358,5 @@ def test_parse_number_round_trips(amount, thousands):
 
 
 def test_doctests_pass():
-    failures, tests = doctest.testmod(toolkit.values)
+    failures, tests = doctest.testmod(toolkit.core.values)
     assert tests > 0 and failures == 0

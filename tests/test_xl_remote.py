@@ -1,4 +1,4 @@
-"""The 「计算得分」 button path (toolkit.xl) against the real xlwings API, via xlwings' remote engine.
+"""The 「计算得分」 button path (toolkit.excel.xl) against the real xlwings API, via xlwings' remote engine.
 
 The remote engine implements xlwings' Book/Sheet/Range over a JSON description of a workbook
 and records what Excel would be asked to do as JSON actions. The tests build that JSON from the
@@ -32,8 +32,9 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
 
-from toolkit import layout, xl
-from toolkit.edits import SEVERITY_COLORS
+from toolkit.forms.project import layout
+from toolkit.excel import xl
+from toolkit.workbook.edits import SEVERITY_COLORS
 from toolkit.service import score_file
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -374,7 +375,7 @@ def test_unexpected_error_is_a_message_not_a_traceback(monkeypatch, tmp_path):
 
 
 def test_export_button_when_exporter_is_missing(monkeypatch):
-    monkeypatch.setitem(sys.modules, "toolkit.export", None)  # import toolkit.export → ImportError
+    monkeypatch.setitem(sys.modules, "toolkit.submission.export", None)  # import toolkit.submission.export → ImportError
     book = remote_book(SAMPLE)
     assert xl.export_workbook(book) is False
     actions = book.json()["actions"]
@@ -398,7 +399,7 @@ def test_entry_modules_run_the_button_path(monkeypatch):
     assert funcs.count("setValues") > 8 and funcs[-1] == "alert"
     assert "已计算 8 张自评表" in book.json()["actions"][-1]["args"][0]
 
-    monkeypatch.setitem(sys.modules, "toolkit.export", None)
+    monkeypatch.setitem(sys.modules, "toolkit.submission.export", None)
     other = remote_book(SAMPLE)
     monkeypatch.setattr(xl, "active_book", lambda: other)
     jixiao_export.main()

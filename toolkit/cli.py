@@ -18,19 +18,19 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import __version__
-from .problems import SEVERITY_LABELS, Problem, ToolkitError
-from .profile import ProfileError, builtin_profile_names, check_profile_data, load_profile
+from toolkit import __version__
+from toolkit.core.problems import SEVERITY_LABELS, Problem, ToolkitError
+from toolkit.core.profile import ProfileError, builtin_profile_names, check_profile_data, load_profile
 
 EXIT_OK, EXIT_UNEXPECTED, EXIT_BAD_INPUT, EXIT_BAD_PROFILE = 0, 1, 2, 3
 
 # Modules that add their own subcommands: each defines ``register_cli(subparsers)``.
-EXTENSIONS: list[str] = ["toolkit.export", "toolkit.collect", "toolkit.addin", "toolkit.department.cli"]
+EXTENSIONS: list[str] = ["toolkit.submission.export", "toolkit.submission.collect", "toolkit.excel.addin", "toolkit.forms.department.cli"]
 
 
 def _cmd_score(args) -> int:
-    from .edits import summary_line
-    from .service import score_file
+    from toolkit.workbook.edits import summary_line
+    from toolkit.service import score_file
 
     outcome = score_file(args.input, args.output, profile=args.profile, json_path=args.json,
                          overwrite_input=args.in_place)
@@ -49,7 +49,7 @@ def _cmd_score(args) -> int:
 
 
 def _cmd_template(args) -> int:
-    from .builds import build_templates, check_templates
+    from toolkit.forms.project.builds import build_templates, check_templates
 
     if args.check:
         drift = check_templates(Path(args.out))
@@ -62,7 +62,7 @@ def _cmd_template(args) -> int:
 
 
 def _cmd_sample(args) -> int:
-    from .builds import build_samples
+    from toolkit.forms.project.builds import build_samples
 
     for path in build_samples(Path(args.out)):
         print(f"已生成样例：{path}")

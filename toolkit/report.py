@@ -2,7 +2,7 @@
 
 Example::
 
-    >>> from toolkit.scoring import FormResult
+    >>> from toolkit.forms.project.scoring import FormResult
     >>> form_report(FormResult("s", "项目", "project", [], 91.9, 91.9, "优", None, 0.19, [], {}))["total"]
     {'computed': 91.9, 'entered': 91.9}
 """
@@ -15,10 +15,10 @@ from importlib import resources
 
 import jsonschema
 
-from . import __version__
-from .problems import Flag
-from .profile import Profile
-from .scoring import FormResult
+from toolkit import __version__
+from toolkit.core.problems import Flag
+from toolkit.core.profile import Profile
+from toolkit.forms.project.scoring import FormResult
 
 
 def form_report(result: FormResult) -> dict:

@@ -17,14 +17,14 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from .atomic import atomic_save, atomic_write
-from .edits import EditPlan, build_plan
-from .profile import Profile, load_profile
-from .reader import WorkbookData, check_file_kind, open_workbook, read_openpyxl_book
-from .report import workbook_report
-from .scoring import FormResult, score_form
-from .problems import Flag, ToolkitError
-from .writer import apply_plan
+from toolkit.workbook.atomic import atomic_save, atomic_write
+from toolkit.workbook.edits import EditPlan, build_plan
+from toolkit.core.profile import Profile, load_profile
+from toolkit.workbook.reader import WorkbookData, check_file_kind, open_workbook, read_openpyxl_book
+from toolkit.report import workbook_report
+from toolkit.forms.project.scoring import FormResult, score_form
+from toolkit.core.problems import Flag, ToolkitError
+from toolkit.workbook.writer import apply_plan
 
 
 @dataclass
@@ -40,7 +40,7 @@ def resolve_profile(book: WorkbookData, requested: Profile | str) -> Profile:
     """The profile a workbook is scored by: ``requested``, except that department forms
     scored with a project profile (the CLI default ``national``) use the department profile
     the workbook names (its meta sheet, or the ``jx.profile_id`` property of an export)."""
-    from .department.scoring import effective_profile
+    from toolkit.forms.department.scoring import effective_profile
 
     profile = requested if isinstance(requested, Profile) else load_profile(requested)
     return effective_profile(book, profile)
@@ -49,7 +49,7 @@ def resolve_profile(book: WorkbookData, requested: Profile | str) -> Profile:
 def score_book(book: WorkbookData, profile: Profile) -> tuple[list[FormResult], EditPlan]:
     """Score every form of a read workbook by ``profile`` (see :func:`resolve_profile`) and
     plan the edits."""
-    from .department.scoring import score_department  # department forms (kind "department")
+    from toolkit.forms.department.scoring import score_department  # department forms (kind "department")
     results = []
     for form in book.forms:
         results += score_department(form, profile) if form.kind == "department" else [score_form(form, profile)]

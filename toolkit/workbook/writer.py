@@ -1,8 +1,8 @@
-"""Apply an :class:`~toolkit.edits.EditPlan` to an openpyxl workbook and save atomically.
+"""Apply an :class:`~toolkit.workbook.edits.EditPlan` to an openpyxl workbook and save atomically.
 
 Example::
 
-    >>> from toolkit.edits import EditPlan
+    >>> from toolkit.workbook.edits import EditPlan
     >>> from openpyxl import Workbook
     >>> wb = Workbook(); wb.active.title = "项目1"
     >>> plan = EditPlan(); _ = plan.cell("项目1", "H13", value=2.76, fill="FFC7CE", comment="算式")
@@ -17,9 +17,9 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import quote_sheetname
 
-from . import layout
-from .edits import KEEP, EditPlan
-from .meta import meta_rows
+from toolkit.forms.project import layout
+from toolkit.workbook.edits import KEEP, EditPlan
+from toolkit.workbook.meta import meta_rows
 
 AUTHOR = "绩效自评工具箱"
 

@@ -44,11 +44,12 @@ from pathlib import Path
 from openpyxl.utils import quote_sheetname
 from openpyxl.utils.cell import coordinate_from_string, column_index_from_string, range_boundaries
 
-from . import __version__, layout
-from .edits import KEEP, EditPlan, summary_line
-from .meta import Registry, meta_rows, meta_rows_from_values
-from .problems import SEVERITY_LABELS, ToolkitError
-from .reader import AccessWorkbook, AccessWorksheet, SheetAccess, WorkbookData, assemble_book, read_project_sheet
+from toolkit import __version__
+from toolkit.forms.project import layout
+from toolkit.workbook.edits import KEEP, EditPlan, summary_line
+from toolkit.workbook.meta import Registry, meta_rows, meta_rows_from_values
+from toolkit.core.problems import SEVERITY_LABELS, ToolkitError
+from toolkit.workbook.reader import (AccessWorkbook, AccessWorksheet, SheetAccess, WorkbookData, assemble_book, read_project_sheet)
 
 TITLE = "绩效自评"
 EXPORT_MISSING = "导出报送功能尚未安装/可用"
@@ -145,7 +146,7 @@ TEMPLATE_NAME_PREFIXES = ("JX_", "JXD_")  # project form / department workbook s
 
 def sheet_access(sheet) -> SheetAccess | None:
     """A template sheet (project form, or a department 评分表 / 基础数据 / 目标完成情况自评表) as
-    the reader's :class:`~toolkit.reader.SheetAccess`; None for other sheets.
+    the reader's :class:`~toolkit.workbook.reader.SheetAccess`; None for other sheets.
 
     One whole-range read of ``used_range`` (errors as text, like openpyxl's cached values).
     """
@@ -171,7 +172,7 @@ def _meta_sheet(book):
 
 
 def read_book(book) -> WorkbookData:
-    """Read every form of an open workbook, like :func:`toolkit.reader.read_openpyxl_book`.
+    """Read every form of an open workbook, like :func:`toolkit.workbook.reader.read_openpyxl_book`.
 
     Raises ToolkitError (Chinese, fit for a message box) when nothing can be used.
     """
@@ -197,7 +198,7 @@ def read_book(book) -> WorkbookData:
         else:
             department_sheets.append(AccessWorksheet(access))
     if department_sheets:
-        from .department.reader import read_department_forms
+        from toolkit.forms.department.reader import read_department_forms
         forms += read_department_forms(AccessWorkbook(department_sheets), registry, file_name, meta)
     return assemble_book(Path(file_name), forms, meta, registry)
 
@@ -361,7 +362,7 @@ def _write_meta_sheet(book, plan: EditPlan) -> None:
 
 
 def apply_plan(book, plan: EditPlan, *, notes: bool = True) -> ApplyStats:
-    """Apply an :class:`~toolkit.edits.EditPlan` to an open workbook with whole-range writes.
+    """Apply an :class:`~toolkit.workbook.edits.EditPlan` to an open workbook with whole-range writes.
 
     >>> rectangles({(13, 10): 2.76, (13, 11): "8 ÷ 29 × 10 = 2.76"})  # the kind of block written
     [(13, 10, [[2.76, '8 ÷ 29 × 10 = 2.76']])]
@@ -407,7 +408,7 @@ def apply_plan(book, plan: EditPlan, *, notes: bool = True) -> ApplyStats:
 
 def run_score(book, profile="national") -> XlScoreRun:
     """Read, score and write back one open workbook; raises ToolkitError on unusable input."""
-    from .service import resolve_profile, score_book
+    from toolkit.service import resolve_profile, score_book
 
     data = read_book(book)
     results, plan = score_book(data, resolve_profile(data, profile))
@@ -418,7 +419,7 @@ def run_score(book, profile="national") -> XlScoreRun:
 def score_message(run: XlScoreRun) -> str:
     """The success message: one line per form (total, grade, flags), then where to look.
 
-    >>> from toolkit.scoring import FormResult
+    >>> from toolkit.forms.project.scoring import FormResult
     >>> run = XlScoreRun(WorkbookData(Path("a.xlsx"), [], {}, Registry()),
     ...                  [FormResult("s", "项目", "project", [], 91.9, 91.9, "优", None, 0.19, [], {})],
     ...                  EditPlan(), ApplyStats())
@@ -540,11 +541,11 @@ def score_active() -> None:
 
 
 def _exporter():
-    """``toolkit.export``'s file exporter, or None when that module is not installed."""
+    """``toolkit.submission.export``'s file exporter, or None when that module is not installed."""
     import importlib
 
     try:
-        export = importlib.import_module("toolkit.export")
+        export = importlib.import_module("toolkit.submission.export")
     except ImportError:
         return None
     return getattr(export, "export_book", None) or getattr(export, "export_file", None)
@@ -553,7 +554,7 @@ def _exporter():
 def export_workbook(book) -> bool:
     """Button 「导出报送」 on a given workbook: save it, export the saved file beside it.
 
-    Shows 「导出报送功能尚未安装/可用」 when :mod:`toolkit.export` cannot be imported.
+    Shows 「导出报送功能尚未安装/可用」 when :mod:`toolkit.submission.export` cannot be imported.
     """
     exporter = _exporter()
     title = f"{TITLE} - 导出报送"

@@ -6,7 +6,7 @@ data validation by type. Sample data (``samples/seed000_department.json`` …) f
 
 Example::
 
-    >>> from toolkit.profile import load_profile
+    >>> from toolkit.core.profile import load_profile
     >>> wb = build_department_workbook(load_profile("shenzhen-yantian-2021"))
     >>> wb.sheetnames
     ['填表说明', '目标完成情况自评表', '评分表', '基础数据', '_jx_meta']
@@ -21,13 +21,11 @@ from collections.abc import Mapping
 from openpyxl import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from .. import __version__
-from .. import layout as project_layout
-from ..template import (BODY_FONT, BOLD_FONT, BUILD_TIMESTAMP, CENTER, HEADER_FILL, LEFT, TITLE_FONT,
-                        TOOL_ALIGN, TOOL_FILL, TOOL_FONT, TOP_LEFT, _lines, _merge, _name, _put_text,
-                        _style_range)
-from . import layout
-from .framework import leaves, rule_inputs
+from toolkit import __version__
+from toolkit.forms.project import layout as project_layout
+from toolkit.forms.project.template import (BODY_FONT, BOLD_FONT, BUILD_TIMESTAMP, CENTER, HEADER_FILL, LEFT, TITLE_FONT, TOOL_ALIGN, TOOL_FILL, TOOL_FONT, TOP_LEFT, _lines, _merge, _name, _put_text, _style_range)
+from toolkit.forms.department import layout
+from toolkit.forms.department.framework import leaves, rule_inputs
 
 SCORE_WIDTHS = {"A": 8, "B": 5, "C": 9, "D": 5, "E": 14, "F": 5, "G": 30, "H": 44, "I": 11, "J": 7,
                 "K": 24, "L": 10, "M": 60}
@@ -95,7 +93,7 @@ def _fit(ws, row: int, texts: Mapping[str, object], widths: Mapping[str, float])
 def build_score_sheet(ws, profile: Mapping, data: Mapping) -> None:
     """The 部门整体支出绩效评分表: one row per 三级 indicator, then 综合评分 and 评分等级.
 
-    >>> from toolkit.profile import load_profile
+    >>> from toolkit.core.profile import load_profile
     >>> from openpyxl import Workbook
     >>> ws = Workbook().active; ws.title = "评分表"
     >>> build_score_sheet(ws, load_profile("wuhua-2023"), {})
@@ -189,7 +187,7 @@ def build_score_sheet(ws, profile: Mapping, data: Mapping) -> None:
 def build_input_sheet(ws, profile: Mapping, data: Mapping) -> None:
     """The 基础数据 sheet: every declared input, its unit and source, validated by type.
 
-    >>> from toolkit.profile import load_profile
+    >>> from toolkit.core.profile import load_profile
     >>> from openpyxl import Workbook
     >>> ws = Workbook().active; ws.title = "基础数据"
     >>> build_input_sheet(ws, load_profile("wuhua-2023"), {})

@@ -8,7 +8,7 @@ default: all CPU cores), with a progress bar:
 
 1. is it an Excel workbook at all, can it be opened;
 2. is it one of our forms, and an *export* (has the ``jx.*`` fingerprint of
-   :mod:`toolkit.fingerprint`), of the accepted template id and version;
+   :mod:`toolkit.submission.fingerprint`), of the accepted template id and version;
 3. does its content still match the fingerprint; if not, which cells changed
    (score cells are named exactly; other changes by row);
 4. was it exported under the bureau's rule profile (id and SHA-256);
@@ -61,11 +61,11 @@ from concurrent.futures import ProcessPoolExecutor
 from importlib import resources
 from pathlib import Path
 
-from . import __version__
-from . import fingerprint as fp
-from .problems import ToolkitError
-from .profile import Profile, load_profile
-from .reader import known_templates
+from toolkit import __version__
+from toolkit.submission import fingerprint as fp
+from toolkit.core.problems import ToolkitError
+from toolkit.core.profile import Profile, load_profile
+from toolkit.workbook.reader import known_templates
 
 STATUS_LABELS = {
     "not_excel": "不是 Excel",
@@ -113,7 +113,7 @@ def _sniff(path: Path) -> dict | None:
         return _finish(path, "unreadable", [_problem("io_error", f"文件「{name}」无法读取：{exc}")])
     suffix = path.suffix.lower()
     if head == OLE_MAGIC:
-        from .reader import _is_encrypted_ole
+        from toolkit.workbook.reader import _is_encrypted_ole
         if _is_encrypted_ole(path):
             return _finish(path, "unreadable", [_problem("encrypted", f"文件「{name}」设置了打开密码，无法读取。请让报送单位去除密码后重新导出报送。")])
         if suffix in EXCEL_SUFFIXES:
@@ -143,7 +143,7 @@ def _finish(path: Path, status: str, problems: list[dict], **extra) -> dict:
 
 
 def _number(value) -> float | None:
-    from .values import parse_number
+    from toolkit.core.values import parse_number
 
     if value is None:
         return None
@@ -153,7 +153,7 @@ def _number(value) -> float | None:
 
 
 def _form_row(form, result) -> dict:
-    from .export import form_unit, form_year
+    from toolkit.submission.export import form_unit, form_year
 
     fields = getattr(form, "fields", {}) or {}
     funds = getattr(form, "funds", {}) or {}
@@ -188,7 +188,7 @@ def check_file(path: str | Path, profile: Profile) -> dict:
         return sniffed
     from openpyxl import load_workbook
 
-    from .reader import read_openpyxl_book
+    from toolkit.workbook.reader import read_openpyxl_book
 
     name = path.name
     try:
@@ -202,7 +202,7 @@ def check_file(path: str | Path, profile: Profile) -> dict:
     try:
         props = fp.read_properties(wb)
         book = read_openpyxl_book(wb, path)
-        from .service import resolve_profile  # department files: the department profile they name
+        from toolkit.service import resolve_profile  # department files: the department profile they name
         profile = resolve_profile(book, profile)
     except ToolkitError as exc:
         wb.close()
@@ -238,7 +238,7 @@ def check_file(path: str | Path, profile: Profile) -> dict:
                                      f"（SHA-256 {str(props.get('jx.profile_sha256'))[:12]}…），本局为「{profile.id}」"
                                      f"（{profile.sha256[:12]}…）；已按本局规则重新计分。", severity="warning"))
 
-    from .service import score_book
+    from toolkit.service import score_book
 
     results, _plan = score_book(book, profile)
     forms = {form.sheet: form for form in book.forms}
@@ -348,7 +348,7 @@ def _fmt_canonical(text: str | None) -> str:
 
 
 def _change_problem(change: fp.Change, recomputed: dict) -> dict:
-    from .arith import fmt
+    from toolkit.core.arith import fmt
 
     if change.kind == "score":
         computed = recomputed.get((change.sheet, change.ref))
@@ -592,7 +592,7 @@ def write_summary(report: dict, path: str | Path) -> Path:
     from openpyxl.chart import BarChart, Reference
     from openpyxl.styles import Alignment, Font, PatternFill
 
-    from .atomic import atomic_save
+    from toolkit.workbook.atomic import atomic_save
 
     wb = Workbook()
     bold = Font(bold=True)
@@ -687,7 +687,7 @@ def write_summary(report: dict, path: str | Path) -> Path:
 
 
 def _cmd_collect(args) -> int:
-    from .service import write_json
+    from toolkit.service import write_json
 
     report = collect(args.folder, profile=args.profile, jobs=args.jobs, progress=not args.quiet)
     output = write_summary(report, args.output)

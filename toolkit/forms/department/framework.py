@@ -37,8 +37,8 @@ import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from ..arith import fmt, fmt_percent
-from ..problems import Problem
+from toolkit.core.arith import fmt, fmt_percent
+from toolkit.core.problems import Problem
 
 METHODS = {
     "ratio": "比率 × 分值（可封顶；实际超过计划可得 0 分）",
@@ -96,7 +96,7 @@ class Leaf:
 def leaves(data: Mapping) -> Iterator[Leaf]:
     """Every 三级 indicator of a department profile, in framework order.
 
-    >>> from toolkit.profile import load_profile
+    >>> from toolkit.core.profile import load_profile
     >>> [leaf.name for leaf in leaves(load_profile("shenzhen-yantian-2021").data)][:2]
     ['预算编制合理性', '预算编制规范性']
     """
@@ -459,7 +459,7 @@ def check_department_profile(data: Mapping) -> list[Problem]:
     rule names is declared, no rule can award more than its weight or less than 0, bands
     cover their domain, the published results table and declared counts agree with the tree.
 
-    >>> from toolkit.profile import load_profile
+    >>> from toolkit.core.profile import load_profile
     >>> check_department_profile(load_profile("wuhua-2023").data)
     []
     """
@@ -525,7 +525,7 @@ def check_department_profile(data: Mapping) -> list[Problem]:
     problems += _check_results_table(data)
     problems += _check_counts(data)
     if data.get("judgement_tiers"):
-        from ..profile import check_bands
+        from toolkit.core.profile import check_bands
         problems += check_bands(data["judgement_tiers"], "$.judgement_tiers", label="人工评分档次")
     return problems
 

@@ -1,6 +1,6 @@
 """Score a project form by a rule profile: execution rate, indicators, total, grade, flags.
 
-The engine reads a :class:`~toolkit.model.ProjectForm` and a :class:`~toolkit.profile.Profile`
+The engine reads a :class:`~toolkit.forms.project.model.ProjectForm` and a :class:`~toolkit.core.profile.Profile`
 and returns a :class:`FormResult`. It knows nothing about Excel: cells are only the
 references the model carries, so every flag can say where it belongs.
 
@@ -14,8 +14,8 @@ Principles, from the domain brief:
 
 Example::
 
-    >>> from toolkit.profile import load_profile
-    >>> from toolkit.reader import read_workbook
+    >>> from toolkit.core.profile import load_profile
+    >>> from toolkit.workbook.reader import read_workbook
     >>> book = read_workbook("samples/seed003_项目支出绩效自评表.xlsx")
     >>> score_form(book.forms[2], load_profile("national")).total_computed
     91.9
@@ -25,11 +25,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .arith import fmt, fmt_percent, round_score
-from .model import CellValue, IndicatorRow, ProjectForm
-from .problems import Flag
-from .profile import Profile, grade_for
-from .values import ParsedValue, parse_indicator_value, parse_number
+from toolkit.core.arith import fmt, fmt_percent, round_score
+from toolkit.forms.project.model import CellValue, IndicatorRow, ProjectForm
+from toolkit.core.problems import Flag
+from toolkit.core.profile import Profile, grade_for
+from toolkit.core.values import ParsedValue, parse_indicator_value, parse_number
 
 CODES = {
     "fund_total_mismatch": "年度资金总额与分项合计不符",
@@ -544,7 +544,7 @@ class _Scorer:
         elif abs(entered_total - total) > 1e-6 and abs(total - 100) <= 1e-6:
             self.flag("weights_total", "error", form.fields["total_weight"].ref,
                       f"填报分值合计 {fmt(entered_total)}，各项分值之和为 {fmt(total)}。")
-        from .layout import LEVEL1_WEIGHT_FIELDS
+        from toolkit.forms.project.layout import LEVEL1_WEIGHT_FIELDS
         profile_weights = self.profile.get("level1_weights") or {}
         for label, key in LEVEL1_WEIGHT_FIELDS.items():
             rows = [ind for ind in form.indicators if ind.level1 == label]

@@ -6,7 +6,7 @@ Example::
     True
 """
 
-from toolkit.xl import export_active
+from toolkit.excel.xl import export_active
 
 
 def main() -> None:

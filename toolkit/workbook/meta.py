@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import layout
+from toolkit.forms.project import layout
 
 FILLED = "filled"
 FLAGGED = "flagged"

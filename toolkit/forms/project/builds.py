@@ -17,10 +17,10 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from . import layout
-from .atomic import atomic_save
-from .profile import load_profile
-from .template import build_workbook
+from toolkit.forms.project import layout
+from toolkit.workbook.atomic import atomic_save
+from toolkit.core.profile import load_profile
+from toolkit.forms.project.template import build_workbook
 
 PROJECT_TEMPLATE = f"{layout.TEMPLATE_TITLE}.xlsx"
 SEED003_DATA = "seed003_projects.json"

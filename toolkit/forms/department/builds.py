@@ -19,11 +19,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..atomic import atomic_save
-from ..builds import check_against_code
-from ..profile import load_profile
-from . import layout
-from .template import build_department_workbook
+from toolkit.workbook.atomic import atomic_save
+from toolkit.forms.project.builds import check_against_code
+from toolkit.core.profile import load_profile
+from toolkit.forms.department import layout
+from toolkit.forms.department.template import build_department_workbook
 
 TEMPLATE_PROFILES = ["shenzhen-yantian-2021", "yanzhou-2020-corrected", "wuhua-2023"]
 SAMPLE_SEEDS = ["seed000", "seed002", "seed004"]

@@ -1,7 +1,7 @@
 """Turn scoring results into a plan of cell edits, independent of how they are applied.
 
-The same :class:`EditPlan` is applied to a file by :mod:`toolkit.writer` (openpyxl) and to
-the open workbook by :mod:`toolkit.xl` (xlwings). The plan only ever writes:
+The same :class:`EditPlan` is applied to a file by :mod:`toolkit.workbook.writer` (openpyxl) and to
+the open workbook by :mod:`toolkit.excel.xl` (xlwings). The plan only ever writes:
 
 * values into cells that are blank or hold the tool's own earlier value (``fills``),
 * the two tool columns (computed score, explanation),
@@ -19,11 +19,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import __version__, layout
-from .arith import fmt
-from .meta import Registry
-from .problems import SEVERITIES, SEVERITY_LABELS, Flag
-from .scoring import FormResult
+from toolkit import __version__
+from toolkit.forms.project import layout
+from toolkit.core.arith import fmt
+from toolkit.workbook.meta import Registry
+from toolkit.core.problems import SEVERITIES, SEVERITY_LABELS, Flag
+from toolkit.forms.project.scoring import FormResult
 
 KEEP = object()  # "leave this attribute of the cell alone"
 SEVERITY_COLORS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
@@ -172,7 +173,7 @@ def _row_of(ref: str | None) -> int:
 def summary_line(result: FormResult) -> str:
     """One line per form for terminals and message boxes.
 
-    >>> from toolkit.scoring import FormResult
+    >>> from toolkit.forms.project.scoring import FormResult
     >>> summary_line(FormResult("s", "项目", "project", [], 91.9, 91.9, "优", None, 0.19, [], {}))
     '项目：总分 91.9（填报 91.9），等级 优；错误 0，提醒 0，说明 0'
     """

@@ -29,13 +29,13 @@ def _build_or_check(args, build, check, *, built: str, consistent: str) -> int:
 
 
 def _cmd_template(args) -> int:
-    from .builds import build_templates, check_templates
+    from toolkit.forms.department.builds import build_templates, check_templates
 
     return _build_or_check(args, build_templates, check_templates, built="已生成模板", consistent="部门整体模板与代码一致。")
 
 
 def _cmd_sample(args) -> int:
-    from .builds import build_samples, check_samples
+    from toolkit.forms.department.builds import build_samples, check_samples
 
     return _build_or_check(args, build_samples, check_samples, built="已生成样例", consistent="部门整体样例与数据一致。")
 

@@ -1,7 +1,7 @@
 """Build the official-format 项目支出绩效自评表 workbook (blank template or filled sample).
 
 The builder is the only place that chooses coordinates; it writes a defined name for every
-field (see :mod:`toolkit.layout`), so everything downstream finds fields by name.
+field (see :mod:`toolkit.forms.project.layout`), so everything downstream finds fields by name.
 
 Example::
 
@@ -24,8 +24,9 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from . import __version__, layout
-from .atomic import atomic_save
+from toolkit import __version__
+from toolkit.forms.project import layout
+from toolkit.workbook.atomic import atomic_save
 
 # Fixed so that building twice gives identical parts (the drift test compares them).
 BUILD_TIMESTAMP = _dt.datetime(2026, 1, 1)

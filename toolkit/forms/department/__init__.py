@@ -6,7 +6,7 @@ Modules: :mod:`.framework` (the rule language and the profile checker), :mod:`.l
 
 Example::
 
-    >>> from toolkit.department.framework import METHODS
+    >>> from toolkit.forms.department.framework import METHODS
     >>> "quarterly_progress" in METHODS
     True
 """

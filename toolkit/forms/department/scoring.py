@@ -8,7 +8,7 @@ judgement and flagged, never silently accepted.
 
 Example::
 
-    >>> from toolkit.reader import read_workbook
+    >>> from toolkit.workbook.reader import read_workbook
     >>> book = read_workbook("samples/seed000_部门整体支出绩效.xlsx")
     >>> result = score_department(book.forms[0], load_profile("shenzhen-yantian-2021"))[0]
     >>> [i.computed for i in result.items if i.label == "公用经费控制率"]
@@ -17,14 +17,14 @@ Example::
 
 from __future__ import annotations
 
-from ..arith import fmt, fmt_percent, round_score
-from ..model import CellValue
-from ..problems import Flag, ToolkitError
-from ..profile import Profile, grade_for, load_profile
-from ..scoring import FormResult, ItemResult
-from ..values import parse_indicator_value, parse_number
-from .framework import METHODS, Evaluator, MissingInputs, leaves
-from .reader import DepartmentForm
+from toolkit.core.arith import fmt, fmt_percent, round_score
+from toolkit.forms.project.model import CellValue
+from toolkit.core.problems import Flag, ToolkitError
+from toolkit.core.profile import Profile, grade_for, load_profile
+from toolkit.forms.project.scoring import FormResult, ItemResult
+from toolkit.core.values import parse_indicator_value, parse_number
+from toolkit.forms.department.framework import METHODS, Evaluator, MissingInputs, leaves
+from toolkit.forms.department.reader import DepartmentForm
 
 YES = {"是", "有", "已", "√", "✓", "y", "yes", "true", "1"}
 NO = {"否", "无", "未", "×", "n", "no", "false", "0"}
@@ -37,7 +37,7 @@ def effective_profile(book, profile: Profile) -> Profile:
     ``national`` is a project profile) the workbook's own ``profile_id`` (hidden meta sheet)
     names a built-in profile. Workbooks without department forms keep ``profile``.
 
-    >>> from toolkit.reader import read_workbook
+    >>> from toolkit.workbook.reader import read_workbook
     >>> effective_profile(read_workbook("samples/seed004_部门整体支出绩效.xlsx"), load_profile("national")).id
     'wuhua-2023'
     """

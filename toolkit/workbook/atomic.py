@@ -20,7 +20,7 @@ def atomic_write(path: Path, write) -> None:
     try:
         _write_replace(path, write)
     except OSError as exc:
-        from .problems import ToolkitError
+        from toolkit.core.problems import ToolkitError
 
         raise ToolkitError(f"无法写入「{path}」：{exc.strerror or exc}。文件可能正在 Excel/WPS 中打开，"
                            "或该路径是文件夹、没有写权限。请关闭文件或换一个输出位置后重试。") from None

@@ -1,8 +1,8 @@
-"""Read 项目支出绩效自评表 sheets from an .xlsx file into :mod:`toolkit.model` objects.
+"""Read 项目支出绩效自评表 sheets from an .xlsx file into :mod:`toolkit.forms.project.model` objects.
 
-Fields are found through the sheet-scoped defined names of :mod:`toolkit.layout`; their
+Fields are found through the sheet-scoped defined names of :mod:`toolkit.forms.project.layout`; their
 printed labels are checked so that a deleted row is reported instead of misread.
-Every failure raises :class:`~toolkit.problems.ToolkitError` with a Chinese message naming
+Every failure raises :class:`~toolkit.core.problems.ToolkitError` with a Chinese message naming
 the file, sheet and cell.
 
 Example::
@@ -24,10 +24,10 @@ from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.cell import coordinate_from_string
 
-from . import layout
-from .meta import Registry, read_meta
-from .model import CellValue, FundRow, IndicatorRow, ProjectForm
-from .problems import Flag, ToolkitError
+from toolkit.forms.project import layout
+from toolkit.workbook.meta import Registry, read_meta
+from toolkit.forms.project.model import CellValue, FundRow, IndicatorRow, ProjectForm
+from toolkit.core.problems import Flag, ToolkitError
 
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 _REF = re.compile(r"^(?:'(?P<quoted>(?:[^']|'')+)'|(?P<plain>[^!]+))!\$?(?P<c1>[A-Z]+)\$?(?P<r1>\d+)"
@@ -51,7 +51,7 @@ def check_file_kind(path: Path) -> None:
     >>> check_file_kind(Path("/nonexistent.xlsx"))
     Traceback (most recent call last):
     ...
-    toolkit.problems.ToolkitError: 文件「/nonexistent.xlsx」不存在。
+    toolkit.core.problems.ToolkitError: 文件「/nonexistent.xlsx」不存在。
     """
     if not path.exists():
         raise ToolkitError(f"文件「{path}」不存在。")
@@ -116,7 +116,7 @@ def read_openpyxl_book(wb, path: Path, formula_wb=None) -> WorkbookData:
         if layout.GRID_HEADER_NAME in ws.defined_names:
             formula_ws = formula_wb[ws.title] if formula_wb is not None else None
             forms.append(read_project_sheet(SheetAccess.from_openpyxl(ws, formula_ws), registry, path.name))
-    from .department.reader import read_department_forms  # department workbooks (部门整体)
+    from toolkit.forms.department.reader import read_department_forms  # department workbooks (部门整体)
     forms += read_department_forms(wb, registry, path.name, meta)
     strays = [Flag("form_without_names", "error", None,
                    f"工作表「{ws.title}」像是一张自评表，但没有模板的字段名称（多半是把单元格复制粘贴到了新工作表），"
@@ -147,14 +147,14 @@ def _looks_like_unnamed_form(ws) -> bool:
 
 def export_meta(wb) -> dict[str, str]:
     """Template id/version of an exported workbook, which has no hidden sheet: they travel in
-    the ``jx.*`` custom document properties (see :mod:`toolkit.fingerprint`)."""
+    the ``jx.*`` custom document properties (see :mod:`toolkit.submission.fingerprint`)."""
     props = {p.name: str(p.value) for p in getattr(wb, "custom_doc_props", []) if p.name}
     return {key: props[f"jx.{key}"] for key in ("template_id", "template_version", "profile_id") if f"jx.{key}" in props}
 
 
 def known_templates() -> dict[str, str]:
     """Template id → version this toolkit reads (project and department forms)."""
-    from .department import layout as department_layout
+    from toolkit.forms.department import layout as department_layout
     return {layout.TEMPLATE_ID: layout.TEMPLATE_VERSION,
             department_layout.TEMPLATE_ID: department_layout.TEMPLATE_VERSION}
 

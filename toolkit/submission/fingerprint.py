@@ -1,6 +1,6 @@
 """The fingerprint of a submission export: what was exported, so any later hand edit shows.
 
-An export (:mod:`toolkit.export`) has no hidden sheet, so the fingerprint lives in the
+An export (:mod:`toolkit.submission.export`) has no hidden sheet, so the fingerprint lives in the
 workbook's **custom document properties** (``docProps/custom.xml``, openpyxl
 ``wb.custom_doc_props``), all named ``jx.*``, all of type text. Excel shows at most 255
 characters of a text property, so a longer value is stored in pieces ``<name>.p1``,

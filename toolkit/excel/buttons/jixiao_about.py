@@ -6,7 +6,7 @@ Example::
     True
 """
 
-from toolkit.xl import about_active
+from toolkit.excel.xl import about_active
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """Entry of the 「计算得分」 button: the add-in ``jixiao_score.xlam`` runs ``jixiao_score.main()``.
 
 xlwings' VBA ``RibbonMyAddin.RunMain`` imports the module named like the add-in file, so this
-module's name must stay equal to the add-in's file stem (see ``macros/ribbon.xml``).
+module's name must stay equal to the add-in's file stem (see ``toolkit/excel/ribbon.xml``; the add-in's settings put this folder on PYTHONPATH).
 
 Example::
 
@@ -9,7 +9,7 @@ Example::
     True
 """
 
-from toolkit.xl import score_active
+from toolkit.excel.xl import score_active
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ column, so rows may be reordered.
 
 Example::
 
-    >>> from toolkit.reader import read_workbook
+    >>> from toolkit.workbook.reader import read_workbook
     >>> form = read_workbook("samples/seed000_部门整体支出绩效.xlsx").forms[0]
     >>> form.kind, form.profile_id, len(form.rows)
     ('department', 'shenzhen-yantian-2021', 21)
@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from ..model import CellValue
-from ..problems import ToolkitError
-from . import layout
+from toolkit.forms.project.model import CellValue
+from toolkit.core.problems import ToolkitError
+from toolkit.forms.department import layout
 
 _REF = re.compile(r"!\$?(?P<c1>[A-Z]+)\$?(?P<r1>\d+)(?::\$?(?P<c2>[A-Z]+)\$?(?P<r2>\d+))?$")
 
@@ -119,7 +119,7 @@ def read_department_forms(wb, registry, file_name: str, meta: dict[str, str]) ->
 
 
 def _cell(ws, registry, row: int, col: int, anchor: str = "") -> CellValue:
-    """A cell with its registry anchor (see toolkit.meta): fields by name, 评分表 rows by their
+    """A cell with its registry anchor (see toolkit.workbook.meta): fields by name, 评分表 rows by their
     三级指标 (unique in a framework), so the tool's values survive inserted rows."""
     ref = f"{get_column_letter(col)}{row}"
     cell = ws.cell(row, col)

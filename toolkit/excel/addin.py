@@ -5,7 +5,7 @@ inside the *installed* xlwings package (so its VBA always matches the installed 
 DLL name included), with only XML parts rewritten:
 
 * ``customUI/customUI.xml`` — the ribbon: tab 「绩效自评」 and one button, taken from
-  ``macros/ribbon.xml``. Every add-in declares the same tab and group through ``idQ``, so
+  ``toolkit/excel/ribbon.xml``. Every add-in declares the same tab and group through ``idQ``, so
   Excel merges their buttons into one tab.
 * ``xl/workbook.xml`` — the settings sheet ``_myaddin.conf`` (disabled as shipped) is
   renamed to ``myaddin.conf``: the VBA reads ``PROJECT_NAME & ".conf"`` and
@@ -16,7 +16,7 @@ DLL name included), with only XML parts rewritten:
 
 xlwings' VBA ``RibbonMyAddin.RunMain`` runs ``import <file stem>; <file stem>.main()``,
 so ``jixiao_score.xlam`` runs ``jixiao_score.main()`` — a top-level module of this
-distribution that calls :func:`toolkit.xl.score_active`. One add-in per button is the only
+distribution that calls :func:`toolkit.excel.xl.score_active`. One add-in per button is the only
 way to give buttons different actions without writing VBA (RunMain ignores which control
 called it).
 
@@ -39,8 +39,8 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape
 
-from . import __version__
-from .problems import ToolkitError
+from toolkit import __version__
+from toolkit.core.problems import ToolkitError
 
 CUSTOMUI_NS = "http://schemas.microsoft.com/office/2006/01/customui"
 JX_NS = "jixiao.toolkit"  # namespace of the shared idQ tab and group ("jx:JixiaoTab")
@@ -49,7 +49,10 @@ PROJECT_NAME = "myaddin"  # xlwings' VBA constant PROJECT_NAME in the quickstart
 SHIPPED_CONF_SHEET = f"_{PROJECT_NAME}.conf"
 CONF_SHEET = f"{PROJECT_NAME}.conf"
 RUN_MAIN = "RibbonMyAddin.RunMain"
-RIBBON_FILE = Path(__file__).resolve().parents[1] / "macros" / "ribbon.xml"
+RIBBON_FILE = Path(__file__).resolve().parent / "ribbon.xml"  # package data: works from a wheel
+# The button modules (jixiao_score.py …): xlwings imports the module named like the add-in file,
+# from the PYTHONPATH its settings sheet gives — this folder of the installed package.
+BUTTONS_DIR = Path(__file__).resolve().parent / "buttons"
 
 # Settings sheet: key in column A (as shipped) → row. Only column B is ever written.
 CONF_ROWS = {"Interpreter_Win": 1, "Interpreter_Mac": 2, "PYTHONPATH": 3, "Conda Path": 4,
@@ -59,7 +62,7 @@ CONF_ROWS = {"Interpreter_Win": 1, "Interpreter_Mac": 2, "PYTHONPATH": 3, "Conda
 
 @dataclass(frozen=True)
 class Button:
-    """One ribbon button of ``macros/ribbon.xml``; ``addin`` is its ``tag`` (file stem = module)."""
+    """One ribbon button of ``toolkit/excel/ribbon.xml``; ``addin`` is its ``tag`` (file stem = module)."""
 
     addin: str
     element: ET.Element
@@ -163,14 +166,15 @@ def default_settings() -> dict[str, object]:
     """Settings written into each add-in: on Windows, the Python running this command.
 
     >>> sorted(default_settings())
-    ['Interpreter_Win', 'Show Console', 'Use UDF Server']
+    ['Interpreter_Win', 'PYTHONPATH', 'Show Console', 'Use UDF Server']
     """
     interpreter = ""
     if sys.platform.startswith("win"):
         exe = Path(sys.executable)
         pythonw = exe.with_name("pythonw.exe")
         interpreter = str(pythonw if pythonw.exists() else exe)
-    return {"Interpreter_Win": interpreter, "Use UDF Server": False, "Show Console": False}
+    return {"Interpreter_Win": interpreter, "PYTHONPATH": str(BUTTONS_DIR), "Use UDF Server": False,
+            "Show Console": False}
 
 
 def build_addins(outdir: str | Path, *, settings: dict[str, object] | None = None,

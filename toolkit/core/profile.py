@@ -24,7 +24,7 @@ from pathlib import Path
 
 import jsonschema
 
-from .problems import Problem, ToolkitError
+from toolkit.core.problems import Problem, ToolkitError
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ def check_profile_data(data: object) -> list[Problem]:
     if data["kind"] == "project":
         problems += _check_project_rules(data)
     elif data["kind"] == "department":
-        from .department.framework import check_department_profile
+        from toolkit.forms.department.framework import check_department_profile
         problems += check_department_profile(data)
     return problems
 

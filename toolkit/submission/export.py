@@ -22,7 +22,7 @@ What the export contains:
 * the sheet-scoped ``JX_*`` names, so the bureau reads the export with the same reader;
 * document properties (title, subject, creator = unit, keywords, description, identifier =
   content SHA-256, created/modified = export time) and the fingerprint of
-  :mod:`toolkit.fingerprint` in custom document properties.
+  :mod:`toolkit.submission.fingerprint` in custom document properties.
 
 File name convention: ``<单位>_<年度>_<表名>.xlsx`` — 单位 is the 实施单位 of the first form,
 else its 主管部门, else 「未填单位」; 年度 its 评价年度 (else 「未填年度」); 表名 the form's
@@ -54,16 +54,17 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, layout
-from . import fingerprint as fp
-from .atomic import atomic_save
-from .problems import SEVERITY_LABELS, Flag, ToolkitError
-from .profile import Profile, load_profile
+from toolkit import __version__
+from toolkit.forms.project import layout
+from toolkit.submission import fingerprint as fp
+from toolkit.workbook.atomic import atomic_save
+from toolkit.core.problems import SEVERITY_LABELS, Flag, ToolkitError
+from toolkit.core.profile import Profile, load_profile
 
 EXIT_BLOCKED = 4
 FORCED_MARK = "含未解决问题"
 FORM_TITLES = {"project": layout.TEMPLATE_TITLE, "department": "部门整体支出绩效自评表"}
-_FLAG_COLORS = {"FFC7CE", "FFEB9C", "DDEBF7"}  # toolkit.edits.SEVERITY_COLORS
+_FLAG_COLORS = {"FFC7CE", "FFEB9C", "DDEBF7"}  # toolkit.workbook.edits.SEVERITY_COLORS
 _BAD_CHARS = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 
@@ -160,7 +161,7 @@ def load_book_for_export(path: Path):
     """Open ``path`` for export: values only (cached formula results), macros dropped."""
     from openpyxl import load_workbook
 
-    from .reader import check_file_kind
+    from toolkit.workbook.reader import check_file_kind
 
     check_file_kind(path)
     try:
@@ -184,8 +185,8 @@ def export_file(input_path: str | Path, output: str | Path | None = None, *,
     >>> out.output.name
     '深圳市社会保险基金管理局_2021_项目支出绩效自评表_含未解决问题.xlsx'
     """
-    from .reader import read_openpyxl_book
-    from .service import resolve_profile, score_book
+    from toolkit.workbook.reader import read_openpyxl_book
+    from toolkit.service import resolve_profile, score_book
 
     input_path = Path(input_path)
     if not isinstance(profile, Profile):
@@ -202,7 +203,7 @@ def export_file(input_path: str | Path, output: str | Path | None = None, *,
 
     # The scored workbook's values: apply the plan's value edits (fills, tool columns …).
     for (sheet, ref), edit in plan.edits.items():
-        from .edits import KEEP
+        from toolkit.workbook.edits import KEEP
         if edit.value is not KEEP and sheet in wb.sheetnames:
             wb[sheet][ref].value = edit.value
 
