@@ -39,7 +39,7 @@ def make_source(target: Path, projects: int, variant: int) -> Path:
     from openpyxl.workbook.defined_name import DefinedName
 
     from toolkit.core.profile import load_profile
-    from toolkit.workbook.reader import read_workbook
+    from toolkit.service import read_workbook
     from toolkit.service import score_book
 
     shutil.copy(SAMPLE, target)

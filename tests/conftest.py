@@ -87,7 +87,7 @@ def corrected_copy(target: Path) -> Path:
     """The seed-003 sample with every erroneous cell blanked, so the engine fills it."""
     shutil.copy(SAMPLE, target)
     from toolkit.core.profile import load_profile
-    from toolkit.workbook.reader import read_workbook
+    from toolkit.service import read_workbook
     from toolkit.service import score_book
 
     profile = load_profile("national")

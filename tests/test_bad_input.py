@@ -9,7 +9,7 @@ from openpyxl import Workbook, load_workbook
 
 from toolkit.cli import main
 from toolkit.core.profile import load_profile
-from toolkit.workbook.reader import read_workbook
+from toolkit.service import read_workbook
 from toolkit.forms.project.scoring import score_form
 
 from .conftest import SAMPLE, excel_like_delete_rows, excel_like_insert_rows

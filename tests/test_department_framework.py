@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from toolkit.cli import main
-from toolkit.forms.department.framework import Evaluator, award_range, leaves
+from toolkit.core.framework import Evaluator, award_range, leaves
 from toolkit.core.profile import ProfileError, check_profile_data, load_profile
 
 PROFILES = Path(__file__).resolve().parents[1] / "toolkit" / "profiles"

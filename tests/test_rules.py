@@ -9,7 +9,7 @@ import pytest
 
 from toolkit.cli import main
 from toolkit.core.profile import Profile, ProfileError, check_profile_data, load_profile
-from toolkit.workbook.reader import read_workbook
+from toolkit.service import read_workbook
 from toolkit.forms.project.scoring import score_form
 from toolkit.forms.project.template import build_workbook
 

@@ -13,7 +13,7 @@ import re
 import pytest
 
 from toolkit.core.profile import load_profile
-from toolkit.workbook.reader import read_workbook
+from toolkit.service import read_workbook
 from toolkit.forms.project.scoring import score_form
 
 from .conftest import ROOT, SAMPLE, SEED003_TEXT

@@ -8,9 +8,10 @@ import subprocess
 from openpyxl import load_workbook
 
 from toolkit.forms.project import layout
-from toolkit.forms.project.builds import build_samples, build_templates, check_templates, diff_packages
+from toolkit.forms.project.builds import build_samples, build_templates, check_templates
+from toolkit.workbook.drift import diff_packages
 from toolkit.core.profile import load_profile
-from toolkit.workbook.reader import read_workbook
+from toolkit.service import read_workbook
 from toolkit.forms.project.scoring import score_form
 
 from .conftest import ROOT, SAMPLE, TEMPLATE

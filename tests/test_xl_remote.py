@@ -34,7 +34,7 @@ from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
 
 from toolkit.forms.project import layout
 from toolkit.excel import xl
-from toolkit.workbook.edits import SEVERITY_COLORS
+from toolkit.core.problems import SEVERITY_COLORS
 from toolkit.service import score_file
 
 ROOT = Path(__file__).resolve().parents[1]

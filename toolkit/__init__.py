@@ -5,7 +5,7 @@ The data flows one way::
     workbook --reader--> model --scoring(profile)--> result --edits--> cell edits --writer--> workbook
 
 The scoring engine (``toolkit.forms.project.scoring``) knows nothing about Excel; the Excel layers
-(``toolkit.workbook.reader``, ``toolkit.workbook.writer``, ``toolkit.excel.xl``) know nothing about rules.
+(``toolkit.workbook``, ``toolkit.excel``) know nothing about rules.
 """
 
 __version__ = "0.1.0"

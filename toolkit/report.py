@@ -2,7 +2,7 @@
 
 Example::
 
-    >>> from toolkit.forms.project.scoring import FormResult
+    >>> from toolkit.core.results import FormResult
     >>> form_report(FormResult("s", "项目", "project", [], 91.9, 91.9, "优", None, 0.19, [], {}))["total"]
     {'computed': 91.9, 'entered': 91.9}
 """
@@ -18,7 +18,7 @@ import jsonschema
 from toolkit import __version__
 from toolkit.core.problems import Flag
 from toolkit.core.profile import Profile
-from toolkit.forms.project.scoring import FormResult
+from toolkit.core.results import FormResult
 
 
 def form_report(result: FormResult) -> dict:

@@ -5,7 +5,7 @@ Example::
     >>> import tempfile, pathlib
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "scored.xlsx"
     >>> outcome = score_file("samples/seed003_项目支出绩效自评表.xlsx", out)
-    >>> outcome.results[2].total_computed                                             
+    >>> outcome.results[2].total_computed
     91.9
 """
 
@@ -17,13 +17,17 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from toolkit.core.problems import Flag, ToolkitError
+from toolkit.core.profile import Profile, load_profile
+from toolkit.core.results import FormResult
+from toolkit.forms import registry as kinds
+from toolkit.report import workbook_report
 from toolkit.workbook.atomic import atomic_save, atomic_write
 from toolkit.workbook.edits import EditPlan, build_plan
-from toolkit.core.profile import Profile, load_profile
-from toolkit.workbook.reader import WorkbookData, check_file_kind, open_workbook, read_openpyxl_book
-from toolkit.report import workbook_report
-from toolkit.forms.project.scoring import FormResult, score_form
-from toolkit.core.problems import Flag, ToolkitError
+from toolkit.workbook.io import check_file_kind, open_workbook
+from toolkit.workbook.meta import META_SHEET, Registry, read_meta
+from toolkit.workbook.sheets import SheetAccess, WorkbookData
+from toolkit.workbook.meta import CHECK_SHEET, INSTRUCTIONS_SHEET
 from toolkit.workbook.writer import apply_plan
 
 
@@ -37,26 +41,22 @@ class ScoreOutcome:
 
 
 def resolve_profile(book: WorkbookData, requested: Profile | str) -> Profile:
-    """The profile a workbook is scored by: ``requested``, except that department forms
-    scored with a project profile (the CLI default ``national``) use the department profile
-    the workbook names (its meta sheet, or the ``jx.profile_id`` property of an export)."""
-    from toolkit.forms.department.scoring import effective_profile
-
-    profile = requested if isinstance(requested, Profile) else load_profile(requested)
-    return effective_profile(book, profile)
+    """The profile a workbook is scored by (see :func:`toolkit.forms.registry.resolve_profile`)."""
+    return kinds.resolve_profile(book.forms, book.meta, requested)
 
 
 def score_book(book: WorkbookData, profile: Profile) -> tuple[list[FormResult], EditPlan]:
     """Score every form of a read workbook by ``profile`` (see :func:`resolve_profile`) and
     plan the edits."""
-    from toolkit.forms.department.scoring import score_department  # department forms (kind "department")
-    results = []
-    for form in book.forms:
-        results += score_department(form, profile) if form.kind == "department" else [score_form(form, profile)]
+    results = [result for form in book.forms for result in kinds.score_form(form, profile)]
     _keep_clerk_cells(book, results)
     tool_valued = {(form.sheet, cell.ref) for form in book.forms for cell in form.cells() if cell.tool_filled}
     keys = {(form.sheet, cell.ref): cell.key for form in book.forms for cell in form.cells()}
-    plan = build_plan(results, previous=book.registry, tool_valued=tool_valued, keys=keys, meta=book.meta,
+    meta = dict(book.meta)
+    if book.forms and "template_id" not in meta:
+        kind = kinds.kind_of(book.forms[0])
+        meta.update(template_id=kind.template_id, template_version=kind.template_version)
+    plan = build_plan(results, previous=book.registry, tool_valued=tool_valued, keys=keys, meta=meta,
                       workbook_flags=book.flags)
     return results, plan
 
@@ -140,3 +140,90 @@ def backup_copy(path: Path) -> Path:
 def write_json(path: Path, data: dict) -> None:
     text = json.dumps(data, ensure_ascii=False, indent=2)
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+def read_workbook(path: str | Path) -> WorkbookData:
+    """Read every project form in the workbook at ``path``."""
+    path = Path(path)
+    wb = open_workbook(path)
+    return read_openpyxl_book(wb, path)
+
+
+def read_openpyxl_book(wb, path: Path, formula_wb=None) -> WorkbookData:
+    """Read every form (project and department) of an openpyxl workbook.
+
+    ``wb`` holds values (cached formula results); ``formula_wb``, the same file opened with
+    formulas, marks the clerk's formula cells so they are never overwritten.
+    """
+    meta, registry = read_meta(wb)
+    if not meta:
+        meta = export_meta(wb)
+    prefixes = kinds.name_prefixes()
+    sheets = []
+    for ws in wb.worksheets:
+        if any(name.startswith(prefixes) for name in ws.defined_names):
+            formula_ws = formula_wb[ws.title] if formula_wb is not None else None
+            sheets.append(SheetAccess.from_openpyxl(ws, formula_ws))
+    forms = kinds.read_forms(sheets, registry, path.name, meta)
+    book = assemble_book(path, forms, meta, registry)
+    book.flags.extend(unnamed_form_flags(wb))
+    return book
+
+
+def unnamed_form_flags(wb) -> list[Flag]:
+    """A flag (never a silent skip) for each visible sheet that shows a form's title or headers
+    but carries none of the template's names — a form pasted into a new sheet."""
+    return [Flag("form_without_names", "error", None,
+                 f"工作表「{ws.title}」像是一张自评表，但没有模板的字段名称（多半是把单元格复制粘贴到了新工作表），"
+                 "因此没有评分，导出时也不会包含它。请在模板上右键工作表标签「移动或复制 → 建立副本」来增加项目，"
+                 "再把内容填进去。", sheet=ws.title)
+            for ws in wb.worksheets if _looks_like_unnamed_form(ws)]
+
+
+def _looks_like_unnamed_form(ws) -> bool:
+    if getattr(ws, "sheet_state", "visible") != "visible" or ws.title in (CHECK_SHEET, INSTRUCTIONS_SHEET, META_SHEET):
+        return False
+    if any(name.startswith(kinds.name_prefixes()) for name in ws.defined_names):
+        return False
+    markers = kinds.title_markers()
+    for index, row in enumerate(ws.iter_rows(values_only=True)):
+        if index >= 20:
+            break
+        if any(isinstance(v, str) and any(marker in v for marker in markers) for v in row):
+            return True
+    return False
+
+
+def export_meta(wb) -> dict[str, str]:
+    """Template id/version of an exported workbook, which has no hidden sheet: they travel in
+    the ``jx.*`` custom document properties (see :mod:`toolkit.submission.fingerprint`)."""
+    props = {p.name: str(p.value) for p in getattr(wb, "custom_doc_props", []) if p.name}
+    return {key: props[f"jx.{key}"] for key in ("template_id", "template_version", "profile_id") if f"jx.{key}" in props}
+
+
+def assemble_book(path: Path, forms: list, meta: dict[str, str], registry: Registry) -> WorkbookData:
+    """Workbook-level checks shared by every reader (openpyxl files, the live Excel book).
+
+    Raises when no form was found or the workbook is of another template; a missing or
+    different template version is a warning flag, so old files are still read.
+    """
+    if not forms:
+        raise ToolkitError(f"文件「{path.name}」中没有可识别的自评表：没有任何工作表带有模板的字段名称"
+                           "（JX_IndicatorHeader 等）。请使用 templates/ 下的模板（项目支出绩效自评表、"
+                           "部门整体支出绩效）填报，或从模板复制工作表。")
+    flags: list[Flag] = []
+    templates = kinds.known_templates()
+    template_id = meta.get("template_id")
+    if template_id and template_id not in templates:
+        raise ToolkitError(f"文件「{path.name}」使用的模板「{template_id}」不是本工具的模板"
+                           f"（可识别：{'、'.join(templates)}）。")
+    if not template_id:
+        flags.append(Flag("template_meta_missing", "warning", None,
+                          "工作簿缺少模板标识（隐藏的 _jx_meta 表），无法确认模板版本；已按当前版本读取。"))
+    elif meta.get("template_version") != templates[template_id]:
+        flags.append(Flag("template_version", "warning", None,
+                          f"模板版本为 {meta.get('template_version')}，当前工具对应 {templates[template_id]}；"
+                          "已按当前版本读取，请核对。"))
+    return WorkbookData(path=path, forms=forms, meta=meta, registry=registry, flags=flags)

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 
 SEVERITIES = ("error", "warning", "info")
 SEVERITY_LABELS = {"error": "错误", "warning": "提醒", "info": "说明"}
+SEVERITY_COLORS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}  # cell fills: red, yellow, blue
 
 
 @dataclass(frozen=True)

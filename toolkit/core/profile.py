@@ -11,6 +11,9 @@ Example::
     ('national', 10)
     >>> check_profile_data({"id": "x"})[0].code
     'schema'
+
+Grade bands and tiers (their lookup and coverage check) live in :mod:`toolkit.core.bands`;
+the rule language of framework (部门整体) profiles in :mod:`toolkit.core.framework`.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from pathlib import Path
 
 import jsonschema
 
+from toolkit.core.bands import check_bands, format_bound as _fmt
+from toolkit.core.framework import check_department_profile
 from toolkit.core.problems import Problem, ToolkitError
 
 
@@ -123,60 +128,7 @@ def check_profile_data(data: object) -> list[Problem]:
     if data["kind"] == "project":
         problems += _check_project_rules(data)
     elif data["kind"] == "department":
-        from toolkit.forms.department.framework import check_department_profile
         problems += check_department_profile(data)
-    return problems
-
-
-def grade_for(total: float | None, grades: list[Mapping]) -> str | None:
-    """The grade band [min, max) containing ``total`` (the top band includes its max).
-
-    >>> grades = load_profile("national")["grades"]
-    >>> grade_for(89.99, grades), grade_for(100, grades), grade_for(-1, grades)
-    ('良', '优', None)
-    >>> grade_for(65, [{"grade": "优", "min": 90, "max": 100}, {"grade": "差", "min": 0, "max": 60}]) is None
-    True
-    """
-    if total is None:
-        return None
-    bands = sorted(grades, key=lambda b: b["min"])
-    for index, band in enumerate(bands):
-        top = index == len(bands) - 1
-        upper_ok = total <= band["max"] + 1e-9 if top else total < band["max"]
-        if band["min"] - 1e-9 <= total and upper_ok:
-            return band["grade"]
-    return None
-
-
-def check_bands(bands: list[Mapping], path: str, *, label: str, key: str = "id",
-                low: float = 0, high: float = 100) -> list[Problem]:
-    """Bands [min, max) must cover [low, high] with no gap and no overlap.
-
-    >>> [p.code for p in check_bands([{"id": "a", "min": 0, "max": 50},
-    ...                                {"id": "b", "min": 60, "max": 100}], "$.t", label="档")]
-    ['bands_gap']
-    """
-    problems: list[Problem] = []
-    ordered = sorted(enumerate(bands), key=lambda pair: pair[1]["min"])
-    for index, band in ordered:
-        if band["min"] >= band["max"]:
-            problems.append(Problem("band_empty", "error", f"{path}[{index}]",
-                                    f"{label}「{band[key]}」下限 {band['min']} 不小于上限 {band['max']}"))
-    expected = low
-    for index, band in ordered:
-        if band["min"] > expected:
-            problems.append(Problem("bands_gap", "error", f"{path}[{index}]",
-                                    f"{label}未覆盖 [{_fmt(expected)}, {_fmt(band['min'])})：该区间没有定义"))
-        elif band["min"] < expected:
-            problems.append(Problem("bands_overlap", "error", f"{path}[{index}]",
-                                    f"{label}「{band[key]}」与前一档在 [{_fmt(band['min'])}, {_fmt(expected)}) 重叠"))
-        expected = max(expected, band["max"])
-    if expected < high:
-        problems.append(Problem("bands_gap", "error", path,
-                                f"{label}未覆盖 [{_fmt(expected)}, {_fmt(high)}]：该区间没有定义"))
-    if ordered and ordered[-1][1]["max"] > high:
-        problems.append(Problem("band_out_of_range", "error", f"{path}[{ordered[-1][0]}]",
-                                f"{label}上限 {ordered[-1][1]['max']} 超过 {_fmt(high)}"))
     return problems
 
 
@@ -209,7 +161,3 @@ def _json_path(parts) -> str:
     for part in parts:
         path += f"[{part}]" if isinstance(part, int) else f".{part}"
     return path
-
-
-def _fmt(number: float) -> str:
-    return f"{number:g}"

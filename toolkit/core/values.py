@@ -448,3 +448,22 @@ def _format_has_literal_percent(number_format: str | None) -> bool:
     """'0"%"' or '0\\%' shows a % sign without multiplying by 100."""
     unquoted = re.sub(r'"[^"]*"|\\.', "", number_format or "")
     return "%" not in unquoted
+
+
+# A rate typed as a bare number above this is in percent points (86 means 86%): no rate a form
+# records (执行率, 控制率, 满意度) is above 150% when written as a ratio.
+PERCENT_POINTS_ABOVE = 1.5
+
+
+def rate_as_ratio(raw: object, number: float, number_format: str | None = None) -> float:
+    """The one percent rule: a rate as a ratio. ``86%`` (text, or a % number format) → 0.86;
+    a bare number above 1.5 is in percent points (86 → 0.86); 0.86 stays 0.86.
+
+    >>> rate_as_ratio("86%", 86.0), rate_as_ratio(86, 86.0), rate_as_ratio(0.86, 0.86), rate_as_ratio(1.2, 1.2)
+    (0.86, 0.86, 0.86, 1.2)
+    """
+    written_percent = isinstance(raw, str) and ("%" in raw or "％" in raw or "百分" in raw)
+    literal_percent_format = _format_has_percent(number_format) and _format_has_literal_percent(number_format)
+    if written_percent or literal_percent_format or abs(number) > PERCENT_POINTS_ABOVE:
+        return number / 100
+    return number

@@ -47,9 +47,11 @@ from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
 from toolkit import __version__
 from toolkit.forms.project import layout
 from toolkit.workbook.edits import KEEP, EditPlan, summary_line
-from toolkit.workbook.meta import Registry, meta_rows, meta_rows_from_values
+from toolkit.workbook.meta import CHECK_SHEET, META_SHEET, Registry, meta_rows, meta_rows_from_values
 from toolkit.core.problems import SEVERITY_LABELS, ToolkitError
-from toolkit.workbook.reader import (AccessWorkbook, AccessWorksheet, SheetAccess, WorkbookData, assemble_book, read_project_sheet)
+from toolkit.forms import registry as kinds
+from toolkit.service import assemble_book
+from toolkit.workbook.sheets import SheetAccess, WorkbookData
 
 TITLE = "绩效自评"
 EXPORT_MISSING = "导出报送功能尚未安装/可用"
@@ -141,17 +143,14 @@ def _formats_needed(sheet, names: dict[str, str], values: dict) -> dict:
     return formats
 
 
-TEMPLATE_NAME_PREFIXES = ("JX_", "JXD_")  # project form / department workbook sheets
-
-
 def sheet_access(sheet) -> SheetAccess | None:
     """A template sheet (project form, or a department 评分表 / 基础数据 / 目标完成情况自评表) as
-    the reader's :class:`~toolkit.workbook.reader.SheetAccess`; None for other sheets.
+    the readers' :class:`~toolkit.workbook.sheets.SheetAccess`; None for other sheets.
 
     One whole-range read of ``used_range`` (errors as text, like openpyxl's cached values).
     """
     names = _sheet_names(sheet)
-    if not any(name.startswith(TEMPLATE_NAME_PREFIXES) for name in names):
+    if not any(name.startswith(kinds.name_prefixes()) for name in names):
         return None
     used = sheet.used_range
     rows = used.options(ndim=2, err_to_str=True).value or []
@@ -166,13 +165,13 @@ def sheet_access(sheet) -> SheetAccess | None:
 
 def _meta_sheet(book):
     for sheet in book.sheets:
-        if sheet.name == layout.META_SHEET:
+        if sheet.name == META_SHEET:
             return sheet
     return None
 
 
 def read_book(book) -> WorkbookData:
-    """Read every form of an open workbook, like :func:`toolkit.workbook.reader.read_openpyxl_book`.
+    """Read every form of an open workbook, like :func:`toolkit.service.read_openpyxl_book`.
 
     Raises ToolkitError (Chinese, fit for a message box) when nothing can be used.
     """
@@ -181,8 +180,7 @@ def read_book(book) -> WorkbookData:
     meta_sheet = _meta_sheet(book)
     if meta_sheet is not None:
         meta, registry = meta_rows_from_values(meta_sheet.used_range.options(ndim=2).value or [])
-    forms: list = []
-    department_sheets: list[AccessWorksheet] = []
+    sheets: list[SheetAccess] = []
     for sheet in book.sheets:
         try:
             access = sheet_access(sheet)
@@ -191,15 +189,9 @@ def read_book(book) -> WorkbookData:
         except Exception as exc:  # COM errors, unexpected payloads
             raise ToolkitError(f"无法读取工作簿「{file_name}」工作表「{sheet.name}」的内容（{type(exc).__name__}：{exc}）。"
                                "请确认没有单元格处于编辑状态，然后重试。") from None
-        if access is None:
-            continue
-        if layout.GRID_HEADER_NAME in access.names:
-            forms.append(read_project_sheet(access, registry, file_name))
-        else:
-            department_sheets.append(AccessWorksheet(access))
-    if department_sheets:
-        from toolkit.forms.department.reader import read_department_forms
-        forms += read_department_forms(AccessWorkbook(department_sheets), registry, file_name, meta)
+        if access is not None:
+            sheets.append(access)
+    forms = kinds.read_forms(sheets, registry, file_name, meta)
     return assemble_book(Path(file_name), forms, meta, registry)
 
 
@@ -330,10 +322,10 @@ def _hide(sheet) -> None:
 
 def _write_check_sheet(book, plan: EditPlan):
     for sheet in book.sheets:
-        if sheet.name == layout.CHECK_SHEET:
+        if sheet.name == CHECK_SHEET:
             sheet.delete()
             break
-    sheet = _add_sheet(book, layout.CHECK_SHEET)
+    sheet = _add_sheet(book, CHECK_SHEET)
     rows = check_sheet_rows(plan)
     sheet.range((1, 1)).value = rows
     width = len(rows[0])
@@ -352,7 +344,7 @@ def _write_check_sheet(book, plan: EditPlan):
 def _write_meta_sheet(book, plan: EditPlan) -> None:
     sheet = _meta_sheet(book)
     if sheet is None:
-        sheet = _add_sheet(book, layout.META_SHEET)
+        sheet = _add_sheet(book, META_SHEET)
         _hide(sheet)
     else:
         sheet.clear_contents()
@@ -419,7 +411,7 @@ def run_score(book, profile="national") -> XlScoreRun:
 def score_message(run: XlScoreRun) -> str:
     """The success message: one line per form (total, grade, flags), then where to look.
 
-    >>> from toolkit.forms.project.scoring import FormResult
+    >>> from toolkit.core.results import FormResult
     >>> run = XlScoreRun(WorkbookData(Path("a.xlsx"), [], {}, Registry()),
     ...                  [FormResult("s", "项目", "project", [], 91.9, 91.9, "优", None, 0.19, [], {})],
     ...                  EditPlan(), ApplyStats())
@@ -548,7 +540,7 @@ def _exporter():
         export = importlib.import_module("toolkit.submission.export")
     except ImportError:
         return None
-    return getattr(export, "export_book", None) or getattr(export, "export_file", None)
+    return export.export_file
 
 
 def export_workbook(book) -> bool:

@@ -55,17 +55,16 @@ import datetime as _dt
 import json
 import os
 import time
-import warnings
-import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from importlib import resources
 from pathlib import Path
 
 from toolkit import __version__
 from toolkit.submission import fingerprint as fp
-from toolkit.core.problems import ToolkitError
+from toolkit.core.problems import SEVERITY_LABELS, ToolkitError
 from toolkit.core.profile import Profile, load_profile
-from toolkit.workbook.reader import known_templates
+from toolkit.forms import registry as kinds
+from toolkit.workbook.io import open_workbook, sniff, unusable_message
 
 STATUS_LABELS = {
     "not_excel": "不是 Excel",
@@ -81,9 +80,8 @@ STATUS_LABELS = {
 }
 STATUS_ORDER = list(STATUS_LABELS)
 # Templates the bureau accepts: id → version. Department forms will add their own id.
-ACCEPTED_TEMPLATES = known_templates()  # project and department forms
+ACCEPTED_TEMPLATES = kinds.known_templates()  # project and department forms
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".xltx", ".xltm", ".et"}
-OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 
 
 def _problem(code: str, message: str, *, severity: str = "error", sheet: str | None = None,
@@ -103,36 +101,34 @@ def worst_status(statuses) -> str:
 
 # -- one file ----------------------------------------------------------------------------
 
+_SNIFF_STATUS = {  # sniff result → (status, problem code)
+    "io_error": ("unreadable", "io_error"), "encrypted": ("unreadable", "encrypted"),
+    "legacy_xls": ("unreadable", "legacy_xls"),
+    "corrupt": ("unreadable", "corrupt"), "zip_not_excel": ("not_excel", "not_excel"),
+    "missing": ("unreadable", "io_error"), "folder": ("not_excel", "not_excel"),
+}
+
+
 def _sniff(path: Path) -> dict | None:
     """A finished entry for files that are not usable workbooks, else None."""
-    name = path.name
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(8)
-    except OSError as exc:
-        return _finish(path, "unreadable", [_problem("io_error", f"文件「{name}」无法读取：{exc}")])
-    suffix = path.suffix.lower()
-    if head == OLE_MAGIC:
-        from toolkit.workbook.reader import _is_encrypted_ole
-        if _is_encrypted_ole(path):
-            return _finish(path, "unreadable", [_problem("encrypted", f"文件「{name}」设置了打开密码，无法读取。请让报送单位去除密码后重新导出报送。")])
-        if suffix in EXCEL_SUFFIXES:
-            return _finish(path, "unreadable", [_problem("legacy_xls", f"文件「{name}」是旧版 .xls 格式，不是导出报送文件。请让报送单位用「导出报送」重新生成。")])
-        return _finish(path, "not_excel", [_problem("not_excel", f"文件「{name}」是 Office 旧格式文档，不是 Excel 工作簿。")])
-    if not head.startswith(b"PK"):
-        if suffix in EXCEL_SUFFIXES:
-            return _finish(path, "unreadable", [_problem("corrupt", f"文件「{name}」扩展名是 {suffix}，但内容不是 Excel 工作簿（文件已损坏或被改名）。")])
-        return _finish(path, "not_excel", [_problem("not_excel", f"文件「{name}」不是 Excel 工作簿（{suffix or '无扩展名'}）。")])
-    if not zipfile.is_zipfile(path):
-        return _finish(path, "unreadable", [_problem("corrupt", f"文件「{name}」已损坏（压缩包结构不完整），无法打开。")])
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-    except Exception as exc:
-        return _finish(path, "unreadable", [_problem("corrupt", f"文件「{name}」已损坏（{type(exc).__name__}：{exc}）。")])
-    if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
-        return _finish(path, "not_excel", [_problem("not_excel", f"文件「{name}」是压缩包或其他 Office 文档，不是 Excel 工作簿。")])
-    return None
+    what = sniff(path)
+    if what == "xlsx":
+        return None
+    if what == "not_zip":  # an .xlsx that is not a zip was damaged or renamed; anything else is not ours
+        if path.suffix.lower() in EXCEL_SUFFIXES:
+            return _finish(path, "unreadable", [_problem("corrupt", f"文件「{path.name}」扩展名是 {path.suffix.lower()}，"
+                                                         "但内容不是 Excel 工作簿（文件已损坏或被改名）。")])
+        return _finish(path, "not_excel", [_problem("not_excel", f"文件「{path.name}」不是 Excel 工作簿"
+                                                    f"（{path.suffix.lower() or '无扩展名'}）。")])
+    if what == "legacy_xls" and path.suffix.lower() not in EXCEL_SUFFIXES:
+        return _finish(path, "not_excel", [_problem("not_excel", f"文件「{path.name}」是 Office 旧格式文档，不是 Excel 工作簿。")])
+    status, code = _SNIFF_STATUS[what]
+    message = unusable_message(path, what)
+    if what == "encrypted":
+        message = f"文件「{path.name}」设置了打开密码，无法读取。请让报送单位去除密码后重新导出报送。"
+    elif what == "legacy_xls":
+        message = f"文件「{path.name}」是旧版 .xls 格式，不是导出报送文件。请让报送单位用「导出报送」重新生成。"
+    return _finish(path, status, [_problem(code, message)])
 
 
 def _finish(path: Path, status: str, problems: list[dict], **extra) -> dict:
@@ -140,38 +136,6 @@ def _finish(path: Path, status: str, problems: list[dict], **extra) -> dict:
              "problems": problems, "fingerprint": None, "forms": [], "timing": {"read": 0.0, "score": 0.0}}
     entry.update(extra)
     return entry
-
-
-def _number(value) -> float | None:
-    from toolkit.core.values import parse_number
-
-    if value is None:
-        return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    return parse_number(value).value
-
-
-def _form_row(form, result) -> dict:
-    from toolkit.submission.export import form_unit, form_year
-
-    fields = getattr(form, "fields", {}) or {}
-    funds = getattr(form, "funds", {}) or {}
-    total = funds.get("total")
-    budget = _number(total.budget.value) if total is not None else None
-    actual = _number(total.actual.value) if total is not None else None
-    department = fields["department"].text if "department" in fields else ""
-    year = form_year(form)
-    if isinstance(year, float) and year.is_integer():
-        year = int(year)
-    return {
-        "sheet": result.sheet, "kind": result.kind, "unit": form_unit(form), "department": department,
-        "year": None if year is None else str(year), "project": result.name,
-        "budget": budget, "actual": actual, "rate": result.execution_rate,
-        "total": result.total_computed, "total_entered": result.total_entered,
-        "grade": result.grade, "grade_entered": result.grade_entered,
-        "flags": len(result.flags), "errors": result.count("error"),
-    }
 
 
 def check_file(path: str | Path, profile: Profile) -> dict:
@@ -186,23 +150,17 @@ def check_file(path: str | Path, profile: Profile) -> dict:
     sniffed = _sniff(path)
     if sniffed is not None:
         return sniffed
-    from openpyxl import load_workbook
-
-    from toolkit.workbook.reader import read_openpyxl_book
+    from toolkit.service import read_openpyxl_book, resolve_profile, score_book
 
     name = path.name
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            # Read-only (streaming) mode: 10× faster than the full model (no styles, no merges).
-            wb = _CachedBook(load_workbook(path, read_only=True, data_only=False, rich_text=False,
-                                           keep_links=False))
-    except Exception as exc:
-        return _finish(path, "unreadable", [_problem("corrupt", f"文件「{name}」无法作为 Excel 工作簿打开（{type(exc).__name__}：{exc}）。")])
+        # Read-only (streaming) mode: 10× faster than the full model (no styles, no merges).
+        wb = _CachedBook(open_workbook(path, read_only=True, data_only=False, keep_vba=False, keep_links=False))
+    except ToolkitError as exc:
+        return _finish(path, "unreadable", [_problem("corrupt", str(exc))])
     try:
         props = fp.read_properties(wb)
         book = read_openpyxl_book(wb, path)
-        from toolkit.service import resolve_profile  # department files: the department profile they name
         profile = resolve_profile(book, profile)
     except ToolkitError as exc:
         wb.close()
@@ -238,8 +196,6 @@ def check_file(path: str | Path, profile: Profile) -> dict:
                                      f"（SHA-256 {str(props.get('jx.profile_sha256'))[:12]}…），本局为「{profile.id}」"
                                      f"（{profile.sha256[:12]}…）；已按本局规则重新计分。", severity="warning"))
 
-    from toolkit.service import score_book
-
     results, _plan = score_book(book, profile)
     forms = {form.sheet: form for form in book.forms}
     recomputed: dict[tuple[str, str], object] = {}
@@ -248,9 +204,10 @@ def check_file(path: str | Path, profile: Profile) -> dict:
             recomputed[(result.sheet, item.cell)] = item.computed
         if result.total_cell:
             recomputed[(result.sheet, result.total_cell)] = result.total_computed
-        grade = (getattr(forms.get(result.sheet), "fields", {}) or {}).get("grade")
-        if grade is not None:
-            recomputed[(result.sheet, grade.ref)] = result.grade
+        form = forms.get(result.sheet)
+        if form is not None and result.total_cell:
+            grade_ref = kinds.kind_of(form).score_cells(form, result)[-1]  # the grade closes the list
+            recomputed[(result.sheet, grade_ref)] = result.grade
 
     try:
         changes = fp.locate_changes(props, wb) if props.get("jx.sha256") else []
@@ -267,7 +224,8 @@ def check_file(path: str | Path, profile: Profile) -> dict:
         for flag in errors:
             problems.append(_problem(flag.code, flag.message, sheet=flag.sheet, cell=flag.cell))
     # One row per form; a department workbook's 目标完成情况自评表 check is not a form of its own.
-    rows = [_form_row(forms[result.sheet], result) for result in results if result.sheet in forms]
+    rows = [kinds.kind_of(forms[result.sheet]).summary_row(forms[result.sheet], result)
+            for result in results if result.sheet in forms]
     entry = _finish(path, worst_status(statuses), problems, fingerprint=_fp_summary(props), forms=rows)
     entry["timing"] = {"read": read_done - started, "score": time.perf_counter() - read_done}
     return entry
@@ -583,7 +541,6 @@ PROJECT_HEADER = ["排名", "单位", "主管部门", "年度", "项目", "全�
 UNIT_HEADER = ["排名", "单位", "项目数", "全年预算数", "全年执行数", "执行率", "平均总分", "最低总分"]
 FILE_HEADER = ["文件", "状态", "状态代码", "项目数", "问题数", "导出时间", "内容指纹"]
 PROBLEM_HEADER = ["文件", "状态", "代码", "级别", "工作表", "单元格", "说明"]
-SEVERITY_CN = {"error": "错误", "warning": "提醒", "info": "说明"}
 
 
 def write_summary(report: dict, path: str | Path) -> Path:
@@ -632,7 +589,7 @@ def write_summary(report: dict, path: str | Path) -> Path:
                             for e in report["files"]], [44, 12, 18, 7, 7, 26, 66])
 
     ws = wb.create_sheet("问题清单")
-    rows = [[e["path"], e["status_label"], p["code"], SEVERITY_CN.get(p["severity"], p["severity"]), p["sheet"],
+    rows = [[e["path"], e["status_label"], p["code"], SEVERITY_LABELS.get(p["severity"], p["severity"]), p["sheet"],
              p["cell"], p["message"]] for e in report["files"] for p in e["problems"]]
     table(ws, PROBLEM_HEADER, rows or [["", "", "", "", "", "", "未发现问题。"]], [40, 12, 18, 6, 20, 9, 90])
     for row in ws.iter_rows(min_row=2):

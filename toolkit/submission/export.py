@@ -55,16 +55,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from toolkit import __version__
-from toolkit.forms.project import layout
 from toolkit.submission import fingerprint as fp
 from toolkit.workbook.atomic import atomic_save
-from toolkit.core.problems import SEVERITY_LABELS, Flag, ToolkitError
+from toolkit.workbook.edits import KEEP
+from toolkit.core.problems import SEVERITY_COLORS, SEVERITY_LABELS, Flag, ToolkitError
+from toolkit.forms import registry as kinds
+from toolkit.workbook.io import open_workbook
 from toolkit.core.profile import Profile, load_profile
 
 EXIT_BLOCKED = 4
 FORCED_MARK = "含未解决问题"
-FORM_TITLES = {"project": layout.TEMPLATE_TITLE, "department": "部门整体支出绩效自评表"}
-_FLAG_COLORS = {"FFC7CE", "FFEB9C", "DDEBF7"}  # toolkit.workbook.edits.SEVERITY_COLORS
+_FLAG_COLORS = set(SEVERITY_COLORS.values())
+TOOL_HEADER = "系统计算得分"  # heads the tool columns of every template sheet
 _BAD_CHARS = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 
@@ -122,55 +124,9 @@ def export_filename(unit: object, year: object, title: str, *, forced: bool = Fa
     return "_".join(parts) + ".xlsx"
 
 
-def _field_text(form, *keys: str) -> str:
-    fields = getattr(form, "fields", {}) or {}
-    for key in keys:
-        cell = fields.get(key)
-        if cell is not None and cell.text:
-            return cell.text
-    return ""
-
-
-def form_unit(form) -> str:
-    """The unit a form belongs to: 实施单位, else 主管部门 (else "")."""
-    return _field_text(form, "implementer", "unit", "department")
-
-
-def form_year(form) -> object:
-    """The form's 评价年度 as read (number or text), or None."""
-    cell = (getattr(form, "fields", {}) or {}).get("year")
-    return None if cell is None else cell.value
-
-
-def score_cells(form, result) -> list[str]:
-    """The score cells of one form: every item's score cell, the total and the grade.
-
-    Generic over form kinds: uses ``result.items[*].cell``, ``result.total_cell`` and the
-    model's ``grade`` field when it has one.
-    """
-    refs = [item.cell for item in result.items if item.cell]
-    if result.total_cell:
-        refs.append(result.total_cell)
-    grade = (getattr(form, "fields", {}) or {}).get("grade")
-    if grade is not None:
-        refs.append(grade.ref)
-    return list(dict.fromkeys(refs))
-
-
 def load_book_for_export(path: Path):
     """Open ``path`` for export: values only (cached formula results), macros dropped."""
-    from openpyxl import load_workbook
-
-    from toolkit.workbook.reader import check_file_kind
-
-    check_file_kind(path)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return load_workbook(path, data_only=True, keep_vba=False, rich_text=False, keep_links=False)
-    except Exception as exc:
-        raise ToolkitError(f"文件「{path.name}」无法作为 Excel 工作簿读取（{type(exc).__name__}：{exc}）。"
-                           "文件可能已损坏，请用 Excel/WPS 打开后重新保存。") from None
+    return open_workbook(path, data_only=True, keep_vba=False, keep_links=False)
 
 
 def export_file(input_path: str | Path, output: str | Path | None = None, *,
@@ -185,8 +141,7 @@ def export_file(input_path: str | Path, output: str | Path | None = None, *,
     >>> out.output.name
     '深圳市社会保险基金管理局_2021_项目支出绩效自评表_含未解决问题.xlsx'
     """
-    from toolkit.workbook.reader import read_openpyxl_book
-    from toolkit.service import resolve_profile, score_book
+    from toolkit.service import read_openpyxl_book, resolve_profile, score_book
 
     input_path = Path(input_path)
     if not isinstance(profile, Profile):
@@ -203,7 +158,6 @@ def export_file(input_path: str | Path, output: str | Path | None = None, *,
 
     # The scored workbook's values: apply the plan's value edits (fills, tool columns …).
     for (sheet, ref), edit in plan.edits.items():
-        from toolkit.workbook.edits import KEEP
         if edit.value is not KEEP and sheet in wb.sheetnames:
             wb[sheet][ref].value = edit.value
 
@@ -223,13 +177,12 @@ def export_file(input_path: str | Path, output: str | Path | None = None, *,
     _clean_workbook(wb)
 
     first = book.forms[0]
-    unit = form_unit(first)
-    year = form_year(first)
-    title = FORM_TITLES.get(first.kind, layout.TEMPLATE_TITLE)
+    kind = kinds.kind_of(first)
+    unit, year, title = kind.unit(first), kind.year(first), kind.title
     now = (now or _dt.datetime.now().astimezone()).replace(microsecond=0)
     info = {
-        "jx.template_id": book.meta.get("template_id") or layout.TEMPLATE_ID,
-        "jx.template_version": book.meta.get("template_version") or layout.TEMPLATE_VERSION,
+        "jx.template_id": book.meta.get("template_id") or kind.template_id,
+        "jx.template_version": book.meta.get("template_version") or kind.template_version,
         "jx.profile_id": profile.id,
         "jx.profile_version": str(profile.version),
         "jx.profile_sha256": profile.sha256,
@@ -237,7 +190,7 @@ def export_file(input_path: str | Path, output: str | Path | None = None, *,
         "jx.exported_at": now.isoformat(),
         "jx.status": FORCED_MARK if forced else "clean",
     }
-    cells = {form.sheet: score_cells(form, by_sheet[form.sheet]) for form in book.forms}
+    cells = {form.sheet: kinds.kind_of(form).score_cells(form, by_sheet[form.sheet]) for form in book.forms}
     props = fp.compute(wb, cells, info)
     fp.write_properties(wb, props)
     _core_properties(wb, unit, year, title, props, now, forced)
@@ -246,7 +199,6 @@ def export_file(input_path: str | Path, output: str | Path | None = None, *,
     if target.resolve() == input_path.resolve():
         raise ToolkitError(f"导出文件与输入文件相同（{input_path.name}），请用 -o 指定其他文件名。")
     atomic_save(wb, target)
-    _public_permissions(target)
     _self_check(target, props)
     outcome = ExportOutcome(output=target, fingerprint=props, forced=forced, blocking=blocking, results=results)
     if pdf:
@@ -258,11 +210,11 @@ def _tool_header_columns(ws) -> list[int]:
     """Columns headed 「系统计算得分」: the tool columns of any template sheet, even one
     whose result has no items (a department 目标完成情况自评表)."""
     return [cell.column for row in ws.iter_rows(max_row=40) for cell in row
-            if cell.value == layout.TOOL_HEADERS[0]]
+            if cell.value == TOOL_HEADER]
 
 
 def _is_template_name(name: str) -> bool:
-    return name.startswith(("JX_", "JXD_"))
+    return name.startswith(kinds.name_prefixes())
 
 
 def _has_template_names(ws) -> bool:
@@ -358,18 +310,6 @@ def _output_path(input_path: Path, output, name: str) -> Path:
     if output.suffix.lower() != ".xlsx":
         return output.with_suffix(".xlsx")
     return output
-
-
-def _public_permissions(path: Path) -> None:
-    """atomic_save writes through mkstemp (mode 0600); give the export the usual umask mode."""
-    import os
-
-    mask = os.umask(0)
-    os.umask(mask)
-    try:
-        os.chmod(path, 0o666 & ~mask)
-    except OSError:
-        pass
 
 
 def _self_check(path: Path, props: dict[str, str]) -> None:

@@ -20,14 +20,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from toolkit import __version__
-from toolkit.forms.project import layout
 from toolkit.core.arith import fmt
 from toolkit.workbook.meta import Registry
-from toolkit.core.problems import SEVERITIES, SEVERITY_LABELS, Flag
-from toolkit.forms.project.scoring import FormResult
+from toolkit.core.problems import SEVERITIES, SEVERITY_COLORS, SEVERITY_LABELS, Flag
+from toolkit.core.results import FormResult
 
 KEEP = object()  # "leave this attribute of the cell alone"
-SEVERITY_COLORS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
 CHECK_HEADER = ["序号", "工作表", "项目", "单元格", "级别", "代码", "说明"]
 SUMMARY_HEADER = ["工作表", "项目名称", "计算总分", "填报总分", "等级", "错误", "提醒", "说明"]
 
@@ -82,8 +80,6 @@ def build_plan(results: list[FormResult], *, previous: Registry, tool_valued: se
         return keys.get((sheet, ref), ref)
 
     plan = EditPlan(meta=dict(meta))
-    plan.meta.setdefault("template_id", layout.TEMPLATE_ID)
-    plan.meta.setdefault("template_version", layout.TEMPLATE_VERSION)
     plan.meta["scored_by"] = f"jixiao-toolkit {__version__}"
 
     for result in results:
@@ -173,7 +169,7 @@ def _row_of(ref: str | None) -> int:
 def summary_line(result: FormResult) -> str:
     """One line per form for terminals and message boxes.
 
-    >>> from toolkit.forms.project.scoring import FormResult
+    >>> from toolkit.core.results import FormResult
     >>> summary_line(FormResult("s", "项目", "project", [], 91.9, 91.9, "优", None, 0.19, [], {}))
     '项目：总分 91.9（填报 91.9），等级 优；错误 0，提醒 0，说明 0'
     """

@@ -25,7 +25,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from toolkit.forms.project import layout
+# The tool's own sheets, the same in every form kind's workbook.
+META_SHEET = "_jx_meta"  # very hidden: template id/version and the registry below
+CHECK_SHEET = "校验结果"  # written by 计算得分
+INSTRUCTIONS_SHEET = "填表说明"  # written by the template builders
 
 FILLED = "filled"
 FLAGGED = "flagged"
@@ -67,9 +70,9 @@ def meta_rows_from_values(rows) -> tuple[dict[str, str], Registry]:
 
 def read_meta(wb) -> tuple[dict[str, str], Registry]:
     """Metadata and registry of an openpyxl workbook (empty when the sheet is absent)."""
-    if layout.META_SHEET not in wb.sheetnames:
+    if META_SHEET not in wb.sheetnames:
         return {}, Registry()
-    return meta_rows_from_values(wb[layout.META_SHEET].iter_rows(values_only=True))
+    return meta_rows_from_values(wb[META_SHEET].iter_rows(values_only=True))
 
 
 def meta_rows(meta: dict[str, str], registry: Registry) -> list[list[object]]:

@@ -17,9 +17,8 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import quote_sheetname
 
-from toolkit.forms.project import layout
 from toolkit.workbook.edits import KEEP, EditPlan
-from toolkit.workbook.meta import meta_rows
+from toolkit.workbook.meta import CHECK_SHEET, META_SHEET, meta_rows
 
 AUTHOR = "绩效自评工具箱"
 
@@ -48,9 +47,9 @@ def apply_plan(wb, plan: EditPlan) -> None:
 
 
 def _write_check_sheet(wb, plan: EditPlan) -> None:
-    if layout.CHECK_SHEET in wb.sheetnames:
-        del wb[layout.CHECK_SHEET]
-    ws = wb.create_sheet(layout.CHECK_SHEET)
+    if CHECK_SHEET in wb.sheetnames:
+        del wb[CHECK_SHEET]
+    ws = wb.create_sheet(CHECK_SHEET)
     ws.sheet_properties.tabColor = "C00000"
     for row in plan.check_rows:
         ws.append(row)
@@ -80,9 +79,9 @@ def _write_check_sheet(wb, plan: EditPlan) -> None:
 
 
 def _write_meta_sheet(wb, plan: EditPlan) -> None:
-    if layout.META_SHEET in wb.sheetnames:
-        del wb[layout.META_SHEET]
-    ws = wb.create_sheet(layout.META_SHEET)
+    if META_SHEET in wb.sheetnames:
+        del wb[META_SHEET]
+    ws = wb.create_sheet(META_SHEET)
     for row in meta_rows(plan.meta, plan.registry):
         ws.append(row)
     ws.sheet_state = "veryHidden"

@@ -20,7 +20,7 @@ import json
 from pathlib import Path
 
 from toolkit.workbook.atomic import atomic_save
-from toolkit.forms.project.builds import check_against_code
+from toolkit.workbook.drift import check_against_code
 from toolkit.core.profile import load_profile
 from toolkit.forms.department import layout
 from toolkit.forms.department.template import build_department_workbook

@@ -8,7 +8,7 @@ judgement and flagged, never silently accepted.
 
 Example::
 
-    >>> from toolkit.workbook.reader import read_workbook
+    >>> from toolkit.service import read_workbook
     >>> book = read_workbook("samples/seed000_部门整体支出绩效.xlsx")
     >>> result = score_department(book.forms[0], load_profile("shenzhen-yantian-2021"))[0]
     >>> [i.computed for i in result.items if i.label == "公用经费控制率"]
@@ -18,36 +18,17 @@ Example::
 from __future__ import annotations
 
 from toolkit.core.arith import fmt, fmt_percent, round_score
-from toolkit.forms.project.model import CellValue
+from toolkit.core.framework import METHODS, Evaluator, MissingInputs, leaves
+from toolkit.core.grid import GridScorer
 from toolkit.core.problems import Flag, ToolkitError
-from toolkit.core.profile import Profile, grade_for, load_profile
-from toolkit.forms.project.scoring import FormResult, ItemResult
-from toolkit.core.values import parse_indicator_value, parse_number
-from toolkit.forms.department.framework import METHODS, Evaluator, MissingInputs, leaves
-from toolkit.forms.department.reader import DepartmentForm
+from toolkit.core.profile import Profile, load_profile
+from toolkit.core.results import FormResult, ItemResult
+from toolkit.core.scorer import FormScorer
+from toolkit.core.values import parse_indicator_value, parse_number, rate_as_ratio
+from toolkit.forms.department.model import DepartmentForm
 
 YES = {"是", "有", "已", "√", "✓", "y", "yes", "true", "1"}
 NO = {"否", "无", "未", "×", "n", "no", "false", "0"}
-
-
-def effective_profile(book, profile: Profile) -> Profile:
-    """The profile department forms are scored by.
-
-    A department profile passed by the caller is used as is. Otherwise (the CLI default
-    ``national`` is a project profile) the workbook's own ``profile_id`` (hidden meta sheet)
-    names a built-in profile. Workbooks without department forms keep ``profile``.
-
-    >>> from toolkit.workbook.reader import read_workbook
-    >>> effective_profile(read_workbook("samples/seed004_部门整体支出绩效.xlsx"), load_profile("national")).id
-    'wuhua-2023'
-    """
-    if profile["kind"] == "department" or not any(f.kind == "department" for f in book.forms):
-        return profile
-    profile_id = book.meta.get("profile_id")
-    if not profile_id:
-        raise ToolkitError("部门整体支出绩效工作簿没有记录规则配置（_jx_meta 表缺少 profile_id）："
-                           "请用 --profile 指定部门整体规则配置，如 shenzhen-yantian-2021。")
-    return load_profile(profile_id)
 
 
 def score_department(form: DepartmentForm, profile: Profile) -> list[FormResult]:
@@ -55,28 +36,19 @@ def score_department(form: DepartmentForm, profile: Profile) -> list[FormResult]
     if profile["kind"] != "department":
         raise ToolkitError(f"工作表「{form.sheet}」是部门整体支出绩效评分表，规则配置「{profile.id}」不是部门整体配置。")
     results = [_Scorer(form, profile).run()]
-    if form.target is not None and form.target.tasks:
+    if form.target is not None and (form.target.tasks or form.target.indicators):
         results.append(_score_target(form, profile))
     return results
 
 
-class _Scorer:
+class _Scorer(FormScorer):
+    """The 评分表: each 三级指标 by its framework rule, then the shared total and grade checks."""
+
     def __init__(self, form: DepartmentForm, profile: Profile):
-        self.form, self.profile = form, profile
-        self.decimals = profile["rounding"]["decimals"]
-        self.mode = profile["rounding"]["mode"]
-        self.tolerance = profile.get("score_tolerance", 0.005)
-        self.flags: list[Flag] = []
-        self.fills: dict[str, object] = {}
+        super().__init__(form.sheet, profile)
+        self.form = form
         self.declared = {item["id"]: item for item in profile["inputs"]}
         self.values, self.input_notes = self.read_inputs()
-
-    def flag(self, code, severity, cell, message, item: ItemResult | None = None) -> None:
-        flag = Flag(code, severity, cell, message, sheet=self.form.sheet)
-        (item.flags if item is not None else self.flags).append(flag)
-
-    def round(self, value: float) -> float:
-        return round_score(value, self.decimals, self.mode)
 
     def where(self, name: str) -> str:
         cell = self.form.inputs.get(name)
@@ -109,11 +81,7 @@ class _Scorer:
             if parsed.value is None:
                 notes[name] = f"基础数据「{item['label']}」（{self.where(name)}）不是数字：{parsed.reason}"
                 continue
-            value = parsed.value
-            if kind == "percent" and isinstance(raw, str):
-                if "%" in raw or "％" in raw or value > 1.5:
-                    value /= 100
-            values[name] = value
+            values[name] = rate_as_ratio(raw, parsed.value, cell.number_format) if kind == "percent" else parsed.value
         return values, notes
 
     # -- one indicator ------------------------------------------------------------
@@ -123,8 +91,8 @@ class _Scorer:
         item = ItemResult(kind="indicator", label=leaf.name, weight=weight, computed=None, entered=None,
                           cell=row.score.ref, method=rule["method"], explanation="",
                           computed_ref=row.computed_ref, explanation_ref=row.explanation_ref)
-        item.entered = self.number(row.score, "得分", item)
-        entered_weight = self.number(row.weight, "分值", item)
+        item.entered = self.number(row.score, "得分", item=item)
+        entered_weight = self.number(row.weight, "分值", item=item)
         if entered_weight is not None and abs(entered_weight - weight) > 1e-6:
             self.flag("weight_mismatch", "error", row.weight.ref,
                       f"「{leaf.name}」分值填 {fmt(entered_weight)}，规则配置为 {fmt(weight)}；按配置计分。", item)
@@ -164,15 +132,6 @@ class _Scorer:
         self.check_range(item)
         return item
 
-    def number(self, cell: CellValue, what: str, item: ItemResult) -> float | None:
-        raw = cell.entered
-        if raw is None:
-            return None
-        parsed = parse_number(raw)
-        if parsed.value is None:
-            self.flag("not_a_number", "error", cell.ref, f"「{what}」应填数字：{parsed.reason}。", item)
-        return parsed.value
-
     def check_range(self, item: ItemResult) -> None:
         if item.entered is not None and (item.entered < -1e-9 or item.entered > item.weight + self.tolerance):
             self.flag("score_out_of_range", "error", item.cell,
@@ -196,7 +155,7 @@ class _Scorer:
         parsed = parse_indicator_value(raw, row.measure.number_format)
         if parsed.number is None:
             return
-        written = parsed.number / 100 if parsed.percent or abs(parsed.number) > 1.5 else parsed.number
+        written = parsed.number / 100 if parsed.percent else rate_as_ratio(raw, parsed.number, row.measure.number_format)
         text = str(raw)
         decimals = len(text.split(".")[1].rstrip("%％ ")) if "." in text else 0
         tolerance = self.profile.get("measure_tolerance", 0.5 * 10 ** (-decimals) / 100 + 1e-9)
@@ -245,85 +204,61 @@ class _Scorer:
             self.flag("profile_differs", "warning", total_ref,
                       f"工作簿按规则配置「{form.profile_id}」生成，现按「{self.profile.id}」计分。")
 
-        standing = [item.computed if item.computed is not None else item.entered for item in items]
+        parts = [item.computed if item.computed is not None else item.entered for item in items]
         total_computed = None
         explanation = ""
-        if items and all(v is not None for v in standing) and len(seen) == len(by_name):
-            total_computed = self.round(sum(standing))
+        if items and all(v is not None for v in parts) and len(seen) == len(by_name):
+            total_computed = self.round(sum(parts))
             explanation = f"各三级指标得分之和 = {fmt(total_computed)}"
         elif items:
             self.flag("total_incomplete", "error", total_ref, "有指标未能计分（见标色单元格），综合评分无法确定。")
-        total_entered = self.number(form.fields["total_score"], "综合评分", items[0] if items else None) \
-            if items else None
-        entered_scores = [item.entered for item in items]
-        if total_entered is not None and all(v is not None for v in entered_scores):
-            entered_sum = self.round(sum(entered_scores))
-            if abs(entered_sum - total_entered) > self.tolerance:
-                self.flag("total_not_sum", "error", total_ref,
-                          f"综合评分填 {fmt(total_entered)}，各项填报得分之和为 {fmt(entered_sum)}。")
-        if total_entered is not None and total_computed is not None and abs(total_entered - total_computed) > self.tolerance:
-            self.flag("total_mismatch", "warning", total_ref,
-                      f"按规则计算的综合评分为 {fmt(total_computed)}，填报 {fmt(total_entered)}，"
-                      f"相差 {fmt(total_entered - total_computed)}（差异见各项标色单元格）。")
-        if total_entered is None and total_computed is not None:
-            self.fills[total_ref] = total_computed
-        grade = self.grade_of(total_computed)
-        grade_cell = form.fields["grade"]
-        if total_computed is not None and grade is None:
-            self.flag("grade_undefined", "error", grade_cell.ref,
-                      f"综合评分 {fmt(total_computed)} 落在规则配置未定义等级的区间。")
-        grade_entered = grade_cell.text or None
-        shown_total = total_entered if total_entered is not None else total_computed
-        shown_grade = self.grade_of(shown_total)
-        if grade_entered and shown_grade and grade_entered != shown_grade:
-            self.flag("grade_mismatch", "error", grade_cell.ref,
-                      f"等级填「{grade_entered}」，综合评分 {fmt(shown_total)} 对应「{shown_grade}」。")
-        if not grade_entered and shown_grade:
-            self.fills[grade_cell.ref] = shown_grade
+        check = self.check_total_and_grade(items, total_cell=form.fields["total_score"], grade_cell=form.fields["grade"],
+                                           total_computed=total_computed, explanation=explanation, label="综合评分")
         for item in items:
             self.flags.extend(item.flags)
         return FormResult(sheet=form.sheet, name=form.name, kind="department", items=items,
-                          total_computed=total_computed, total_entered=total_entered, grade=grade,
-                          grade_entered=grade_entered, execution_rate=None, flags=self.flags, fills=self.fills,
+                          total_computed=total_computed, total_entered=check.total_entered, grade=check.grade,
+                          grade_entered=check.grade_entered, execution_rate=None, flags=self.flags, fills=self.fills,
                           total_explanation=explanation, total_cell=total_ref)
-
-    def grade_of(self, total: float | None) -> str | None:
-        return grade_for(total, self.profile["grades"])
 
 
 def _score_target(form: DepartmentForm, profile: Profile) -> FormResult:
-    """Check the 金额合计 row of the 目标完成情况自评表 against the task rows."""
+    """The 目标完成情况自评表: the 金额合计 row against the task rows, and the indicator grid
+    by the shared grid code (the rules of the project profile the framework names in
+    ``target_grid_rules``, national by default). The grid has no 分值: each row gets a status."""
     target = form.target
+    scorer = GridScorer(target.sheet, load_profile(profile.get("target_grid_rules", "national")))
+    items = [_task_total(target, scorer)] if target.tasks else []
+    items += [scorer.score_indicator(row) for row in target.indicators]
+    flags = scorer.flags + [flag for item in items for flag in item.flags]
+    return FormResult(sheet=target.sheet, name=f"{form.name}（目标完成情况）", kind="department", items=items,
+                      total_computed=None, total_entered=None, grade=None, grade_entered=None,
+                      execution_rate=None, flags=flags, fills={})
+
+
+def _task_total(target, scorer: FormScorer) -> ItemResult:
+    """One line for the 金额合计 row: its four sums (预算数/执行数 × 总额/财政拨款) against the tasks."""
     labels = {"budget_total": "预算数·总额", "budget_fiscal": "预算数·其中：财政拨款",
               "actual_total": "执行数·总额", "actual_fiscal": "执行数·其中：财政拨款"}
-    items, flags, fills = [], [], {}
-    for index, (key, label) in enumerate(labels.items()):
+    explanations, flags = [], []
+    first = None
+    for key, label in labels.items():
         cell = target.total[key]
         parts = [parse_number(task.cells[key].entered).value for task in target.tasks]
         known = [p for p in parts if p is not None]
         computed = round_score(sum(known), 2) if known else None
         entered = parse_number(cell.entered).value if cell.entered is not None else None
-        item = ItemResult(kind="indicator", label=f"金额合计·{label}", weight=None, computed=computed,
-                          entered=entered, cell=cell.ref, method="sum",
-                          explanation=(f"各任务{label}之和 = {fmt(computed, money=True)}"
-                                       + (f"（{len(parts) - len(known)} 个任务未填）" if len(known) < len(parts) else ""))
-                          if computed is not None else "各任务均未填写",
-                          computed_ref=f"I{target.total_row + index * 0}", explanation_ref=f"J{target.total_row}")
-        if computed is not None and entered is not None and abs(entered - computed) > 0.005:
-            flag = Flag("task_total_mismatch", "error", cell.ref,
-                        f"金额合计·{label}填 {fmt(entered, money=True)}，各任务之和为 {fmt(computed, money=True)}，"
-                        f"相差 {fmt(entered - computed, money=True)}。", sheet=target.sheet)
-            item.flags.append(flag)
-            flags.append(flag)
-        items.append(item)
-    # one tool cell pair per sheet row: put the four sums together on the total row
-    summary = "；".join(f"{i.label}：{i.explanation}" for i in items)
-    for item in items:
-        item.computed_ref, item.explanation_ref = f"I{target.total_row}", f"J{target.total_row}"
-    items = [ItemResult(kind="indicator", label="金额合计", weight=None,
-                        computed=items[0].computed, entered=items[0].entered, cell=items[0].cell, method="sum",
-                        explanation=summary, computed_ref=f"I{target.total_row}",
-                        explanation_ref=f"J{target.total_row}", flags=[f for i in items for f in i.flags])]
-    return FormResult(sheet=target.sheet, name=f"{form.name}（目标完成情况）", kind="department", items=items,
-                      total_computed=None, total_entered=None, grade=None, grade_entered=None,
-                      execution_rate=None, flags=flags, fills=fills)
+        first = first or (computed, entered, cell.ref)
+        if computed is None:
+            explanations.append(f"金额合计·{label}：各任务均未填写")
+            continue
+        unfilled = f"（{len(parts) - len(known)} 个任务未填）" if len(known) < len(parts) else ""
+        explanations.append(f"金额合计·{label}：各任务{label}之和 = {fmt(computed, money=True)}{unfilled}")
+        if entered is not None and abs(entered - computed) > 0.005:
+            flags.append(Flag("task_total_mismatch", "error", cell.ref,
+                              f"金额合计·{label}填 {fmt(entered, money=True)}，各任务之和为 {fmt(computed, money=True)}，"
+                              f"相差 {fmt(entered - computed, money=True)}。", sheet=target.sheet))
+    computed_ref, explanation_ref = target.total_tool_refs
+    return ItemResult(kind="indicator", label="金额合计", weight=None, computed=first[0], entered=first[1],
+                      cell=first[2], method="sum", explanation="；".join(explanations),
+                      computed_ref=computed_ref, explanation_ref=explanation_ref, flags=flags)

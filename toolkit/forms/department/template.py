@@ -22,10 +22,12 @@ from openpyxl import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from toolkit import __version__
-from toolkit.forms.project import layout as project_layout
-from toolkit.forms.project.template import (BODY_FONT, BOLD_FONT, BUILD_TIMESTAMP, CENTER, HEADER_FILL, LEFT, TITLE_FONT, TOOL_ALIGN, TOOL_FILL, TOOL_FONT, TOP_LEFT, _lines, _merge, _name, _put_text, _style_range)
 from toolkit.forms.department import layout
-from toolkit.forms.department.framework import leaves, rule_inputs
+from toolkit.core.framework import leaves, rule_inputs
+from toolkit.workbook.meta import META_SHEET
+from toolkit.workbook.styles import (BODY_FONT, BOLD_FONT, BUILD_TIMESTAMP, CENTER, HEADER_FILL, LEFT,
+                                     TITLE_FONT, TOOL_ALIGN, TOOL_FILL, TOOL_FONT, TOP_LEFT,
+                                     define_name, merge, put_text, style_range, text_lines)
 
 SCORE_WIDTHS = {"A": 8, "B": 5, "C": 9, "D": 5, "E": 14, "F": 5, "G": 30, "H": 44, "I": 11, "J": 7,
                 "K": 24, "L": 10, "M": 60}
@@ -66,7 +68,7 @@ def build_department_workbook(profile: Mapping, data: Mapping | None = None) -> 
     build_target_sheet(wb.create_sheet(layout.TARGET_SHEET), data)
     build_score_sheet(wb.create_sheet(layout.SCORE_SHEET), profile, data)
     build_input_sheet(wb.create_sheet(layout.INPUT_SHEET), profile, data)
-    meta = wb.create_sheet(project_layout.META_SHEET)
+    meta = wb.create_sheet(META_SHEET)
     for row in (("template_id", layout.TEMPLATE_ID), ("template_version", layout.TEMPLATE_VERSION),
                 ("profile_id", profile["id"]), ("profile_version", profile["version"]),
                 ("generator", f"jixiao-toolkit {__version__}")):
@@ -85,7 +87,7 @@ def _widths(ws, widths: Mapping[str, float]) -> None:
 
 
 def _fit(ws, row: int, texts: Mapping[str, object], widths: Mapping[str, float]) -> None:
-    lines = max([_lines(str(v), widths[c]) for c, v in texts.items() if v] or [1])
+    lines = max([text_lines(str(v), widths[c]) for c, v in texts.items() if v] or [1])
     if lines > 1:
         ws.row_dimensions[row].height = min(lines * LINE + 4, 400)
 
@@ -101,24 +103,24 @@ def build_score_sheet(ws, profile: Mapping, data: Mapping) -> None:
     "'评分表'!$J$29"
     """
     _widths(ws, SCORE_WIDTHS)
-    _merge(ws, "A1:K1", layout.SCORE_TITLE, font=TITLE_FONT, border=None)
+    merge(ws, "A1:K1", layout.SCORE_TITLE, font=TITLE_FONT, border=None)
     ws.row_dimensions[1].height = 30
     for ref, label in (("A2", "部门（单位）名称"), ("H2", "评价年度")):
         ws[ref] = label
-    _merge(ws, "A2:B2", "部门（单位）名称", font=BOLD_FONT, fill=HEADER_FILL)
-    _merge(ws, "C2:G2", None, alignment=LEFT)
-    _put_text(ws, "C2", data.get("department"))
-    _style_range(ws, "H2", font=BOLD_FONT, fill=HEADER_FILL)
-    _merge(ws, "I2:K2", data.get("year"), alignment=LEFT)
-    _name(ws, layout.FIELD_NAMES["department"], "C2")
-    _name(ws, layout.FIELD_NAMES["year"], "I2")
+    merge(ws, "A2:B2", "部门（单位）名称", font=BOLD_FONT, fill=HEADER_FILL)
+    merge(ws, "C2:G2", None, alignment=LEFT)
+    put_text(ws, "C2", data.get("department"))
+    style_range(ws, "H2", font=BOLD_FONT, fill=HEADER_FILL)
+    merge(ws, "I2:K2", data.get("year"), alignment=LEFT)
+    define_name(ws, layout.FIELD_NAMES["department"], "C2")
+    define_name(ws, layout.FIELD_NAMES["year"], "I2")
 
     header = 3
     for offset, text in enumerate(layout.SCORE_HEADERS + layout.TOOL_HEADERS, start=1):
         ws.cell(header, offset, text)
-    _style_range(ws, f"A{header}:K{header}", font=BOLD_FONT, fill=HEADER_FILL)
-    _style_range(ws, f"L{header}:M{header}", font=TOOL_FONT, fill=TOOL_FILL)
-    _name(ws, layout.SCORE_HEADER_NAME, f"A{header}:K{header}")
+    style_range(ws, f"A{header}:K{header}", font=BOLD_FONT, fill=HEADER_FILL)
+    style_range(ws, f"L{header}:M{header}", font=TOOL_FONT, fill=TOOL_FILL)
+    define_name(ws, layout.SCORE_HEADER_NAME, f"A{header}:K{header}")
 
     scores = data.get("scores", {})
     row = header + 1
@@ -140,14 +142,14 @@ def build_score_sheet(ws, profile: Mapping, data: Mapping) -> None:
         ws.cell(row, 6, leaf.weight)
         ws.cell(row, 7, leaf.node.get("explanation"))
         ws.cell(row, 8, leaf.node.get("criteria"))
-        _put_text(ws, f"I{row}", entry.get("measure"))
+        put_text(ws, f"I{row}", entry.get("measure"))
         ws.cell(row, 10, entry.get("score"))
-        _put_text(ws, f"K{row}", entry.get("justification"))
-        _style_range(ws, f"A{row}:K{row}")
+        put_text(ws, f"K{row}", entry.get("justification"))
+        style_range(ws, f"A{row}:K{row}")
         for col in "GHK":
             ws[f"{col}{row}"].alignment = LEFT
         ws[f"J{row}"].number_format = "0.00"
-        _style_range(ws, f"L{row}:M{row}", font=TOOL_FONT, fill=TOOL_FILL, alignment=TOOL_ALIGN)
+        style_range(ws, f"L{row}:M{row}", font=TOOL_FONT, fill=TOOL_FILL, alignment=TOOL_ALIGN)
         _fit(ws, row, {"G": leaf.node.get("explanation"), "H": leaf.node.get("criteria"),
                        "K": entry.get("justification")}, SCORE_WIDTHS)
         row += 1
@@ -158,17 +160,17 @@ def build_score_sheet(ws, profile: Mapping, data: Mapping) -> None:
                 for col in cols:
                     ws.merge_cells(f"{col}{start}:{col}{end}")
     total_row, grade_row, sign_row = last + 1, last + 2, last + 3
-    _merge(ws, f"A{total_row}:I{total_row}", "综合评分", font=BOLD_FONT, fill=HEADER_FILL)
+    merge(ws, f"A{total_row}:I{total_row}", "综合评分", font=BOLD_FONT, fill=HEADER_FILL)
     ws[f"J{total_row}"] = data.get("total_score")
-    _merge(ws, f"A{grade_row}:I{grade_row}", "评分等级", font=BOLD_FONT, fill=HEADER_FILL)
+    merge(ws, f"A{grade_row}:I{grade_row}", "评分等级", font=BOLD_FONT, fill=HEADER_FILL)
     ws[f"J{grade_row}"] = data.get("grade")
-    _style_range(ws, f"J{total_row}:K{grade_row}", font=BOLD_FONT)
-    _style_range(ws, f"L{total_row}:M{total_row}", font=TOOL_FONT, fill=TOOL_FILL, alignment=TOOL_ALIGN)
-    _name(ws, layout.FIELD_NAMES["total_score"], f"J{total_row}")
-    _name(ws, layout.FIELD_NAMES["grade"], f"J{grade_row}")
-    _merge(ws, f"A{sign_row}:B{sign_row}", "填表人", font=BOLD_FONT, fill=HEADER_FILL)
-    _merge(ws, f"C{sign_row}:E{sign_row}", data.get("preparer"), alignment=LEFT)
-    _name(ws, layout.FIELD_NAMES["preparer"], f"C{sign_row}")
+    style_range(ws, f"J{total_row}:K{grade_row}", font=BOLD_FONT)
+    style_range(ws, f"L{total_row}:M{total_row}", font=TOOL_FONT, fill=TOOL_FILL, alignment=TOOL_ALIGN)
+    define_name(ws, layout.FIELD_NAMES["total_score"], f"J{total_row}")
+    define_name(ws, layout.FIELD_NAMES["grade"], f"J{grade_row}")
+    merge(ws, f"A{sign_row}:B{sign_row}", "填表人", font=BOLD_FONT, fill=HEADER_FILL)
+    merge(ws, f"C{sign_row}:E{sign_row}", data.get("preparer"), alignment=LEFT)
+    define_name(ws, layout.FIELD_NAMES["preparer"], f"C{sign_row}")
 
     points = DataValidation(type="decimal", operator="between", formula1="0", formula2="100", allow_blank=True,
                             errorTitle="得分", error="得分请填 0 到分值之间的数字，可留空由工具计算")
@@ -195,12 +197,12 @@ def build_input_sheet(ws, profile: Mapping, data: Mapping) -> None:
     ('revenue_budget', '财政拨款收入预决算差异率')
     """
     _widths(ws, INPUT_WIDTHS)
-    _merge(ws, "A1:F1", layout.INPUT_TITLE, font=TITLE_FONT, border=None)
+    merge(ws, "A1:F1", layout.INPUT_TITLE, font=TITLE_FONT, border=None)
     ws.row_dimensions[1].height = 28
     for offset, text in enumerate(layout.INPUT_HEADERS, start=1):
         ws.cell(2, offset, text)
-    _style_range(ws, "A2:F2", font=BOLD_FONT, fill=HEADER_FILL)
-    _name(ws, layout.INPUT_HEADER_NAME, "A2:F2")
+    style_range(ws, "A2:F2", font=BOLD_FONT, fill=HEADER_FILL)
+    define_name(ws, layout.INPUT_HEADER_NAME, "A2:F2")
     used_by: dict[str, list[str]] = {}
     for leaf in leaves(profile):
         for name in rule_inputs(leaf.node["rule"]):
@@ -227,7 +229,7 @@ def build_input_sheet(ws, profile: Mapping, data: Mapping) -> None:
         ws.cell(row, 4, value)
         ws.cell(row, 5, item.get("source", ""))
         ws.cell(row, 6, "、".join(used_by.get(item["id"], [])))
-        _style_range(ws, f"A{row}:F{row}", alignment=LEFT)
+        style_range(ws, f"A{row}:F{row}", alignment=LEFT)
         ws[f"D{row}"].alignment = CENTER
         kind = item["type"]
         if kind == "percent":
@@ -262,48 +264,48 @@ def build_target_sheet(ws, data: Mapping) -> None:
     "'目标完成情况自评表'!$E$11:$H$11"
     """
     _widths(ws, TARGET_WIDTHS)
-    _merge(ws, "A1:H1", layout.TARGET_TITLE, font=TITLE_FONT, border=None)
+    merge(ws, "A1:H1", layout.TARGET_TITLE, font=TITLE_FONT, border=None)
     ws.row_dimensions[1].height = 30
-    _merge(ws, "A2:B2", "部门（单位）名称", font=BOLD_FONT, fill=HEADER_FILL)
-    _merge(ws, "C2:E2", None, alignment=LEFT)
-    _put_text(ws, "C2", data.get("department"))
-    _style_range(ws, "F2", font=BOLD_FONT, fill=HEADER_FILL)
+    merge(ws, "A2:B2", "部门（单位）名称", font=BOLD_FONT, fill=HEADER_FILL)
+    merge(ws, "C2:E2", None, alignment=LEFT)
+    put_text(ws, "C2", data.get("department"))
+    style_range(ws, "F2", font=BOLD_FONT, fill=HEADER_FILL)
     ws["F2"] = "预算年度"
-    _merge(ws, "G2:H2", data.get("year"), alignment=LEFT)
+    merge(ws, "G2:H2", data.get("year"), alignment=LEFT)
     # task header rows 3-4
-    _merge(ws, "B3:B4", "任务名称", font=BOLD_FONT, fill=HEADER_FILL)
-    _merge(ws, "C3:C4", "主要内容", font=BOLD_FONT, fill=HEADER_FILL)
-    _merge(ws, "D3:D4", "完成情况", font=BOLD_FONT, fill=HEADER_FILL)
-    _merge(ws, "E3:F3", "预算数（元）", font=BOLD_FONT, fill=HEADER_FILL)
-    _merge(ws, "G3:H3", "执行数（元）", font=BOLD_FONT, fill=HEADER_FILL)
+    merge(ws, "B3:B4", "任务名称", font=BOLD_FONT, fill=HEADER_FILL)
+    merge(ws, "C3:C4", "主要内容", font=BOLD_FONT, fill=HEADER_FILL)
+    merge(ws, "D3:D4", "完成情况", font=BOLD_FONT, fill=HEADER_FILL)
+    merge(ws, "E3:F3", "预算数（元）", font=BOLD_FONT, fill=HEADER_FILL)
+    merge(ws, "G3:H3", "执行数（元）", font=BOLD_FONT, fill=HEADER_FILL)
     for col, text in zip("EFGH", ("总额", "其中：财政拨款", "总额", "其中：财政拨款")):
         ws[f"{col}4"] = text
-    _style_range(ws, "E4:H4", font=BOLD_FONT, fill=HEADER_FILL)
-    _name(ws, layout.TASK_HEADER_NAME, "B4:H4")
+    style_range(ws, "E4:H4", font=BOLD_FONT, fill=HEADER_FILL)
+    define_name(ws, layout.TASK_HEADER_NAME, "B4:H4")
     for col, text in zip("IJ", layout.TOOL_HEADERS):
         ws[f"{col}4"] = text
-    _style_range(ws, "I4:J4", font=TOOL_FONT, fill=TOOL_FILL)
+    style_range(ws, "I4:J4", font=TOOL_FONT, fill=TOOL_FILL)
     tasks = list(data.get("tasks") or [{} for _ in range(6)])
     row = 5
     for task in tasks:
         for col, key in zip("BCDEFGH", layout.TASK_COLUMNS):
-            _put_text(ws, f"{col}{row}", task.get(key))
-        _style_range(ws, f"B{row}:H{row}", alignment=LEFT)
+            put_text(ws, f"{col}{row}", task.get(key))
+        style_range(ws, f"B{row}:H{row}", alignment=LEFT)
         for col in "EFGH":
             ws[f"{col}{row}"].number_format = "#,##0.00"
             ws[f"{col}{row}"].alignment = CENTER
         _fit(ws, row, {"C": task.get("content")}, TARGET_WIDTHS)
         row += 1
     total_row = row
-    _merge(ws, f"B{total_row}:D{total_row}", "金额合计", font=BOLD_FONT, fill=HEADER_FILL)
+    merge(ws, f"B{total_row}:D{total_row}", "金额合计", font=BOLD_FONT, fill=HEADER_FILL)
     total = data.get("task_total", {})
     for col, key in zip("EFGH", layout.TASK_COLUMNS[3:]):
         ws[f"{col}{total_row}"] = total.get(key)
         ws[f"{col}{total_row}"].number_format = "#,##0.00"
-    _style_range(ws, f"E{total_row}:H{total_row}", font=BOLD_FONT)
-    _style_range(ws, f"I{total_row}:J{total_row}", font=TOOL_FONT, fill=TOOL_FILL, alignment=TOOL_ALIGN)
-    _name(ws, layout.TASK_TOTAL_NAME, f"E{total_row}:H{total_row}")
-    _merge(ws, f"A3:A{total_row}", "年度主要任务完成情况", font=BOLD_FONT, fill=HEADER_FILL)
+    style_range(ws, f"E{total_row}:H{total_row}", font=BOLD_FONT)
+    style_range(ws, f"I{total_row}:J{total_row}", font=TOOL_FONT, fill=TOOL_FILL, alignment=TOOL_ALIGN)
+    define_name(ws, layout.TASK_TOTAL_NAME, f"E{total_row}:H{total_row}")
+    merge(ws, f"A3:A{total_row}", "年度主要任务完成情况", font=BOLD_FONT, fill=HEADER_FILL)
     money = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
                            errorTitle="金额", error="请填写不小于 0 的数字（元）")
     money.add(f"E5:H{total_row}")
@@ -311,30 +313,30 @@ def build_target_sheet(ws, data: Mapping) -> None:
     ws.add_data_validation(money)
 
     goal = total_row + 1
-    _merge(ws, f"A{goal}:A{goal + 1}", "年度总体目标完成情况", font=BOLD_FONT, fill=HEADER_FILL)
-    _merge(ws, f"B{goal}:D{goal}", "预期目标", font=BOLD_FONT, fill=HEADER_FILL)
-    _merge(ws, f"E{goal}:H{goal}", "目标实际完成情况", font=BOLD_FONT, fill=HEADER_FILL)
-    _merge(ws, f"B{goal + 1}:D{goal + 1}", None, alignment=TOP_LEFT)
-    _put_text(ws, f"B{goal + 1}", data.get("goal_expected"))
-    _merge(ws, f"E{goal + 1}:H{goal + 1}", None, alignment=TOP_LEFT)
-    _put_text(ws, f"E{goal + 1}", data.get("goal_actual"))
-    ws.row_dimensions[goal + 1].height = max(80, _lines(str(data.get("goal_expected") or ""), 50) * LINE + 6)
-    _name(ws, layout.GOAL_NAMES["goal_expected"], f"B{goal + 1}")
-    _name(ws, layout.GOAL_NAMES["goal_actual"], f"E{goal + 1}")
+    merge(ws, f"A{goal}:A{goal + 1}", "年度总体目标完成情况", font=BOLD_FONT, fill=HEADER_FILL)
+    merge(ws, f"B{goal}:D{goal}", "预期目标", font=BOLD_FONT, fill=HEADER_FILL)
+    merge(ws, f"E{goal}:H{goal}", "目标实际完成情况", font=BOLD_FONT, fill=HEADER_FILL)
+    merge(ws, f"B{goal + 1}:D{goal + 1}", None, alignment=TOP_LEFT)
+    put_text(ws, f"B{goal + 1}", data.get("goal_expected"))
+    merge(ws, f"E{goal + 1}:H{goal + 1}", None, alignment=TOP_LEFT)
+    put_text(ws, f"E{goal + 1}", data.get("goal_actual"))
+    ws.row_dimensions[goal + 1].height = max(80, text_lines(str(data.get("goal_expected") or ""), 50) * LINE + 6)
+    define_name(ws, layout.GOAL_NAMES["goal_expected"], f"B{goal + 1}")
+    define_name(ws, layout.GOAL_NAMES["goal_actual"], f"E{goal + 1}")
 
     header = goal + 2
     for col, text in zip("BCDEF", layout.TARGET_HEADERS):
         ws[f"{col}{header}"] = text
-    _style_range(ws, f"B{header}:F{header}", font=BOLD_FONT, fill=HEADER_FILL)
-    _name(ws, layout.TARGET_HEADER_NAME, f"B{header}:F{header}")
+    style_range(ws, f"B{header}:F{header}", font=BOLD_FONT, fill=HEADER_FILL)
+    define_name(ws, layout.TARGET_HEADER_NAME, f"B{header}:F{header}")
     targets = list(data.get("targets") or [{} for _ in range(9)])
     row = header + 1
     for target in targets:
         for col, key in zip("BCDEF", ("level1", "level2", "level3", "target", "actual")):
-            _put_text(ws, f"{col}{row}", target.get(key))
-        _style_range(ws, f"B{row}:F{row}")
+            put_text(ws, f"{col}{row}", target.get(key))
+        style_range(ws, f"B{row}:F{row}")
         row += 1
-    _merge(ws, f"A{header}:A{row - 1}", "年度绩效指标完成情况", font=BOLD_FONT, fill=HEADER_FILL)
+    merge(ws, f"A{header}:A{row - 1}", "年度绩效指标完成情况", font=BOLD_FONT, fill=HEADER_FILL)
     ws.print_area = f"A1:H{row - 1}"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0

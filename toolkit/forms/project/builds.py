@@ -13,20 +13,17 @@ Example::
 from __future__ import annotations
 
 import json
-import tempfile
-import zipfile
 from pathlib import Path
 
 from toolkit.forms.project import layout
 from toolkit.workbook.atomic import atomic_save
+from toolkit.workbook.drift import check_against_code
 from toolkit.core.profile import load_profile
 from toolkit.forms.project.template import build_workbook
 
 PROJECT_TEMPLATE = f"{layout.TEMPLATE_TITLE}.xlsx"
 SEED003_DATA = "seed003_projects.json"
 SEED003_SAMPLE = f"seed003_{layout.TEMPLATE_TITLE}.xlsx"
-# Parts that legitimately differ between two builds (the save timestamp).
-VOLATILE_PARTS = {"docProps/core.xml"}
 
 
 def build_templates(out: Path) -> list[Path]:
@@ -42,30 +39,6 @@ def build_templates(out: Path) -> list[Path]:
 def check_templates(folder: Path) -> list[str]:
     """Lines describing how committed templates differ from what the code builds ([] = none)."""
     return check_against_code(folder, build_templates, "jixiao template build")
-
-
-def check_against_code(folder: Path, builder, hint: str) -> list[str]:
-    """Build with ``builder(tmp_dir)`` and compare each file with its namesake in ``folder``."""
-    with tempfile.TemporaryDirectory() as tmp:
-        problems = []
-        for fresh in builder(Path(tmp)):
-            committed = Path(folder) / fresh.name
-            if not committed.exists():
-                problems.append(f"缺少 {committed}：请运行 {hint}")
-                continue
-            problems += [f"{committed}：{line}" for line in diff_packages(committed, fresh)]
-        return problems
-
-
-def diff_packages(a: Path, b: Path) -> list[str]:
-    """Compare two .xlsx packages part by part, ignoring volatile parts."""
-    with zipfile.ZipFile(a) as za, zipfile.ZipFile(b) as zb:
-        names_a = set(za.namelist()) - VOLATILE_PARTS
-        names_b = set(zb.namelist()) - VOLATILE_PARTS
-        lines = [f"多出部件 {n}" for n in sorted(names_a - names_b)]
-        lines += [f"缺少部件 {n}" for n in sorted(names_b - names_a)]
-        lines += [f"部件内容不同 {n}" for n in sorted(names_a & names_b) if za.read(n) != zb.read(n)]
-    return lines
 
 
 def seed003_projects(folder: Path) -> list[dict]:
@@ -84,9 +57,15 @@ def seed003_projects(folder: Path) -> list[dict]:
     return projects
 
 
-def build_samples(folder: Path) -> list[Path]:
-    """Fill the seed-003 projects into the template layout: one workbook, one sheet each."""
+def build_samples(folder: Path, out: Path | None = None) -> list[Path]:
+    """Fill the seed-003 projects (``folder``/seed003_projects.json) into the template layout:
+    one workbook, one sheet each, written into ``out`` (default ``folder``)."""
     wb = build_workbook(seed003_projects(folder))
-    path = Path(folder) / SEED003_SAMPLE
+    path = Path(out or folder) / SEED003_SAMPLE
     atomic_save(wb, path)
     return [path]
+
+
+def check_samples(folder: Path) -> list[str]:
+    """How the committed sample differs from what the code builds from its JSON ([] = none)."""
+    return check_against_code(folder, lambda tmp: build_samples(folder, tmp), "jixiao sample build")

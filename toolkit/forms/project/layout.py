@@ -22,12 +22,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from toolkit.workbook import meta
+
 TEMPLATE_ID = "jixiao.project-self-evaluation"
 TEMPLATE_VERSION = "1.0"
 TEMPLATE_TITLE = "项目支出绩效自评表"
-META_SHEET = "_jx_meta"
-CHECK_SHEET = "校验结果"
-INSTRUCTIONS_SHEET = "填表说明"
+# The tool's own sheets (the same in every kind's workbook).
+META_SHEET, CHECK_SHEET, INSTRUCTIONS_SHEET = meta.META_SHEET, meta.CHECK_SHEET, meta.INSTRUCTIONS_SHEET
 
 
 @dataclass(frozen=True)

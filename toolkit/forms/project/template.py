@@ -14,36 +14,20 @@ Example::
 
 from __future__ import annotations
 
-import datetime as _dt
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter, quote_sheetname
-from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from toolkit import __version__
 from toolkit.forms.project import layout
 from toolkit.workbook.atomic import atomic_save
-
-# Fixed so that building twice gives identical parts (the drift test compares them).
-BUILD_TIMESTAMP = _dt.datetime(2026, 1, 1)
-
-THIN = Side(style="thin", color="000000")
-BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
-TOP_LEFT = Alignment(horizontal="left", vertical="top", wrap_text=True)
-HEADER_FILL = PatternFill("solid", fgColor="F2F2F2")
-TOOL_FILL = PatternFill("solid", fgColor="EDEDED")
-BODY_FONT = Font(name="宋体", size=10)
-BOLD_FONT = Font(name="宋体", size=10, bold=True)
-TITLE_FONT = Font(name="宋体", size=16, bold=True)
-TOOL_FONT = Font(name="宋体", size=9, color="595959")
-TOOL_ALIGN = Alignment(horizontal="left", vertical="center", wrap_text=False)
-LINE_HEIGHT = 13.5  # points per line of 10-pt 宋体
+from toolkit.workbook.styles import (BOLD_FONT, BUILD_TIMESTAMP, HEADER_FILL, LEFT,
+                                     LINE_HEIGHT, TITLE_FONT, TOOL_ALIGN, TOOL_FILL, TOOL_FONT, TOP_LEFT,
+                                     define_name, merge, put_text, style_range, text_lines)
 
 COLUMN_WIDTHS = {"A": 9, "B": 16, "C": 13, "D": 24, "E": 15, "F": 15, "G": 8, "H": 8,
                  "I": 30, "J": 11, "K": 48}
@@ -70,49 +54,6 @@ INSTRUCTIONS = [
 ]
 
 
-def _style_range(ws, cell_range: str, *, font=BODY_FONT, alignment=CENTER, fill=None,
-                 border=BORDER) -> None:
-    if ":" not in cell_range:
-        cell_range = f"{cell_range}:{cell_range}"
-    for row in ws[cell_range]:
-        for cell in row:
-            cell.font = font
-            cell.alignment = alignment
-            if border is not None:
-                cell.border = border
-            if fill is not None:
-                cell.fill = fill
-
-
-def _name(ws, name: str, ref: str) -> None:
-    """Attach a sheet-scoped defined name (absolute reference) to ``ws``."""
-    col_row = ref.split(":")
-    absolute = ":".join(_absolute(part) for part in col_row)
-    ws.defined_names[name] = DefinedName(name, attr_text=f"{quote_sheetname(ws.title)}!{absolute}")
-
-
-def _absolute(ref: str) -> str:
-    letters = "".join(ch for ch in ref if ch.isalpha())
-    digits = ref[len(letters):]
-    return f"${letters}${digits}"
-
-
-def _merge(ws, cell_range: str, value=None, **style) -> None:
-    ws.merge_cells(cell_range)
-    first = cell_range.split(":")[0]
-    if value is not None:
-        ws[first] = value
-    _style_range(ws, cell_range, **style)
-
-
-def _put_text(ws, ref: str, value) -> None:
-    """Write a clerk's value as a literal: text starting with '=' must not become a formula."""
-    cell = ws[ref]
-    cell.value = value
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"
-
-
 def build_project_sheet(ws, project: Mapping | None = None, *,
                         default_weights: Mapping[str, float] | None = None,
                         execution_weight: float = 10) -> None:
@@ -132,7 +73,7 @@ def build_project_sheet(ws, project: Mapping | None = None, *,
     for col, width in COLUMN_WIDTHS.items():
         ws.column_dimensions[col].width = width
 
-    _merge(ws, "A1:I1", layout.TEMPLATE_TITLE, font=TITLE_FONT, border=None)
+    merge(ws, "A1:I1", layout.TEMPLATE_TITLE, font=TITLE_FONT, border=None)
     ws.row_dimensions[1].height = 32
 
     # Header rows 2–4.
@@ -143,27 +84,27 @@ def build_project_sheet(ws, project: Mapping | None = None, *,
     }
     for ref, label in header.items():
         ws[ref] = label
-        _style_range(ws, ref, font=BOLD_FONT, fill=HEADER_FILL)
-    _merge(ws, "B2:E2", project.get("year"), alignment=LEFT)
-    _merge(ws, "G2:I2", project.get("money_unit", "元"), alignment=LEFT)
-    _merge(ws, "B3:E3", None, alignment=LEFT)
-    _put_text(ws, "B3", project.get("project_name"))
-    _merge(ws, "G3:I3", project.get("project_amount"), alignment=LEFT)
-    _merge(ws, "B4:E4", None, alignment=LEFT)
-    _put_text(ws, "B4", project.get("department"))
-    _merge(ws, "G4:I4", None, alignment=LEFT)
-    _put_text(ws, "G4", project.get("implementer") or None)
+        style_range(ws, ref, font=BOLD_FONT, fill=HEADER_FILL)
+    merge(ws, "B2:E2", project.get("year"), alignment=LEFT)
+    merge(ws, "G2:I2", project.get("money_unit", "元"), alignment=LEFT)
+    merge(ws, "B3:E3", None, alignment=LEFT)
+    put_text(ws, "B3", project.get("project_name"))
+    merge(ws, "G3:I3", project.get("project_amount"), alignment=LEFT)
+    merge(ws, "B4:E4", None, alignment=LEFT)
+    put_text(ws, "B4", project.get("department"))
+    merge(ws, "G4:I4", None, alignment=LEFT)
+    put_text(ws, "G4", project.get("implementer") or None)
     for key, ref in [("year", "B2"), ("money_unit", "G2"), ("project_name", "B3"),
                      ("project_amount", "G3"), ("department", "B4"), ("implementer", "G4")]:
-        _name(ws, layout.FIELDS[key].name, ref)
+        define_name(ws, layout.FIELDS[key].name, ref)
 
     # 项目资金 block, rows 5–9, columns B–H (plus tool columns J–K on the total row).
-    _merge(ws, "A5:A9", "项目资金", font=BOLD_FONT, fill=HEADER_FILL)
+    merge(ws, "A5:A9", "项目资金", font=BOLD_FONT, fill=HEADER_FILL)
     for offset, text in enumerate(layout.FUND_HEADERS):
         ref = f"{get_column_letter(2 + offset)}5"
         ws[ref] = text or None
-        _style_range(ws, ref, font=BOLD_FONT, fill=HEADER_FILL)
-    _style_range(ws, "I5:I9")
+        style_range(ws, ref, font=BOLD_FONT, fill=HEADER_FILL)
+    style_range(ws, "I5:I9")
     funds = project.get("funds", {})
     for row_offset, (key, label) in enumerate(layout.FUND_ROWS):
         row = 6 + row_offset
@@ -181,25 +122,25 @@ def build_project_sheet(ws, project: Mapping | None = None, *,
                 cell.number_format = "#,##0.00"
             elif column in ("rate", "score"):
                 cell.number_format = "0.00"
-        _style_range(ws, f"B{row}:H{row}")
+        style_range(ws, f"B{row}:H{row}")
         ws.cell(row, 2).alignment = LEFT
-    _name(ws, layout.FUND_BLOCK_NAME, "B6:H9")
+    define_name(ws, layout.FUND_BLOCK_NAME, "B6:H9")
     _tool_header(ws, 5)
-    _style_range(ws, "J6:K6", font=TOOL_FONT, fill=TOOL_FILL, alignment=TOOL_ALIGN)
+    style_range(ws, "J6:K6", font=TOOL_FONT, fill=TOOL_FILL, alignment=TOOL_ALIGN)
 
     # 年度总体目标, rows 10–11.
-    _merge(ws, "A10:A11", "年度总体目标", font=BOLD_FONT, fill=HEADER_FILL)
-    _merge(ws, "B10:E10", "预期目标", font=BOLD_FONT, fill=HEADER_FILL)
-    _merge(ws, "F10:I10", "实际完成情况", font=BOLD_FONT, fill=HEADER_FILL)
-    _merge(ws, "B11:E11", None, alignment=TOP_LEFT)
-    _put_text(ws, "B11", project.get("goal_expected"))
-    _merge(ws, "F11:I11", None, alignment=TOP_LEFT)
-    _put_text(ws, "F11", project.get("goal_actual"))
+    merge(ws, "A10:A11", "年度总体目标", font=BOLD_FONT, fill=HEADER_FILL)
+    merge(ws, "B10:E10", "预期目标", font=BOLD_FONT, fill=HEADER_FILL)
+    merge(ws, "F10:I10", "实际完成情况", font=BOLD_FONT, fill=HEADER_FILL)
+    merge(ws, "B11:E11", None, alignment=TOP_LEFT)
+    put_text(ws, "B11", project.get("goal_expected"))
+    merge(ws, "F11:I11", None, alignment=TOP_LEFT)
+    put_text(ws, "F11", project.get("goal_actual"))
     goal_width = sum(COLUMN_WIDTHS[c] for c in "FGHI")
     goal_text = max(str(project.get("goal_expected") or ""), str(project.get("goal_actual") or ""), key=len)
-    ws.row_dimensions[11].height = max(96, _lines(goal_text, goal_width) * LINE_HEIGHT + 6)
-    _name(ws, layout.FIELDS["goal_expected"].name, "B11")
-    _name(ws, layout.FIELDS["goal_actual"].name, "F11")
+    ws.row_dimensions[11].height = max(96, text_lines(goal_text, goal_width) * LINE_HEIGHT + 6)
+    define_name(ws, layout.FIELDS["goal_expected"].name, "B11")
+    define_name(ws, layout.FIELDS["goal_actual"].name, "F11")
 
     # 绩效指标 grid: header row 12, indicator rows, then 总分 / 等级 / weight line / signature.
     indicators = project.get("indicators")
@@ -208,8 +149,8 @@ def build_project_sheet(ws, project: Mapping | None = None, *,
     header_row = 12
     for offset, text in enumerate(layout.GRID_HEADERS):
         ws.cell(header_row, 2 + offset, text)
-    _style_range(ws, f"B{header_row}:I{header_row}", font=BOLD_FONT, fill=HEADER_FILL)
-    _name(ws, layout.GRID_HEADER_NAME, f"B{header_row}:I{header_row}")
+    style_range(ws, f"B{header_row}:I{header_row}", font=BOLD_FONT, fill=HEADER_FILL)
+    define_name(ws, layout.GRID_HEADER_NAME, f"B{header_row}:I{header_row}")
     _tool_header(ws, header_row)
 
     first = header_row + 1
@@ -218,11 +159,11 @@ def build_project_sheet(ws, project: Mapping | None = None, *,
         values = [item.get("level1"), item.get("level2"), item.get("level3"), item.get("target"),
                   item.get("actual"), item.get("weight"), item.get("score"), item.get("reason")]
         for offset, value in enumerate(values):
-            _put_text(ws, f"{get_column_letter(2 + offset)}{row}", value if value != "" else None)
-        _style_range(ws, f"B{row}:I{row}")
+            put_text(ws, f"{get_column_letter(2 + offset)}{row}", value if value != "" else None)
+        style_range(ws, f"B{row}:I{row}")
         for col in "DEFI":
             ws[f"{col}{row}"].alignment = LEFT
-        _style_range(ws, f"J{row}:K{row}", font=TOOL_FONT, fill=TOOL_FILL, alignment=TOOL_ALIGN)
+        style_range(ws, f"J{row}:K{row}", font=TOOL_FONT, fill=TOOL_FILL, alignment=TOOL_ALIGN)
         _fit_row_height(ws, row, {"D": item.get("level3"), "E": item.get("target"), "F": item.get("actual"),
                                   "I": item.get("reason")})
     last = first + len(indicators) - 1
@@ -230,65 +171,59 @@ def build_project_sheet(ws, project: Mapping | None = None, *,
     _merge_runs(ws, indicators, first, column="C", key="level2", within="level1")
 
     total_row = last + 1
-    _merge(ws, f"A{header_row}:A{last}", "年度绩效指标", font=BOLD_FONT, fill=HEADER_FILL)
-    _merge(ws, f"A{total_row}:F{total_row}", "总分", font=BOLD_FONT, fill=HEADER_FILL)
+    merge(ws, f"A{header_row}:A{last}", "年度绩效指标", font=BOLD_FONT, fill=HEADER_FILL)
+    merge(ws, f"A{total_row}:F{total_row}", "总分", font=BOLD_FONT, fill=HEADER_FILL)
     ws[f"G{total_row}"] = project.get("total_weight")
     ws[f"H{total_row}"] = project.get("total_score")
     ws[f"I{total_row}"] = "—"
-    _style_range(ws, f"G{total_row}:I{total_row}", font=BOLD_FONT)
-    _name(ws, layout.FIELDS["total_weight"].name, f"G{total_row}")
-    _name(ws, layout.FIELDS["total_score"].name, f"H{total_row}")
-    _style_range(ws, f"J{total_row}:K{total_row}", font=TOOL_FONT, fill=TOOL_FILL, alignment=TOOL_ALIGN)
+    style_range(ws, f"G{total_row}:I{total_row}", font=BOLD_FONT)
+    define_name(ws, layout.FIELDS["total_weight"].name, f"G{total_row}")
+    define_name(ws, layout.FIELDS["total_score"].name, f"H{total_row}")
+    style_range(ws, f"J{total_row}:K{total_row}", font=TOOL_FONT, fill=TOOL_FILL, alignment=TOOL_ALIGN)
 
     grade_row = total_row + 1
-    _merge(ws, f"A{grade_row}:F{grade_row}", "等级", font=BOLD_FONT, fill=HEADER_FILL)
+    merge(ws, f"A{grade_row}:F{grade_row}", "等级", font=BOLD_FONT, fill=HEADER_FILL)
     ws[f"G{grade_row}"] = None
     ws[f"H{grade_row}"] = project.get("grade")
-    _style_range(ws, f"G{grade_row}:I{grade_row}", font=BOLD_FONT)
-    _name(ws, layout.FIELDS["grade"].name, f"H{grade_row}")
+    style_range(ws, f"G{grade_row}:I{grade_row}", font=BOLD_FONT)
+    define_name(ws, layout.FIELDS["grade"].name, f"H{grade_row}")
 
     weight_row = grade_row + 1
     ws[f"A{weight_row}"] = "一级指标分值"
-    _style_range(ws, f"A{weight_row}", font=BOLD_FONT, fill=HEADER_FILL)
+    style_range(ws, f"A{weight_row}", font=BOLD_FONT, fill=HEADER_FILL)
     declared = project.get("level1_weights", weights)
     for (label, key), col in zip(layout.LEVEL1_WEIGHT_FIELDS.items(), ["B", "D", "F"]):
         value_col = get_column_letter(ord(col) - 64 + 1)
         ws[f"{col}{weight_row}"] = label
-        _style_range(ws, f"{col}{weight_row}", font=BOLD_FONT, fill=HEADER_FILL)
+        style_range(ws, f"{col}{weight_row}", font=BOLD_FONT, fill=HEADER_FILL)
         ws[f"{value_col}{weight_row}"] = declared.get(label)
-        _style_range(ws, f"{value_col}{weight_row}")
-        _name(ws, layout.FIELDS[key].name, f"{value_col}{weight_row}")
+        style_range(ws, f"{value_col}{weight_row}")
+        define_name(ws, layout.FIELDS[key].name, f"{value_col}{weight_row}")
     ws[f"H{weight_row}"] = "预算执行率分值见资金表"
-    _merge(ws, f"H{weight_row}:I{weight_row}", None, alignment=LEFT, font=TOOL_FONT)
+    merge(ws, f"H{weight_row}:I{weight_row}", None, alignment=LEFT, font=TOOL_FONT)
 
     sign_row = weight_row + 1
     for label, col, value_range, key in [("填表人", "A", "B:C", "preparer"),
                                           ("联系电话", "D", "E:E", "phone"),
                                           ("填报日期", "F", "G:I", "fill_date")]:
         ws[f"{col}{sign_row}"] = label
-        _style_range(ws, f"{col}{sign_row}", font=BOLD_FONT, fill=HEADER_FILL)
+        style_range(ws, f"{col}{sign_row}", font=BOLD_FONT, fill=HEADER_FILL)
         start, end = value_range.split(":")
         if start != end:
-            _merge(ws, f"{start}{sign_row}:{end}{sign_row}", project.get(key), alignment=LEFT)
+            merge(ws, f"{start}{sign_row}:{end}{sign_row}", project.get(key), alignment=LEFT)
         else:
             ws[f"{start}{sign_row}"] = project.get(key)
-            _style_range(ws, f"{start}{sign_row}", alignment=LEFT)
-        _name(ws, layout.FIELDS[key].name, f"{start}{sign_row}")
+            style_range(ws, f"{start}{sign_row}", alignment=LEFT)
+        define_name(ws, layout.FIELDS[key].name, f"{start}{sign_row}")
 
     _add_validations(ws, first, last, total_row, weight_row)
     _print_setup(ws, sign_row)
 
 
-def _lines(text: str, width: float) -> int:
-    """Lines a wrapped text needs in a column ``width`` characters wide (CJK counts double)."""
-    units = sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
-    return max(1, -(-units // max(int(width) - 1, 1)))
-
-
 def _fit_row_height(ws, row: int, texts: Mapping[str, object]) -> None:
     """Set a row tall enough for its wrapped texts: openpyxl cannot auto-fit, and LibreOffice
     keeps the stored height, so a filled sample would otherwise print clipped."""
-    lines = max(_lines(str(value), COLUMN_WIDTHS[col]) for col, value in texts.items() if value) \
+    lines = max(text_lines(str(value), COLUMN_WIDTHS[col]) for col, value in texts.items() if value) \
         if any(texts.values()) else 1
     if lines > 1:
         ws.row_dimensions[row].height = lines * LINE_HEIGHT + 4
@@ -297,7 +232,7 @@ def _fit_row_height(ws, row: int, texts: Mapping[str, object]) -> None:
 def _tool_header(ws, row: int) -> None:
     for offset, text in enumerate(layout.TOOL_HEADERS):
         ws.cell(row, 10 + offset, text)
-    _style_range(ws, f"J{row}:K{row}", font=Font(name="宋体", size=9, bold=True, color="595959"),
+    style_range(ws, f"J{row}:K{row}", font=Font(name="宋体", size=9, bold=True, color="595959"),
                  fill=TOOL_FILL)
 
 

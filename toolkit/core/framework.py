@@ -38,6 +38,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from toolkit.core.arith import fmt, fmt_percent
+from toolkit.core.bands import check_bands
 from toolkit.core.problems import Problem
 
 METHODS = {
@@ -525,7 +526,6 @@ def check_department_profile(data: Mapping) -> list[Problem]:
     problems += _check_results_table(data)
     problems += _check_counts(data)
     if data.get("judgement_tiers"):
-        from toolkit.core.profile import check_bands
         problems += check_bands(data["judgement_tiers"], "$.judgement_tiers", label="人工评分档次")
     return problems
 

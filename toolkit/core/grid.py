@@ -1,0 +1,398 @@
+"""The indicator grid every form kind shares: 一级/二级/三级指标, 年度指标值, 实际完成值 and,
+where the form has them, 分值, 得分 and 偏差原因. The project form's grid and the department
+目标完成情况自评表's grid are scored and flagged by this one code.
+
+A row with a 分值 is scored in points. A row of a completion-only grid (no 分值 column) gets a
+status instead — 达成 / 未达成（完成 x%）/ 需人工判断 — with the same flags (units, direction,
+over-achievement, missing reason); no points are invented.
+
+Example::
+
+    >>> from toolkit.core.model import CellValue
+    >>> from toolkit.core.profile import load_profile
+    >>> row = IndicatorRow(row=5, level1="产出指标", level2="数量指标", level3=CellValue("C5", "案件数"),
+    ...                    target=CellValue("D5", "≥14宗"), actual=CellValue("E5", "24宗"),
+    ...                    weight=None, score=None, reason=None, computed_ref="I5", explanation_ref="J5")
+    >>> item = GridScorer("目标表", load_profile("national")).score_indicator(row)
+    >>> item.status, item.computed, [f.code for f in item.flags]
+    ('达成', None, ['over_achievement'])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from toolkit.core.arith import fmt, fmt_percent
+from toolkit.core.model import CellValue
+from toolkit.core.results import ItemResult
+from toolkit.core.scorer import FormScorer
+from toolkit.core.values import ParsedValue, parse_indicator_value, parse_number
+
+STATUS_MET, STATUS_NOT_MET, STATUS_JUDGEMENT = "达成", "未达成", "需人工判断"
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    """One 三级指标 row of the 绩效指标 grid.
+
+    ``level1``/``level2`` are the labels that apply (merged cells resolved); the tool
+    references are where the computed score and its explanation go.
+    """
+
+    row: int
+    level1: str
+    level2: str
+    level3: CellValue
+    target: CellValue
+    actual: CellValue
+    weight: CellValue | None  # None: a completion-only grid (no 分值 column)
+    score: CellValue | None
+    reason: CellValue | None
+    computed_ref: str
+    explanation_ref: str
+
+    @property
+    def score_ref(self) -> str:
+        """Where a score flag belongs: the 得分 cell, or the 实际完成值 where there is none."""
+        return self.score.ref if self.score is not None else self.actual.ref
+
+    @property
+    def reason_ref(self) -> str:
+        return self.reason.ref if self.reason is not None else self.actual.ref
+
+    @property
+    def reason_text(self) -> str:
+        return self.reason.text if self.reason is not None else ""
+
+    def is_not_applicable(self) -> bool:
+        """不适用 written in the 三级指标, the target or the actual."""
+        return ("不适用" in self.level3.text
+                or parse_indicator_value(self.target.value).kind == "not_applicable"
+                or parse_indicator_value(self.actual.value).kind == "not_applicable")
+
+    @property
+    def label(self) -> str:
+        return self.level3.text or f"{self.level2 or self.level1}（第 {self.row} 行）"
+
+
+class GridScorer(FormScorer):
+    """Scores indicator rows by the profile's ``quantitative``, ``qualitative``,
+    ``over_achievement`` and ``not_applicable`` knobs."""
+
+    def __init__(self, sheet, profile):
+        super().__init__(sheet, profile)
+        self.rows_by_cell: dict[str, IndicatorRow] = {}
+        self.status_cells: set[str] = set()  # rows without 分值: no score is proposed or compared
+
+    def compare_entered(self, item: ItemResult, *, target_met: bool) -> None:
+        if item.cell not in self.status_cells:
+            super().compare_entered(item, target_met=target_met)
+
+    def reason_text(self, item: ItemResult) -> str:
+        ind = self.rows_by_cell.get(item.cell)
+        return ind.reason_text if ind is not None else ""
+
+    def after_compare(self, item: ItemResult) -> None:
+        if item.kind == "indicator":
+            self.check_reason(item, self.rows_by_cell.get(item.cell))
+
+    def score_indicator(self, ind: IndicatorRow, weight_factor: float = 1.0) -> ItemResult:
+        """Score one row: in points where the grid has a 分值 column, as a status where it has none."""
+        if ind.weight is None:
+            return self.status_of(ind)
+        item = ItemResult("indicator", ind.label, None, None, None, ind.score_ref, "unscored", "",
+                          ind.computed_ref, ind.explanation_ref)
+        self.rows_by_cell[item.cell] = ind
+        weight = self.number(ind.weight, "分值", entered_only=False)
+        item.entered = self.number(ind.score, "得分") if ind.score is not None else None
+        return self.evaluate(item, ind, weight, weight_factor)
+
+    def status_of(self, ind: IndicatorRow) -> ItemResult:
+        """A row without 分值: evaluated against a notional 100 points, reported as a status."""
+        item = ItemResult("indicator", ind.label, None, None, None, ind.actual.ref, "status", "",
+                          ind.computed_ref, ind.explanation_ref)
+        self.status_cells.add(item.cell)
+        self.evaluate(item, ind, 100.0, 1.0)
+        share, item.computed, item.weight = item.computed, None, None
+        shown = item.explanation.split("：")[0]
+        item.flags = [f for f in item.flags if f.code not in ("judgement_required", "manual_quantitative")]
+        if item.method == "not_applicable":
+            item.status, item.explanation = "不适用", "不适用指标"
+        elif share is None:
+            item.status = STATUS_JUDGEMENT
+            item.explanation = f"完成情况：{STATUS_JUDGEMENT}（{item.explanation}）"
+            self.flag("indicator_status", "warning", ind.actual.ref,
+                      f"指标「{item.label}」完成情况{STATUS_JUDGEMENT}：{shown}。请核对实际完成值并确认是否达成。", item)
+        elif share >= 100 - self.tolerance:
+            item.status = STATUS_MET
+            item.explanation = f"完成情况：{STATUS_MET}（{shown}）"
+        else:
+            item.status = f"{STATUS_NOT_MET}（完成 {fmt(share, decimals=2)}%）"
+            item.explanation = f"完成情况：{item.status}（{shown}）"
+            if ind.reason is None:
+                self.flag("indicator_status", "info", ind.actual.ref,
+                          f"指标「{item.label}」{item.status}：{shown}。", item)
+            elif not ind.reason_text:
+                self.flag("reason_missing", "warning", ind.reason_ref,
+                          f"「{item.label}」{item.status}，请填写偏差原因分析及改进措施。", item)
+        return item
+
+    def evaluate(self, item: ItemResult, ind: IndicatorRow, weight: float | None, weight_factor: float) -> ItemResult:
+        """Score ``item`` of row ``ind`` worth ``weight`` points (rescaled by ``weight_factor``)."""
+        target = parse_indicator_value(ind.target.value, ind.target.number_format)
+        actual = parse_indicator_value(ind.actual.value, ind.actual.number_format)
+        not_applicable = ind.is_not_applicable()
+        if weight is None:
+            if not not_applicable:
+                self.flag("missing_value", "error", ind.weight.ref, f"指标「{item.label}」未填写分值。", item)
+                return item
+            weight = 0.0
+        item.weight = self.round(weight * weight_factor) if weight_factor != 1 else weight
+        if not_applicable:
+            return self.score_not_applicable(item, ind, weight)
+        for parsed, cell, what in ((target, ind.target, "年度指标值"), (actual, ind.actual, "实际完成值")):
+            if parsed.kind == "empty":
+                self.flag("missing_value", "error", cell.ref, f"指标「{item.label}」未填写{what}。", item)
+                return item
+            if parsed.kind == "unparseable":
+                self.flag("unparseable_value", "error", cell.ref,
+                          f"{what}「{parsed.text}」无法识别：{parsed.reason}。请按「≥95%」「27人」「及时」等形式填写。",
+                          item)
+                return item
+        if target.kind == "number" and actual.kind == "number":
+            self.score_quantitative(item, ind, target, actual)
+        else:
+            self.score_qualitative(item, ind, target, actual)
+        if item.computed is not None:  # no rule awards more than its weight, nor less than 0
+            item.computed = min(max(item.computed, 0.0), item.weight)
+        return item
+
+    def score_not_applicable(self, item: ItemResult, ind: IndicatorRow, weight: float) -> ItemResult:
+        item.method = "not_applicable"
+        item.computed = 0.0
+        item.explanation = "不适用指标，分值 0，得分 0"
+        if self.profile["not_applicable"]["mode"] == "rescale":
+            item.weight = 0.0  # its points were spread over the applicable indicators
+            item.explanation = f"不适用指标，剔除；其分值 {fmt(weight)} 按比例分配给其余指标"
+        elif weight:
+            self.flag("na_with_weight", "warning", ind.weight.ref,
+                      f"指标「{item.label}」不适用，但分值为 {fmt(weight)}；按规则不适用指标分值应为 0，"
+                      "请把分值调整到其他指标。", item)
+        self.compare_entered(item, target_met=False)
+        return item
+
+    def reconcile_units(self, item: ItemResult, ind: IndicatorRow, target: ParsedValue,
+                        actual: ParsedValue) -> tuple[ParsedValue, ParsedValue] | None:
+        """Make units comparable, flagging every assumption; None when they cannot be."""
+        rules = self.profile["quantitative"]
+        if target.percent != actual.percent:
+            bare = actual if target.percent else target
+            if bare.unit is None and rules.get("missing_percent", "assume_percent") == "assume_percent":
+                cell = ind.actual if bare is actual else ind.target
+                self.flag("unit_assumed", "warning", cell.ref,
+                          f"年度指标值与实际完成值一个带 %、一个不带（「{target.text}」与「{actual.text}」）；"
+                          f"已按「{fmt(bare.number)}%」计算，请补上 % 号以免误解。", item)
+                return target, actual
+            self.flag("unit_mismatch", "error", ind.actual.ref,
+                      f"单位不一致：年度指标值「{target.text}」与实际完成值「{actual.text}」无法比较，未计分。"
+                      "请统一单位。", item)
+            return None
+        if target.unit != actual.unit:
+            if target.unit and actual.unit:
+                self.flag("unit_mismatch", "error", ind.actual.ref,
+                          f"单位不一致：年度指标值为「{target.unit}」，实际完成值为「{actual.unit}」"
+                          f"（「{target.text}」与「{actual.text}」），不能直接比较，未计分。请统一单位。", item)
+                return None
+            known = target.unit or actual.unit
+            cell = ind.actual if actual.unit is None else ind.target
+            self.flag("unit_assumed", "warning", cell.ref,
+                      f"「{cell.text}」未写单位，已按「{known}」理解（另一方为「{target.text if actual.unit is None else actual.text}」）。",
+                      item)
+        return target, actual
+
+    def score_quantitative(self, item: ItemResult, ind: IndicatorRow, target: ParsedValue,
+                           actual: ParsedValue) -> None:
+        if self.reconcile_units(item, ind, target, actual) is None:
+            return
+        rules = self.profile["quantitative"]
+        weight = item.weight
+        comparator = target.comparator or ("=" if rules["no_comparator"] == "equal" else ">=")
+        t, a = target.number, actual.number
+        unit = "%" if target.percent else (target.unit or actual.unit or "")
+        shown = f"{fmt(a)}{unit} 对目标 {target.text}"
+        met = {">=": a >= t, ">": a > t, "<=": a <= t, "<": a < t, "=": abs(a - t) < 1e-9}[comparator]
+        reverse = comparator in ("<=", "<")
+        if not met and (t <= 0 or (reverse and a <= 0)):
+            # A ratio of a zero or negative target (or actual, for 反向) means nothing: a person decides.
+            self.manual_quantitative(item, ind, target, actual)
+            return
+        if met:
+            item.computed = weight
+            item.method = {"<=": "reverse_met", "<": "reverse_met", "=": "equal_met"}.get(comparator, "positive_met")
+            item.explanation = f"{shown}：已达成，得满分 {fmt(weight)}"
+            if comparator in (">=", ">", "=") and t > 0 and a / t >= self.profile["over_achievement"]["trigger_ratio"]:
+                self.over_achievement(item, ind, a, t)
+        elif comparator in ("<=", "<"):
+            reverse = rules["reverse"]
+            if reverse["method"] == "ratio":
+                item.computed = self.round(weight * t / a)
+                item.method = "reverse_ratio"
+                item.explanation = f"{shown}：超出目标，得分 = {fmt(t)} ÷ {fmt(a)} × {fmt(weight)} = {fmt(item.computed)}"
+            else:
+                zero_at = reverse.get("zero_at_multiple", 2.0)
+                fraction = max(0.0, (zero_at * t - a) / ((zero_at - 1) * t)) if t else 0.0
+                item.computed = self.round(weight * min(fraction, 1.0))
+                item.method = "reverse_linear"
+                item.explanation = (f"{shown}：超出目标，线性扣分至 {fmt(zero_at)} 倍目标为 0：得分 = "
+                                    f"({fmt(zero_at)} × {fmt(t)} − {fmt(a)}) ÷ ({fmt(zero_at - 1)} × {fmt(t)}) × "
+                                    f"{fmt(weight)} = {fmt(item.computed)}")
+        elif comparator == "=" and rules["equal"] == "all_or_nothing":
+            item.computed = 0.0
+            item.method = "equal_missed"
+            item.explanation = f"{shown}：未等于目标，得 0 分"
+        else:
+            ratio = a / t if t else 0.0
+            item.computed = self.round(weight * min(max(ratio, 0.0), 1.0))
+            item.method = "positive_ratio"
+            item.explanation = f"{shown}：得分 = {fmt(a)} ÷ {fmt(t)} × {fmt(weight)} = {fmt(item.computed)}"
+        self.compare_entered(item, target_met=met)
+
+    def manual_quantitative(self, item: ItemResult, ind: IndicatorRow, target: ParsedValue,
+                            actual: ParsedValue) -> None:
+        weight = item.weight
+        item.method = "quantitative_manual"
+        why = f"目标「{target.text}」、实际「{actual.text}」含 0 或负数，不能按比例计分"
+        if item.entered is not None and 0 <= item.entered <= weight + self.tolerance:
+            item.computed = item.entered
+            item.explanation = f"{why}：采用人工评分 {fmt(item.entered)}"
+            self.flag("manual_quantitative", "warning", ind.score_ref,
+                      f"{why}；采用填报得分 {fmt(item.entered)}，请在偏差原因中写明评分依据。", item)
+            self.check_reason(item, ind)
+            return
+        item.explanation = f"{why}，需人工评分"
+        self.flag("judgement_required", "error", ind.score_ref,
+                  f"指标「{item.label}」{why}：请在得分栏填写 0–{fmt(weight)} 之间的人工评分并写明依据。", item)
+
+    def over_achievement(self, item: ItemResult, ind: IndicatorRow, actual: float, target: float) -> None:
+        rules = self.profile["over_achievement"]
+        ratio_text = f"{fmt(actual)} ÷ {fmt(target)} = {fmt_percent(actual / target)}"
+        if rules["consequence"] == "deduct":
+            fraction = rules.get("deduct_fraction", 0.0)
+            item.computed = self.round(item.weight * (1 - fraction))
+            item.method = "over_achievement_deducted"
+            self.flag("over_achievement_deducted", "warning", ind.score_ref,
+                      f"超额完成 {ratio_text}，达到 {fmt_percent(rules['trigger_ratio'])} 的超额线，按规则扣 "
+                      f"{fmt_percent(fraction)}：{fmt(item.weight)} × (1 − {fmt(fraction)}) = {fmt(item.computed)}。",
+                      item)
+            item.explanation += f"；超额扣分后 {fmt(item.computed)}"
+        if ind.reason_text:
+            self.flag("over_achievement_explained", "info", ind.reason_ref,
+                      f"超额完成 {ratio_text}，已在偏差原因中说明。", item)
+        else:
+            self.flag("over_achievement", "warning", ind.reason_ref,
+                      f"实际完成远超目标（{ratio_text}，超额线 {fmt_percent(rules['trigger_ratio'])}）："
+                      "请在「偏差原因分析及改进措施」中说明原因（目标是否设置偏低）。", item)
+
+    def qualitative_tier(self, target: ParsedValue, actual: ParsedValue) -> tuple[str | None, str]:
+        """Which tier the actual value plainly falls in, and why; (None, why) when it is a judgement."""
+        rules = self.profile["qualitative"]
+        if actual.kind == "number":
+            at_least = rules.get("met_percent_at_least", 100)
+            if (actual.percent or actual.unit is None) and actual.number >= at_least:
+                return "met", f"实际「{actual.text}」达到 {fmt(at_least)}%"
+            return None, f"实际「{actual.text}」是数值，目标「{target.text}」是定性描述"
+        label = actual.label or ""
+        target_label = target.label or target.text
+        if label == target_label:
+            return "met", f"实际「{label}」与目标一致"
+        for tier_id, words in (("not_met", rules["not_met_words"]), ("partial", rules["partial_words"]),
+                               ("met", rules["met_words"])):
+            word = next((w for w in words if w in label), None)
+            if word:
+                return tier_id, f"实际「{label}」含「{word}」"
+        return None, f"实际「{label}」需人工判断"
+
+    def score_qualitative(self, item: ItemResult, ind: IndicatorRow, target: ParsedValue,
+                          actual: ParsedValue) -> None:
+        rules = self.profile["qualitative"]
+        weight = item.weight
+        tiers = {tier["id"]: tier for tier in rules["tiers"]}
+        tier_id, why = self.qualitative_tier(target, actual)
+        tier = tiers.get(tier_id) if tier_id else None
+        entered = item.entered
+        if entered is not None and weight:
+            share = entered / weight * 100
+            if tier is not None and not (tier["min"] - 1e-9 <= share <= tier["max"] + 1e-9):
+                low, high = self.round(weight * tier["min"] / 100), self.round(weight * tier["max"] / 100)
+                item.computed = min(max(entered, low), high)
+                item.method = "qualitative_clamped"
+                item.explanation = f"定性指标：{why}，属「{tier['label']}」档 [{fmt(low)}, {fmt(high)}]"
+                self.flag("manual_score_outside_tier", "error", ind.score_ref,
+                          f"定性指标「{item.label}」：{why}，属「{tier['label']}」档，得分应在 "
+                          f"{fmt(low)}–{fmt(high)} 之间（{fmt(tier['min'])}%–{fmt(tier['max'])}% × {fmt(weight)}），"
+                          f"填报 {fmt(entered)}（{fmt(share, decimals=1)}%）。", item)
+                return
+            if 0 <= entered <= weight + self.tolerance:
+                chosen = tier or self.tier_of_share(share)
+                item.computed = entered
+                full_and_met = tier_id == "met" and abs(entered - weight) <= self.tolerance
+                item.method = "qualitative_met" if full_and_met else "qualitative_manual"
+                item.explanation = (f"定性指标人工评分 {fmt(entered)} = {fmt(share, decimals=1)}% × {fmt(weight)}，"
+                                    f"属「{chosen['label']}」档 [{fmt(chosen['min'])}%, {fmt(chosen['max'])}%]；{why}")
+                if entered < weight - self.tolerance:
+                    self.flag("manual_score_accepted", "info", ind.score_ref,
+                              f"定性指标「{item.label}」人工评分 {fmt(entered)}（{fmt(share, decimals=1)}%），"
+                              f"在「{chosen['label']}」档 {fmt(chosen['min'])}%–{fmt(chosen['max'])}% 内，予以采纳。",
+                              item)
+                self.check_reason(item, ind)
+                return
+            self.compare_entered(item, target_met=False)  # reports score > weight
+            return
+        if tier_id == "met" and rules.get("propose_when_met", "top_of_tier") == "top_of_tier":
+            item.computed = weight
+            item.method = "qualitative_met"
+            item.explanation = f"定性指标：{why}，属「{tiers['met']['label']}」档，取档次上限 {fmt(weight)}"
+            self.compare_entered(item, target_met=True)
+            return
+        if not weight:
+            item.computed = 0.0
+            item.method = "qualitative_zero_weight"
+            item.explanation = "分值为 0"
+            return
+        ranges = "；".join(f"{t['label']} {fmt(self.round(weight * t['min'] / 100))}–"
+                          f"{fmt(self.round(weight * t['max'] / 100))}" for t in rules["tiers"])
+        item.method = "qualitative_judgement"
+        item.explanation = f"定性指标需人工评分：{why}。档次：{ranges}"
+        self.flag("judgement_required", "error", ind.score_ref,
+                  f"定性指标「{item.label}」（目标「{target.text}」，实际「{actual.text}」）需要人工评分：{why}。"
+                  f"请在得分栏按档次填写：{ranges}。", item)
+
+    def tier_of_share(self, share: float) -> dict:
+        tiers = sorted(self.profile["qualitative"]["tiers"], key=lambda t: t["min"])
+        for tier in reversed(tiers):
+            if share >= tier["min"] - 1e-9:
+                return tier
+        return tiers[0]
+
+    # -- comparisons -----------------------------------------------------------------
+    def check_reason(self, item: ItemResult, ind: IndicatorRow | None) -> None:
+        if ind is None or not self.profile.get("deviation_reason_required", True):
+            return
+        standing = item.standing
+        if item.weight and standing is not None and standing < item.weight - self.tolerance and not ind.reason_text:
+            self.flag("reason_missing", "warning", ind.reason_ref,
+                      f"「{item.label}」得分 {fmt(standing)} 低于分值 {fmt(item.weight)}，"
+                      "请填写偏差原因分析及改进措施。", item)
+
+    def weight_factor(self, rows: list[IndicatorRow]) -> float:
+        """1, or the rescaling factor when 不适用 rows are dropped and the rest rescaled."""
+        if self.profile["not_applicable"]["mode"] != "rescale":
+            return 1.0
+        applicable = na = 0.0
+        for ind in rows:
+            weight = parse_number(ind.weight.value).value or 0.0 if ind.weight is not None else 0.0
+            if ind.is_not_applicable():
+                na += weight
+            else:
+                applicable += weight
+        return (applicable + na) / applicable if applicable and na else 1.0

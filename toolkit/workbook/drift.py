@@ -1,0 +1,44 @@
+"""Drift of committed workbooks (templates, samples): build afresh, compare part by part.
+
+Example::
+
+    >>> import tempfile, pathlib
+    >>> from toolkit.forms.project.builds import build_templates
+    >>> out = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = build_templates(out)
+    >>> check_against_code(out, build_templates, "jixiao template build")
+    []
+"""
+
+from __future__ import annotations
+
+import tempfile
+import zipfile
+from pathlib import Path
+
+# Parts that legitimately differ between two builds (the save timestamp).
+VOLATILE_PARTS = {"docProps/core.xml"}
+
+
+def check_against_code(folder: Path, builder, hint: str) -> list[str]:
+    """Build with ``builder(tmp_dir)`` and compare each file with its namesake in ``folder``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        problems = []
+        for fresh in builder(Path(tmp)):
+            committed = Path(folder) / fresh.name
+            if not committed.exists():
+                problems.append(f"缺少 {committed}：请运行 {hint}")
+                continue
+            problems += [f"{committed}：{line}" for line in diff_packages(committed, fresh)]
+        return problems
+
+
+def diff_packages(a: Path, b: Path) -> list[str]:
+    """Compare two .xlsx packages part by part, ignoring volatile parts."""
+    with zipfile.ZipFile(a) as za, zipfile.ZipFile(b) as zb:
+        names_a = set(za.namelist()) - VOLATILE_PARTS
+        names_b = set(zb.namelist()) - VOLATILE_PARTS
+        lines = [f"多出部件 {n}" for n in sorted(names_a - names_b)]
+        lines += [f"缺少部件 {n}" for n in sorted(names_b - names_a)]
+        lines += [f"部件内容不同 {n}" for n in sorted(names_a & names_b) if za.read(n) != zb.read(n)]
+    return lines

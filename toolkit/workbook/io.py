@@ -1,0 +1,115 @@
+"""One opener and one file-type sniffer for every command (score, export, collect, adopt).
+
+:func:`sniff` says what a file is from its first bytes and its zip directory, without parsing
+a sheet; :func:`check_file_kind` turns anything but a workbook into a Chinese error naming the
+file; :func:`open_workbook` opens with openpyxl and turns any failure into such an error too.
+
+Example::
+
+    >>> sniff("samples/seed003_项目支出绩效自评表.xlsx")
+    'xlsx'
+    >>> check_file_kind("/nonexistent.xlsx")
+    Traceback (most recent call last):
+    ...
+    toolkit.core.problems.ToolkitError: 文件「/nonexistent.xlsx」不存在。
+"""
+
+from __future__ import annotations
+
+import warnings
+import zipfile
+from pathlib import Path
+
+from toolkit.core.problems import ToolkitError
+
+OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # legacy Office (.xls) and encrypted packages
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm"}
+
+# What :func:`sniff` can say. Everything but "xlsx" is unusable as it is.
+SNIFF_RESULTS = ("missing", "folder", "io_error", "encrypted", "legacy_xls", "not_zip",
+                 "corrupt", "zip_not_excel", "xlsx")
+
+
+def sniff(path: str | Path) -> str:
+    """What the file at ``path`` is, as one of :data:`SNIFF_RESULTS`."""
+    path = Path(path)
+    if not path.exists():
+        return "missing"
+    if path.is_dir():
+        return "folder"
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8)
+    except OSError:
+        return "io_error"
+    if head == OLE_MAGIC:
+        if is_encrypted_ole(path):
+            return "encrypted"
+        return "legacy_xls"
+    if not head.startswith(b"PK"):
+        return "not_zip"
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return "corrupt"
+    if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
+        return "zip_not_excel"
+    return "xlsx"
+
+
+def is_encrypted_ole(path: Path) -> bool:
+    """True for an OLE container holding a password-encrypted Office package."""
+    import olefile
+
+    try:
+        with olefile.OleFileIO(str(path)) as ole:
+            return ole.exists("EncryptionInfo") or ole.exists("EncryptedPackage")
+    except (OSError, ValueError, TypeError):  # an unreadable OLE file is reported as .xls by the caller
+        return False
+
+
+def unusable_message(path: Path, what: str) -> str | None:
+    """The Chinese message for a :func:`sniff` result that is not a workbook; None for "xlsx"."""
+    name = path.name
+    return {
+        "missing": f"文件「{path}」不存在。",
+        "folder": f"「{path}」是文件夹，不是 Excel 文件。",
+        "io_error": f"文件「{name}」无法读取（权限或磁盘问题）。",
+        "encrypted": f"文件「{name}」设置了打开密码，工具无法读取。请在 Excel/WPS 中「文件 → 信息 → 保护工作簿 → "
+                     "用密码进行加密」清除密码后另存，再试。",
+        "legacy_xls": f"文件「{name}」是旧版 .xls 格式。请在 Excel/WPS 中另存为「Excel 工作簿 (*.xlsx)」后再试。",
+        "not_zip": f"文件「{name}」不是 Excel 工作簿（.xlsx）：请确认文件类型，或用 Excel/WPS 打开后另存为 .xlsx。",
+        "corrupt": f"文件「{name}」已损坏（压缩包结构不完整），无法打开。请重新保存或重新获取该文件。",
+        "zip_not_excel": f"文件「{name}」是压缩包或其他 Office 文档，不是 Excel 工作簿。",
+    }.get(what)
+
+
+def check_file_kind(path: str | Path) -> None:
+    """Raise a clear error unless ``path`` is an .xlsx/.xlsm package."""
+    path = Path(path)
+    message = unusable_message(path, sniff(path))
+    if message:
+        raise ToolkitError(message)
+
+
+def open_workbook(path: str | Path, *, data_only: bool = True, keep_vba: bool | None = None,
+                  keep_links: bool = True, read_only: bool = False):
+    """Open with openpyxl after :func:`check_file_kind`; any failure becomes a ToolkitError.
+
+    ``keep_vba`` defaults to "keep the macros of an .xlsm"; export passes False.
+    """
+    from openpyxl import load_workbook
+
+    path = Path(path)
+    check_file_kind(path)
+    if keep_vba is None:
+        keep_vba = path.suffix.lower() == ".xlsm"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about unsupported extensions
+            return load_workbook(path, data_only=data_only, keep_vba=keep_vba, rich_text=False,
+                                 keep_links=keep_links, read_only=read_only)
+    except Exception as exc:  # noqa: BLE001 — openpyxl raises dozens of types for damaged packages
+        raise ToolkitError(f"文件「{path.name}」无法作为 Excel 工作簿读取（{type(exc).__name__}：{exc}）。"
+                           "文件可能已损坏，请用 Excel/WPS 打开后重新保存。") from None

@@ -1,0 +1,112 @@
+"""A sheet as every form reader sees it — title, defined names, values, number formats,
+formula cells — whoever read it (openpyxl from a file, xlwings from the live Excel book in one
+range read), and the one resolver of defined names.
+
+Example::
+
+    >>> sheet = SheetAccess("项目1", {"JX_Funds": "'项目1'!$B$6:$H$9"}, {(6, 2): "年度资金总额"}, {})
+    >>> sheet.bounds("JX_Funds"), sheet.get(6, 2), sheet.max_row
+    ((6, 2, 9, 8), '年度资金总额', 6)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from toolkit.workbook.meta import Registry
+
+_REF = re.compile(r"^(?:(?:'(?:[^']|'')+'|[^!]+)!)?\$?(?P<c1>[A-Z]{1,3})\$?(?P<r1>\d+)"
+                  r"(?::\$?(?P<c2>[A-Z]{1,3})\$?(?P<r2>\d+))?$")
+
+
+def column_index(letters: str) -> int:
+    """'A' → 1, 'AA' → 27.
+
+    >>> column_index("H"), column_index("AA")
+    (8, 27)
+    """
+    index = 0
+    for char in letters:
+        index = index * 26 + ord(char) - 64
+    return index
+
+
+def resolve_reference(text: str | None) -> tuple[int, int, int, int] | None:
+    """A defined name's reference text → (first row, first column, last row, last column);
+    None when it points at deleted cells (``#REF!``) or is not a cell range.
+
+    >>> resolve_reference("'项目 1'!$H$13"), resolve_reference("Sheet1!#REF!")
+    ((13, 8, 13, 8), None)
+    """
+    match = _REF.match((text or "").strip().lstrip("="))
+    if not match:
+        return None
+    c1, r1 = column_index(match["c1"]), int(match["r1"])
+    c2 = column_index(match["c2"]) if match["c2"] else c1
+    r2 = int(match["r2"]) if match["r2"] else r1
+    return r1, c1, r2, c2
+
+
+@dataclass
+class SheetAccess:
+    """The minimum a reader needs from a sheet: its title, its names, and cell values.
+
+    ``values`` maps (row, column) → value; ``formats`` maps (row, column) → number format
+    (only where not General); ``formulas`` holds the cells that carry a formula.
+    """
+
+    title: str
+    names: dict[str, str]
+    values: dict
+    formats: dict
+    formulas: set = field(default_factory=set)
+    visible: bool = True
+
+    @classmethod
+    def from_openpyxl(cls, ws, formula_ws=None) -> "SheetAccess":
+        """``ws`` from a values (data_only) workbook; ``formula_ws``, the same sheet of the
+        formula workbook, tells which cells are formulas (their cached value may be absent)."""
+        names = {name: dn.attr_text for name, dn in ws.defined_names.items()}
+        values, formats = {}, {}
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.value is not None:
+                    values[(cell.row, cell.column)] = cell.value
+                    if cell.number_format and cell.number_format != "General":
+                        formats[(cell.row, cell.column)] = cell.number_format
+        formulas = set()
+        if formula_ws is not None:
+            formulas = {(c.row, c.column) for row in formula_ws.iter_rows() for c in row if c.data_type == "f"}
+        return cls(ws.title, names, values, formats, formulas,
+                   visible=getattr(ws, "sheet_state", "visible") == "visible")
+
+    def get(self, row: int, col: int) -> object:
+        return self.values.get((row, col))
+
+    def text(self, row: int, col: int) -> str:
+        value = self.values.get((row, col))
+        return "" if value is None else str(value).strip()
+
+    def bounds(self, name: str) -> tuple[int, int, int, int] | None:
+        """Where the sheet-scoped name points (see :func:`resolve_reference`); None if absent."""
+        return resolve_reference(self.names.get(name))
+
+    @property
+    def max_row(self) -> int:
+        return max((row for row, _ in self.values), default=0)
+
+    def has_names(self, prefixes: tuple[str, ...]) -> bool:
+        return any(name.startswith(prefixes) for name in self.names)
+
+
+@dataclass
+class WorkbookData:
+    """Everything read from one file: its forms, its metadata and non-fatal findings."""
+
+    path: Path
+    forms: list
+    meta: dict[str, str]
+    registry: Registry
+    flags: list = field(default_factory=list)
