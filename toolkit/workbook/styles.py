@@ -8,7 +8,7 @@ Example::
     's'
     >>> define_name(ws, "JX_X", "B2:C3"); ws.defined_names["JX_X"].attr_text
     "'Sheet'!$B$2:$C$3"
-    >>> texttext_lines("项目支出绩效自评表", 10)
+    >>> text_lines("项目支出绩效自评表", 10)
     2
 """
 
