@@ -206,7 +206,7 @@ def test_cli_build_and_install_message(tmp_path, capsys):
     assert "已生成加载项" in capsys.readouterr().out
     if not sys.platform.startswith("win"):
         assert cli.main(["addin", "install"]) == cli.EXIT_BAD_INPUT
-        assert "只能安装到 Windows" in capsys.readouterr().out
+        assert "只能安装到 Windows" in capsys.readouterr().err  # errors go to stderr
 
 
 def test_ribbon_definition_rejects_foreign_callbacks(tmp_path):

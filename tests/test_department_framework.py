@@ -52,7 +52,7 @@ def test_every_builtin_profile_loads_and_lists():
 
 def test_profile_check_cli_exit_codes(capsys):
     assert main(["profile", "check", str(AS_PUBLISHED)]) == 3
-    out = capsys.readouterr().out
+    out = capsys.readouterr().err  # errors go to stderr
     assert "生态效益" in out and "[60, 70)" in out
     assert main(["profile", "check", str(PROFILES / "yanzhou-2020-corrected.json")]) == 0
 

@@ -56,7 +56,7 @@ def test_sample_with_errors_is_refused_with_the_list(tmp_path):
 
 def test_cli_refuses_then_force_marks_the_file(tmp_path, capsys):
     assert main(["export", str(SAMPLE), "-o", str(tmp_path)]) == 4
-    assert "政府采购!H13" in capsys.readouterr().out
+    assert "政府采购!H13" in capsys.readouterr().err  # errors go to stderr
     assert main(["export", str(SAMPLE), "-o", str(tmp_path), "--force"]) == 0
     out = tmp_path / "深圳市社会保险基金管理局_2021_项目支出绩效自评表_含未解决问题.xlsx"
     assert out.exists()
@@ -172,4 +172,4 @@ def test_pdf_without_libreoffice_gives_clear_message(tmp_path, monkeypatch, caps
     monkeypatch.setattr(export, "find_soffice", lambda: None)
     source = corrected_copy(tmp_path / "填报.xlsx")
     assert main(["export", str(source), "-o", str(tmp_path), "--pdf"]) == 2
-    assert "未找到 LibreOffice" in capsys.readouterr().out
+    assert "未找到 LibreOffice" in capsys.readouterr().err  # errors go to stderr

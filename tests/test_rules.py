@@ -92,7 +92,7 @@ def test_weights_must_add_up_and_grades_cover(tmp_path, capsys):
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     assert main(["profile", "check", str(path)]) == 3
-    out = capsys.readouterr().out
+    out = capsys.readouterr().err  # errors go to stderr
     assert "应为 100" in out and "[60, 80)" in out
     with pytest.raises(ProfileError) as error:
         load_profile(path)
@@ -102,7 +102,7 @@ def test_weights_must_add_up_and_grades_cover(tmp_path, capsys):
 
 def test_unknown_profile_name_lists_the_builtins(capsys):
     assert main(["score", "samples/seed003_项目支出绩效自评表.xlsx", "--profile", "hubei"]) == 3
-    assert "national" in capsys.readouterr().out
+    assert "national" in capsys.readouterr().err  # errors go to stderr
 
 
 # -- knobs ----------------------------------------------------------------------------

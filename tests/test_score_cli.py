@@ -134,7 +134,7 @@ def test_flag_colour_is_cleared_when_the_problem_is_fixed(scored, tmp_path):
 
 def test_output_equal_to_input_needs_in_place_and_makes_a_backup(sample_copy, capsys):
     assert main(["score", str(sample_copy), "-o", str(sample_copy)]) == 2
-    assert "--in-place" in capsys.readouterr().out
+    assert "--in-place" in capsys.readouterr().err  # errors go to stderr
     assert main(["score", str(sample_copy), "--in-place"]) == 0     # writes the input itself…
     assert main(["score", str(sample_copy), "--in-place"]) == 0     # …twice
     backups = sorted(sample_copy.parent.glob("seed003.bak-*.xlsx"))
@@ -172,16 +172,16 @@ def test_a_clerks_formula_is_never_replaced(sample_copy, tmp_path):
 def test_unwritable_output_and_wrong_suffix_get_clear_messages(tmp_path, capsys):
     (tmp_path / "dir.xlsx").mkdir()
     assert main(["score", str(SAMPLE), "-o", str(tmp_path / "dir.xlsx")]) == 2
-    assert "无法写入" in capsys.readouterr().out
+    assert "无法写入" in capsys.readouterr().err  # errors go to stderr
     assert main(["score", str(SAMPLE), "-o", str(tmp_path / "out.csv")]) == 2
-    assert ".xlsx" in capsys.readouterr().out
+    assert ".xlsx" in capsys.readouterr().err  # errors go to stderr
 
 
 def test_profile_check_on_a_file_that_is_not_utf8(tmp_path, capsys):
     path = tmp_path / "p.json"
     path.write_bytes(b"\xff\xfe{")
     assert main(["profile", "check", str(path)]) == 3
-    out = capsys.readouterr().out
+    out = capsys.readouterr().err  # errors go to stderr
     assert "UTF-8" in out and "Traceback" not in out
 
 

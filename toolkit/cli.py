@@ -1,169 +1,225 @@
-"""The ``jixiao`` command line.
+"""The ``jixiao`` command line: every command in one table, argparse's frame in Chinese.
 
-Commands::
+Commands (``jixiao 命令 -h`` shows each one's options)::
 
     jixiao score INPUT.xlsx [-o OUT.xlsx] [--profile P] [--json REPORT.json] [--in-place]
-    jixiao template build [--check] [--out DIR]
-    jixiao sample build [--check]
-    jixiao profile check PROFILE
-    jixiao profile list
+    jixiao export INPUT.xlsx [-o DIR|FILE] [--pdf] [--force]
+    jixiao collect FOLDER [-o 汇总.xlsx] [--json REPORT.json] [--jobs N]
+    jixiao template build [--check] [--kind K]     jixiao sample build [--check] [--kind K]
+    jixiao profile check PROFILE                   jixiao profile list
+    jixiao addin build OUTDIR                      jixiao addin install
 
-Exit status: 0 done (a scored file may still carry flags), 2 the input could not be used,
-3 the rule profile is invalid, 1 anything unexpected (with a short message, no traceback).
+Handlers are imported only when their command runs, so ``jixiao --help`` stays cheap.
+Errors go to stderr; exit status is one of :data:`EXIT_CODES`.
+
+Example::
+
+    >>> main(["score", "/nonexistent.xlsx"])
+    2
+    >>> main(["scor"])
+    64
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
-from pathlib import Path
+from dataclasses import dataclass, field
 
 from toolkit import __version__
-from toolkit.core.problems import SEVERITY_LABELS, Problem, ToolkitError
-from toolkit.core.profile import ProfileError, builtin_profile_names, check_profile_data, load_profile
 
 EXIT_OK, EXIT_UNEXPECTED, EXIT_BAD_INPUT, EXIT_BAD_PROFILE = 0, 1, 2, 3
-
-# Modules that add their own subcommands: each defines ``register_cli(subparsers)``.
-EXTENSIONS: list[str] = ["toolkit.submission.export", "toolkit.submission.collect", "toolkit.excel.addin", "toolkit.forms.department.cli"]
-
-
-def _cmd_score(args) -> int:
-    from toolkit.workbook.edits import summary_line
-    from toolkit.service import score_file
-
-    outcome = score_file(args.input, args.output, profile=args.profile, json_path=args.json,
-                         overwrite_input=args.in_place)
-    print(f"已评分：{args.input} → {outcome.output}（规则：{outcome.report['profile']['id']}）")
-    for flag in outcome.book.flags:
-        print(f"  [{SEVERITY_LABELS[flag.severity]}] {flag.message}")
-    for result in outcome.results:
-        print("  " + summary_line(result))
-        for flag in result.flags:
-            if flag.severity == "error" or args.verbose:
-                print(f"      [{SEVERITY_LABELS[flag.severity]}] {flag.where}：{flag.message}")
-    if args.json:
-        print(f"报告：{args.json}")
-    print("所有标记见输出文件的「校验结果」表（红 = 错误，黄 = 提醒，蓝 = 说明）。")
-    return EXIT_OK
+EXIT_BLOCKED, EXIT_DRIFT, EXIT_NOT_ACCEPTED, EXIT_USAGE = 4, 5, 6, 64
+EXIT_CODES = {
+    EXIT_OK: "完成（评分文件中仍可能有标记）",
+    EXIT_UNEXPECTED: "意外错误（请把提示发给技术支持）",
+    EXIT_BAD_INPUT: "输入文件无法使用（非 xlsx、加密、损坏、不是本模板）",
+    EXIT_BAD_PROFILE: "规则配置有误",
+    EXIT_BLOCKED: "导出因仍有错误被拒绝",
+    EXIT_DRIFT: "已提交的模板或样例与代码不一致（--check）",
+    EXIT_NOT_ACCEPTED: "汇总：有文件未通过（见报告）",
+    EXIT_USAGE: "命令用法错误（参数缺失或无法识别）",
+}
 
 
-def _cmd_template(args) -> int:
-    from toolkit.forms.project.builds import build_templates, check_templates
+@dataclass(frozen=True)
+class Arg:
+    """One argument: argparse's flags and keywords, with a help text that is never empty."""
 
-    if args.check:
-        drift = check_templates(Path(args.out))
-        for line in drift:
-            print(line)
-        return EXIT_OK if not drift else EXIT_BAD_INPUT
-    for path in build_templates(Path(args.out)):
-        print(f"已生成模板：{path}")
-    return EXIT_OK
+    flags: tuple[str, ...]
+    help: str
+    options: dict = field(default_factory=dict)
 
 
-def _cmd_sample(args) -> int:
-    from toolkit.forms.project.builds import build_samples
+@dataclass(frozen=True)
+class Command:
+    """``path`` is the words typed (``("template", "build")``); ``handler`` is
+    ``"module:function"``, imported when the command runs and called with the parsed args."""
 
-    for path in build_samples(Path(args.out)):
-        print(f"已生成样例：{path}")
-    return EXIT_OK
-
-
-def _cmd_profile_check(args) -> int:
-    import json
-
-    source = args.profile
-    try:
-        data = load_profile(source).data if not Path(source).suffix else json.loads(
-            Path(source).read_text("utf-8-sig"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ProfileError(source, [Problem("profile_unreadable", "error", source,
-                                            f"无法读取（须为 UTF-8 编码的 JSON 文件）：{exc}")]) from None
-    problems = check_profile_data(data)
-    if not problems:
-        print(f"规则配置「{source}」检查通过：{data.get('title', '')}")
-        return EXIT_OK
-    print(f"规则配置「{source}」发现 {len(problems)} 个问题：")
-    for problem in problems:
-        print(f"  [{SEVERITY_LABELS[problem.severity]}] {problem.location}：{problem.message}（{problem.code}）")
-    return EXIT_BAD_PROFILE if any(p.severity == "error" for p in problems) else EXIT_OK
+    path: tuple[str, ...]
+    help: str
+    handler: str
+    args: tuple[Arg, ...] = ()
 
 
-def _cmd_profile_list(_args) -> int:
-    for name in builtin_profile_names():
-        profile = load_profile(name)
-        print(f"{name}\t{profile.version}\t{profile['title']}")
-    return EXIT_OK
+_PROFILE = Arg(("--profile",), "规则配置：内置名称（如 national）或 JSON 文件路径；部门整体工作簿默认用其自带的配置",
+               {"default": "national"})
+_KIND = Arg(("--kind",), "只处理一种表（project = 项目支出绩效自评表，department = 部门整体支出绩效；默认全部）",
+            {"choices": ["project", "department"]})
+
+COMMANDS: list[Command] = [
+    Command(("score",), "计算得分：读入填好的自评表，输出带标记的评分工作簿", "toolkit.commands:score", (
+        Arg(("input",), "填好的 .xlsx 工作簿"),
+        Arg(("-o", "--output"), "输出工作簿（默认：输入文件名加「_评分」）"),
+        _PROFILE,
+        Arg(("--json",), "同时写出机器可读的 JSON 报告"),
+        Arg(("--in-place",), "直接写回输入文件（先另存备份 文件名.bak-时间.xlsx）", {"action": "store_true"}),
+        Arg(("-v", "--verbose"), "列出全部标记（默认只列错误）", {"action": "store_true"}),
+    )),
+    Command(("export",), "导出报送：评分后生成只含数值、带内容指纹的报送文件（可选 PDF）",
+            "toolkit.submission.export:run_cli", (
+        Arg(("input",), "填好的 .xlsx 工作簿"),
+        Arg(("-o", "--output"), "输出文件或文件夹（默认：输入文件旁，按「单位_年度_表名.xlsx」命名）"),
+        Arg(("--pdf",), "同时用 LibreOffice 生成 A4 PDF", {"action": "store_true"}),
+        Arg(("--force",), "有错误时仍导出，并标记为「含未解决问题」", {"action": "store_true"}),
+        _PROFILE,
+    )),
+    Command(("collect",), "汇总：检查文件夹中收到的全部报送文件，重新计分并生成汇总表；有文件未通过时退出码为 6",
+            "toolkit.submission.collect:run_cli", (
+        Arg(("folder",), "存放收到文件的文件夹（含子文件夹）"),
+        Arg(("-o", "--output"), "汇总工作簿（默认 汇总.xlsx）", {"default": "汇总.xlsx"}),
+        Arg(("--json",), "同时写出 JSON 报告"),
+        Arg(("--jobs",), "并行进程数（默认：CPU 核数）", {"type": int, "default": None}),
+        Arg(("--profile",), "本局规则配置：内置名称或 JSON 文件路径", {"default": "national"}),
+        Arg(("-q", "--quiet"), "不显示进度条", {"action": "store_true"}),
+    )),
+    Command(("template", "build"), "由代码生成官方格式模板（templates/ 下的全部模板）", "toolkit.commands:template_build", (
+        Arg(("--out",), "输出目录（默认 templates）", {"default": "templates"}),
+        Arg(("--check",), "只检查已提交的模板是否与代码一致（不一致时退出码 5）", {"action": "store_true"}),
+        _KIND,
+    )),
+    Command(("sample", "build"), "把种子数据填入模板，生成 samples/ 下的样例工作簿", "toolkit.commands:sample_build", (
+        Arg(("--out",), "种子数据与样例所在目录（默认 samples）", {"default": "samples"}),
+        Arg(("--check",), "只检查已提交的样例是否与数据一致（不一致时退出码 5）", {"action": "store_true"}),
+        _KIND,
+    )),
+    Command(("profile", "check"), "检查规则配置（格式、分值合计、档次覆盖、规则不超分值等）", "toolkit.commands:profile_check", (
+        Arg(("profile",), "内置名称或 JSON 文件路径"),
+    )),
+    Command(("profile", "list"), "列出内置规则配置", "toolkit.commands:profile_list"),
+    Command(("addin", "build"), "由已安装的 xlwings 生成 Excel 加载项（任何系统均可运行）", "toolkit.excel.addin:run_build", (
+        Arg(("outdir",), "输出文件夹"),
+        Arg(("--interpreter",), "加载项使用的 Python（Interpreter_Win），默认为运行本命令的 Python（仅 Windows）"),
+        Arg(("--pythonpath",), "额外的 PYTHONPATH（按钮模块所在文件夹总会加入）"),
+        Arg(("--udf-server",), "启用 Use UDF Server（Python 常驻，按钮响应更快）", {"action": "store_true"}),
+        Arg(("--show-console",), "运行时显示命令行窗口（排错用）", {"action": "store_true"}),
+    )),
+    Command(("addin", "install"), "生成并安装到 Excel 的 XLSTART 文件夹（仅 Windows）", "toolkit.excel.addin:run_install", (
+        Arg(("--interpreter",), "加载项使用的 Python，默认为运行本命令的 Python"),
+        Arg(("--outdir",), "同时把生成的加载项保留在此文件夹"),
+        Arg(("--all-users",), "为本机所有用户安装（需管理员命令行）", {"action": "store_true"}),
+    )),
+]
+GROUPS = {"template": "模板", "sample": "样例", "profile": "规则配置", "addin": "Excel 加载项（「绩效自评」功能区）"}
+
+_ARGPARSE_CN = [  # argparse's own English, as a clerk should read it
+    ("the following arguments are required", "缺少必需的参数"),
+    ("unrecognized arguments", "无法识别的参数"),
+    ("invalid choice", "无效的选项"),
+    ("choose from", "可选"),
+    ("expected one argument", "需要一个值"),
+    ("invalid int value", "不是整数"),
+    ("argument ", "参数 "),
+]
+
+
+class _Formatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, prefix="用法：")
+
+
+class ChineseArgumentParser(argparse.ArgumentParser):
+    """argparse with its frame in Chinese: 用法 / 参数 / 选项 / 帮助; usage errors exit 64."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _Formatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "参数"
+        self._optionals.title = "选项"
+        self.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
+
+    def error(self, message: str):
+        for english, chinese in _ARGPARSE_CN:
+            message = message.replace(english, chinese)
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}：错误：{message}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="jixiao", description="绩效自评工具箱：预算绩效自评表计算得分与校验")
-    parser.add_argument("--version", action="version", version=f"jixiao-toolkit {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    """The parser of every command in :data:`COMMANDS`.
 
-    score = sub.add_parser("score", help="计算得分：读入填好的自评表，输出带标记的评分工作簿")
-    score.add_argument("input", help="填好的 .xlsx 工作簿")
-    score.add_argument("-o", "--output", help="输出工作簿（默认：输入文件名加「_评分」）")
-    score.add_argument("--profile", default="national", help="规则配置：内置名称（如 national）或 JSON 文件路径")
-    score.add_argument("--json", help="同时写出机器可读的 JSON 报告")
-    score.add_argument("--in-place", action="store_true", help="直接写回输入文件（先另存备份 文件名.bak-时间.xlsx）")
-    score.add_argument("-v", "--verbose", action="store_true", help="列出全部标记（默认只列错误）")
-    score.set_defaults(func=_cmd_score)
-
-    template = sub.add_parser("template", help="模板")
-    template_sub = template.add_subparsers(dest="action", required=True)
-    build = template_sub.add_parser("build", help="按代码生成官方格式模板")
-    build.add_argument("--out", default="templates", help="输出目录（默认 templates）")
-    build.add_argument("--check", action="store_true", help="只检查已提交的模板是否与代码一致")
-    build.set_defaults(func=_cmd_template)
-
-    sample = sub.add_parser("sample", help="样例")
-    sample_sub = sample.add_subparsers(dest="action", required=True)
-    sample_build = sample_sub.add_parser("build", help="把种子数据填入模板，生成 samples/ 下的样例工作簿")
-    sample_build.add_argument("--out", default="samples")
-    sample_build.set_defaults(func=_cmd_sample)
-
-    profile = sub.add_parser("profile", help="规则配置")
-    profile_sub = profile.add_subparsers(dest="action", required=True)
-    check = profile_sub.add_parser("check", help="检查规则配置（格式、分值合计、档次覆盖等）")
-    check.add_argument("profile", help="内置名称或 JSON 文件路径")
-    check.set_defaults(func=_cmd_profile_check)
-    profile_sub.add_parser("list", help="列出内置规则配置").set_defaults(func=_cmd_profile_list)
-
-    import importlib
-    for module_name in EXTENSIONS:
-        importlib.import_module(module_name).register_cli(sub)
+    >>> build_parser().parse_args(["template", "build", "--check"]).check
+    True
+    """
+    epilog = "退出码：" + "；".join(f"{code} = {text}" for code, text in EXIT_CODES.items())
+    parser = ChineseArgumentParser(prog="jixiao", description="绩效自评工具箱：预算绩效自评表计算得分、校验、导出与汇总",
+                                   epilog=epilog)
+    parser.add_argument("--version", action="version", version=f"jixiao-toolkit {__version__}", help="显示版本并退出")
+    top = parser.add_subparsers(dest="command", required=True, metavar="命令",
+                                parser_class=ChineseArgumentParser)
+    groups: dict[str, argparse._SubParsersAction] = {}
+    for command in COMMANDS:
+        name = command.path[0]
+        if len(command.path) == 1:
+            target = top.add_parser(name, help=command.help, description=command.help)
+        else:
+            if name not in groups:
+                group = top.add_parser(name, help=GROUPS[name], description=GROUPS[name])
+                groups[name] = group.add_subparsers(dest="action", required=True, title="操作", metavar="操作",
+                                                    parser_class=ChineseArgumentParser)
+            target = groups[name].add_parser(command.path[1], help=command.help, description=command.help)
+        for arg in command.args:
+            target.add_argument(*arg.flags, help=arg.help, **arg.options)
+        target.set_defaults(handler=command.handler)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``jixiao`` console script.
+def run_handler(spec: str, args) -> int:
+    module_name, function = spec.split(":")
+    return getattr(importlib.import_module(module_name), function)(args)
 
-    >>> main(["score", "/nonexistent.xlsx"])
-    错误：文件「/nonexistent.xlsx」不存在。
-    2
-    """
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``jixiao`` console script: never a traceback in front of a clerk."""
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
-    args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, --version and usage errors end here
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    from toolkit.core.problems import ToolkitError
+    from toolkit.core.profile import ProfileError
+
+    try:
+        return run_handler(args.handler, args)
     except ProfileError as exc:
-        print(f"错误：{exc}", file=sys.stdout)
+        print(f"错误：{exc}", file=sys.stderr)
         return EXIT_BAD_PROFILE
     except ToolkitError as exc:
-        print(f"错误：{exc}", file=sys.stdout)
+        print(f"错误：{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:  # output piped into `head` and the like
         import os
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except KeyboardInterrupt:
-        print("已取消。")
+        print("已取消。", file=sys.stderr)
         return EXIT_UNEXPECTED
-    except Exception as exc:  # last resort: never show a traceback to a clerk
-        print(f"意外错误（{type(exc).__name__}）：{exc}\n请把此信息和文件发给技术支持。", file=sys.stdout)
+    except Exception as exc:  # noqa: BLE001 — the outermost boundary: a message, never a traceback
+        print(f"意外错误（{type(exc).__name__}）：{exc}\n请把此信息和文件发给技术支持。", file=sys.stderr)
         return EXIT_UNEXPECTED
 
 

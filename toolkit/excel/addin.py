@@ -250,12 +250,13 @@ def install_addins(paths: list[Path], *, all_users: bool = False) -> list[str]:
     return messages
 
 
-def _cmd_build(args) -> int:
+def run_build(args) -> int:
+    """``jixiao addin build`` (see :mod:`toolkit.cli`)."""
     settings = {}
     if args.interpreter:
         settings["Interpreter_Win"] = args.interpreter
-    if args.pythonpath:
-        settings["PYTHONPATH"] = args.pythonpath
+    if args.pythonpath:  # xlwings splits PYTHONPATH at ";"; the button modules always come first
+        settings["PYTHONPATH"] = f"{BUTTONS_DIR};{args.pythonpath}"
     if args.udf_server:
         settings["Use UDF Server"] = True
     if args.show_console:
@@ -268,7 +269,8 @@ def _cmd_build(args) -> int:
     return 0
 
 
-def _cmd_install(args) -> int:
+def run_install(args) -> int:
+    """``jixiao addin install`` (see :mod:`toolkit.cli`)."""
     import tempfile
 
     outdir = Path(args.outdir) if args.outdir else Path(tempfile.mkdtemp(prefix="jixiao_addin_"))
@@ -282,27 +284,3 @@ def _cmd_install(args) -> int:
     if not args.outdir:
         shutil.rmtree(outdir, ignore_errors=True)
     return 0
-
-
-def register_cli(subparsers) -> None:
-    """Add ``jixiao addin build OUTDIR`` and ``jixiao addin install`` to the command line.
-
-    >>> import argparse
-    >>> parser = argparse.ArgumentParser(); register_cli(parser.add_subparsers(dest="command"))
-    >>> parser.parse_args(["addin", "build", "out"]).outdir
-    'out'
-    """
-    addin = subparsers.add_parser("addin", help="Excel 加载项（「绩效自评」功能区）")
-    addin_sub = addin.add_subparsers(dest="action", required=True)
-    build = addin_sub.add_parser("build", help="由已安装的 xlwings 生成加载项（任何系统均可运行）")
-    build.add_argument("outdir", help="输出文件夹")
-    build.add_argument("--interpreter", help="加载项使用的 Python（Interpreter_Win），默认为运行本命令的 Python（仅 Windows）")
-    build.add_argument("--pythonpath", help="额外的 PYTHONPATH（一般不需要）")
-    build.add_argument("--udf-server", action="store_true", help="启用 Use UDF Server（Python 常驻，按钮响应更快）")
-    build.add_argument("--show-console", action="store_true", help="运行时显示命令行窗口（排错用）")
-    build.set_defaults(func=_cmd_build)
-    install = addin_sub.add_parser("install", help="生成并安装到 Excel 的 XLSTART 文件夹（仅 Windows）")
-    install.add_argument("--interpreter", help="加载项使用的 Python，默认为运行本命令的 Python")
-    install.add_argument("--outdir", help="同时把生成的加载项保留在此文件夹")
-    install.add_argument("--all-users", action="store_true", help="为本机所有用户安装（需管理员命令行）")
-    install.set_defaults(func=_cmd_install)

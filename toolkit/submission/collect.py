@@ -80,6 +80,7 @@ STATUS_LABELS = {
 }
 STATUS_ORDER = list(STATUS_LABELS)
 # Templates the bureau accepts: id → version. Department forms will add their own id.
+EXIT_NOT_ACCEPTED = 6  # toolkit.cli.EXIT_NOT_ACCEPTED
 ACCEPTED_TEMPLATES = kinds.known_templates()  # project and department forms
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".xltx", ".xltm", ".et"}
 
@@ -643,7 +644,8 @@ def write_summary(report: dict, path: str | Path) -> Path:
     return path
 
 
-def _cmd_collect(args) -> int:
+def run_cli(args) -> int:
+    """``jixiao collect``: exit 0 when every file is accepted, 6 when any is not (see :mod:`toolkit.cli`)."""
     from toolkit.service import write_json
 
     report = collect(args.folder, profile=args.profile, jobs=args.jobs, progress=not args.quiet)
@@ -658,22 +660,4 @@ def _cmd_collect(args) -> int:
                 print(f"      {where + '：' if where else ''}{problem['message']}")
     print(summary_line(report))
     print(f"汇总表：{output}" + (f"；报告：{args.json}" if args.json else ""))
-    return 0
-
-
-def register_cli(subparsers) -> None:
-    """Add ``jixiao collect`` to the command line.
-
-    >>> import argparse
-    >>> sub = argparse.ArgumentParser().add_subparsers()
-    >>> register_cli(sub); sorted(sub.choices)
-    ['collect']
-    """
-    parser = subparsers.add_parser("collect", help="汇总：检查文件夹中收到的全部报送文件，重新计分并生成汇总表")
-    parser.add_argument("folder", help="存放收到文件的文件夹（含子文件夹）")
-    parser.add_argument("-o", "--output", default="汇总.xlsx", help="汇总工作簿（默认 汇总.xlsx）")
-    parser.add_argument("--json", help="同时写出 JSON 报告")
-    parser.add_argument("--jobs", type=int, default=None, help="并行进程数（默认：CPU 核数）")
-    parser.add_argument("--profile", default="national", help="本局规则配置：内置名称或 JSON 文件路径")
-    parser.add_argument("-q", "--quiet", action="store_true", help="不显示进度条")
-    parser.set_defaults(func=_cmd_collect)
+    return 0 if all(entry["status"] == "accepted" for entry in report["files"]) else EXIT_NOT_ACCEPTED

@@ -49,6 +49,7 @@ import datetime as _dt
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import warnings
 from dataclasses import dataclass, field
@@ -362,11 +363,12 @@ def convert_to_pdf(xlsx: Path, out_dir: Path | None = None, *, timeout: int = 18
     return pdf
 
 
-def _cmd_export(args) -> int:
+def run_cli(args) -> int:
+    """``jixiao export`` (see :mod:`toolkit.cli`)."""
     try:
         outcome = export_file(args.input, args.output, profile=args.profile, force=args.force, pdf=args.pdf)
     except ExportBlocked as exc:
-        print(str(exc))
+        print(str(exc), file=sys.stderr)
         return EXIT_BLOCKED
     print(f"已导出：{args.input} → {outcome.output}")
     if outcome.forced:
@@ -377,20 +379,3 @@ def _cmd_export(args) -> int:
     if outcome.pdf:
         print(f"  PDF：{outcome.pdf}")
     return 0
-
-
-def register_cli(subparsers) -> None:
-    """Add ``jixiao export`` to the command line.
-
-    >>> import argparse
-    >>> sub = argparse.ArgumentParser().add_subparsers()
-    >>> register_cli(sub); sorted(sub.choices)
-    ['export']
-    """
-    parser = subparsers.add_parser("export", help="导出报送：评分后生成只含数值、带内容指纹的报送文件（可选 PDF）")
-    parser.add_argument("input", help="填好的 .xlsx 工作簿")
-    parser.add_argument("-o", "--output", help="输出文件或文件夹（默认：输入文件旁，按「单位_年度_表名.xlsx」命名）")
-    parser.add_argument("--pdf", action="store_true", help="同时用 LibreOffice 生成 A4 PDF")
-    parser.add_argument("--force", action="store_true", help=f"有错误时仍导出，并标记为「{FORCED_MARK}」")
-    parser.add_argument("--profile", default="national", help="规则配置：内置名称或 JSON 文件路径")
-    parser.set_defaults(func=_cmd_export)

@@ -1,0 +1,107 @@
+"""Handlers of the ``jixiao`` commands that belong to no other module (see :mod:`toolkit.cli`).
+
+Each takes the parsed arguments and returns an exit status.
+
+Example::
+
+    >>> import argparse
+    >>> profile_list(argparse.Namespace())  # doctest: +ELLIPSIS
+    national	2021.1	全国通行口径（财预〔2020〕10号）
+    ...
+    0
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from toolkit.core.problems import SEVERITY_LABELS, Problem
+from toolkit.core.profile import ProfileError, builtin_profile_names, check_profile_data, load_profile
+
+EXIT_OK, EXIT_BAD_PROFILE, EXIT_DRIFT = 0, 3, 5
+
+
+def score(args) -> int:
+    """``jixiao score``: score a workbook, print one line per form and the errors."""
+    from toolkit.service import score_file
+    from toolkit.workbook.edits import summary_line
+
+    outcome = score_file(args.input, args.output, profile=args.profile, json_path=args.json,
+                         overwrite_input=args.in_place)
+    print(f"已评分：{args.input} → {outcome.output}（规则：{outcome.report['profile']['id']}）")
+    for flag in outcome.book.flags:
+        print(f"  [{SEVERITY_LABELS[flag.severity]}] {flag.message}")
+    for result in outcome.results:
+        print("  " + summary_line(result))
+        for flag in result.flags:
+            if flag.severity == "error" or args.verbose:
+                print(f"      [{SEVERITY_LABELS[flag.severity]}] {flag.where}：{flag.message}")
+    if args.json:
+        print(f"报告：{args.json}")
+    print("所有标记见输出文件的「校验结果」表（红 = 错误，黄 = 提醒，蓝 = 说明）。")
+    return EXIT_OK
+
+
+def _kinds(args):
+    from toolkit.forms.registry import KINDS
+
+    return [kind for kind in KINDS if not args.kind or kind.id == args.kind]
+
+
+def _build_or_check(args, *, build, check, built: str, consistent: str) -> int:
+    """Build every kind's files into ``args.out``, or with ``--check`` list how the committed ones drift."""
+    folder = Path(args.out)
+    if args.check:
+        drift = [line for kind in _kinds(args) for line in check(kind)(folder)]
+        for line in drift:
+            print(line)
+        if not drift:
+            print(consistent)
+        return EXIT_DRIFT if drift else EXIT_OK
+    for kind in _kinds(args):
+        for path in build(kind)(folder):
+            print(f"{built}：{path}")
+    return EXIT_OK
+
+
+def template_build(args) -> int:
+    """``jixiao template build [--check]``."""
+    return _build_or_check(args, build=lambda kind: kind.build_templates, check=lambda kind: kind.check_templates,
+                           built="已生成模板", consistent="模板与代码一致。")
+
+
+def sample_build(args) -> int:
+    """``jixiao sample build [--check]``."""
+    return _build_or_check(args, build=lambda kind: kind.build_samples, check=lambda kind: kind.check_samples,
+                           built="已生成样例", consistent="样例与种子数据一致。")
+
+
+def profile_check(args) -> int:
+    """``jixiao profile check``: every problem with its JSON path; exit 3 on an error."""
+    source = args.profile
+    try:
+        data = load_profile(source).data if not Path(source).suffix else json.loads(
+            Path(source).read_text("utf-8-sig"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ProfileError(source, [Problem("profile_unreadable", "error", source,
+                                            f"无法读取（须为 UTF-8 编码的 JSON 文件）：{exc}")]) from None
+    problems = check_profile_data(data)
+    if not problems:
+        print(f"规则配置「{source}」检查通过：{data.get('title', '')}")
+        return EXIT_OK
+    stream = sys.stderr if any(p.severity == "error" for p in problems) else sys.stdout
+    print(f"规则配置「{source}」发现 {len(problems)} 个问题：", file=stream)
+    for problem in problems:
+        print(f"  [{SEVERITY_LABELS[problem.severity]}] {problem.location}：{problem.message}（{problem.code}）",
+              file=stream)
+    return EXIT_BAD_PROFILE if any(p.severity == "error" for p in problems) else EXIT_OK
+
+
+def profile_list(_args) -> int:
+    """``jixiao profile list``."""
+    for name in builtin_profile_names():
+        profile = load_profile(name)
+        print(f"{name}\t{profile.version}\t{profile['title']}")
+    return EXIT_OK
