@@ -141,3 +141,45 @@ def test_rescoring_a_scored_department_workbook_is_stable(tmp_path):
     summary = lambda o: [(r.sheet, r.total_computed, r.total_entered, [(f.code, f.cell) for f in r.flags])  # noqa: E731
                          for r in o.results]
     assert summary(second) == summary(first)
+
+
+def test_target_grid_is_checked_by_the_shared_indicator_code(tmp_path):
+    """The 目标完成情况自评表's indicator grid (no 分值) gets a status per row and the same flags
+    as a project form's grid; the same pair scores the same share in both forms."""
+    from openpyxl import load_workbook
+
+    from toolkit.core.grid import GridScorer
+    from toolkit.core.model import CellValue
+    from toolkit.forms.project.scoring import score_form
+
+    outcome, _ = scored("seed000", tmp_path)
+    target = outcome.results[1]
+    rows = {item.label: item for item in target.items if item.status}
+    assert len(rows) == 20 and all(item.status == "达成" for item in rows.values())
+    assert all(item.computed is None and item.weight is None for item in rows.values())  # no invented points
+    codes = {(f.code, f.cell) for f in target.flags}
+    assert ("over_achievement", "F21") in codes  # 宣传活动次数 5 against ≥3 (167%)
+    assert ("unit_assumed", "E15") in codes  # 「20」 against 「22 次」
+    assert not [f for f in target.flags if f.severity == "error"]  # no points hang on a status
+    scored_wb = load_workbook(outcome.output)[target.sheet]
+    assert scored_wb["I21"].value == "达成" and "5 次" in scored_wb["J21"].value  # the tool columns show it
+
+    # One pair, two forms: a status of 未达成（完成 94.44%） here, 94.44% of the weight there.
+    source = SAMPLES / "seed000_部门整体支出绩效.xlsx"
+    copy = tmp_path / "copy.xlsx"
+    wb = load_workbook(source)
+    ws = wb["目标完成情况自评表"]
+    row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 4).value == "工作人员满意度")
+    assert ws.cell(row, 5).value == "大于等于90%"
+    ws.cell(row, 6).value = "85%"
+    wb.save(copy)
+    results = score_file(copy, tmp_path / "copy_scored.xlsx").results
+    item = next(i for i in results[1].items if i.label == "工作人员满意度")
+    assert item.status == "未达成（完成 94.44%）"
+    project = read_workbook(SAMPLES / "seed003_项目支出绩效自评表.xlsx").forms[0]
+    row = project.indicators[-1]
+    pair = type(row)(**{**row.__dict__, "target": CellValue(row.target.ref, "大于等于90%"),
+                        "actual": CellValue(row.actual.ref, "85%"), "score": CellValue(row.score.ref)})
+    points = GridScorer(project.sheet, load_profile("national")).score_indicator(pair)
+    assert points.computed == round(points.weight * 85 / 90, 2)
+    assert score_form(project, load_profile("national")).items  # the project form still scores

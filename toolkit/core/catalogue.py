@@ -122,7 +122,8 @@ _ENTRIES = [
     ("submission", "sheet_missing", "error", "工作表缺失", "导出时的工作表被删除或改名"),
     ("submission", "sheet_added", "error", "新增工作表", "导出后新增的工作表"),
     ("submission", "sheets_reordered", "error", "工作表顺序被改动", "内容指纹不符"),
-    ("submission", "duplicate_file", "warning", "重复报送", "与另一文件内容相同"),
+    ("submission", "duplicate_file", "warning", "重复报送（同一文件）", "与另一文件内容相同"),
+    ("submission", "duplicate", "warning", "重复报送（同一项目）", "同一单位同一年度的项目已在另一文件中报送"),
     ("submission", "unresolved_errors", "error", "复核有错误", "独立重新计分发现错误"),
     ("submission", "internal_error", "error", "检查时发生意外错误", "请联系技术支持"),
 ]

@@ -20,7 +20,7 @@ Example::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from toolkit.core.arith import fmt, fmt_percent
 from toolkit.core.model import CellValue
@@ -114,8 +114,11 @@ class GridScorer(FormScorer):
         self.status_cells.add(item.cell)
         self.evaluate(item, ind, 100.0, 1.0)
         share, item.computed, item.weight = item.computed, None, None
-        shown = item.explanation.split("：")[0]
-        item.flags = [f for f in item.flags if f.code not in ("judgement_required", "manual_quantitative")]
+        shown = f"实际「{ind.actual.text}」对目标「{ind.target.text}」"
+        # No points hang on a status: what would block a score is a warning here, and a request
+        # for a manual score becomes the status 需人工判断.
+        item.flags = [replace(f, severity="warning") if f.severity == "error" else f for f in item.flags
+                      if f.code not in ("judgement_required", "manual_quantitative")]
         if item.method == "not_applicable":
             item.status, item.explanation = "不适用", "不适用指标"
         elif share is None:

@@ -129,6 +129,11 @@ def check_profile_data(data: object) -> list[Problem]:
         problems += _check_project_rules(data)
     elif data["kind"] == "department":
         problems += check_department_profile(data)
+        grid_rules = data.get("target_grid_rules")
+        if grid_rules and grid_rules not in builtin_profile_names():
+            problems.append(Problem("profile_not_found", "error", "$.target_grid_rules",
+                                    f"目标完成情况表的检查规则「{grid_rules}」不是内置的项目表规则配置"
+                                    f"（可用：{'、'.join(builtin_profile_names())}）"))
     return problems
 
 

@@ -17,8 +17,9 @@ from __future__ import annotations
 from toolkit.core.problems import ToolkitError
 from toolkit.core.profile import Profile, load_profile
 from toolkit.core.results import FormResult
-from toolkit.forms import department, project
+from toolkit.forms.department import kind as department
 from toolkit.forms.kind import FormKind
+from toolkit.forms.project import kind as project
 from toolkit.workbook.meta import Registry
 from toolkit.workbook.sheets import SheetAccess
 

@@ -88,7 +88,8 @@ def build_plan(results: list[FormResult], *, previous: Registry, tool_valued: se
             plan.cell(sheet, ref, value=value)
             plan.registry.filled[(sheet, key_of(sheet, ref))] = value
         for item in result.items:
-            plan.cell(sheet, item.computed_ref, value="—" if item.computed is None else item.computed)
+            shown = item.status or ("—" if item.computed is None else item.computed)  # status: rows without 分值
+            plan.cell(sheet, item.computed_ref, value=shown)
             notes = [item.explanation] + [f"【{SEVERITY_LABELS[f.severity]}】{f.message}" for f in item.flags]
             plan.cell(sheet, item.explanation_ref, value="\n".join(n for n in notes if n))
         total_item = result.items[0]
