@@ -385,13 +385,15 @@ def test_export_button_when_exporter_is_missing(monkeypatch):
 
 def test_entry_modules_run_the_button_path(monkeypatch):
     """jixiao_score.main() is what the add-in's RunMain calls: it must score the active book."""
-    sys.path.insert(0, str(ROOT))
+    from toolkit.excel.addin import BUTTONS_DIR
+
+    sys.path.insert(0, str(BUTTONS_DIR))  # the add-in's settings put this folder on PYTHONPATH
     try:
         import jixiao_about
         import jixiao_export
         import jixiao_score
     finally:
-        sys.path.remove(str(ROOT))
+        sys.path.remove(str(BUTTONS_DIR))
     book = remote_book(SAMPLE)
     monkeypatch.setattr(xl, "active_book", lambda: book)
     jixiao_score.main()

@@ -122,6 +122,10 @@ _MAX_SUBJECT_LETTERS = 12
 _MAX_TRAILING_LETTERS = 6
 
 
+# What parsing an odd cell value can raise (a cell must never crash scoring; anything else is a bug).
+CELL_ERRORS = (ValueError, TypeError, ArithmeticError, IndexError, KeyError, AttributeError, RuntimeError)
+
+
 class _Unreadable(Exception):
     """Internal: the text does not fit the numeric grammar; args[0] is the Chinese reason."""
 
@@ -152,7 +156,7 @@ def parse_indicator_value(value: object, number_format: str | None = None) -> Pa
     """
     try:
         return _parse_any(value, number_format)
-    except Exception as error:  # a last safety net: a cell must never crash scoring
+    except CELL_ERRORS as error:  # a last safety net: a cell must never crash scoring
         return ParsedValue(_safe_text(value), "unparseable", reason=f"内部错误：{type(error).__name__}")
 
 
@@ -176,7 +180,7 @@ def parse_number(value: object) -> ParsedNumber:
     """
     try:
         return _parse_number_any(value)
-    except Exception as error:  # same safety net as above
+    except CELL_ERRORS as error:  # same safety net as above
         return ParsedNumber(None, f"内部错误：{type(error).__name__}")
 
 
@@ -408,7 +412,7 @@ def _safe_text(value: object) -> str:
         return value
     try:
         return str(value)
-    except Exception:
+    except CELL_ERRORS:
         return f"<{type(value).__name__}>"
 
 
@@ -436,7 +440,7 @@ def _to_decimal(value: object) -> Decimal | None:
         if isinstance(value, numbers.Integral):
             return Decimal(int(value))
         return Decimal(repr(float(value)))  # repr keeps 0.9574 as written, not its binary expansion
-    except Exception:
+    except CELL_ERRORS:
         return None
 
 

@@ -46,12 +46,33 @@ from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
 
 from toolkit import __version__
 from toolkit.forms.project import layout
-from toolkit.workbook.edits import KEEP, EditPlan, summary_line
+from toolkit.workbook.edits import KEEP, EditPlan, is_header_row, summary_line
 from toolkit.workbook.meta import CHECK_SHEET, META_SHEET, Registry, meta_rows, meta_rows_from_values
 from toolkit.core.problems import SEVERITY_LABELS, ToolkitError
 from toolkit.forms import registry as kinds
 from toolkit.service import assemble_book
 from toolkit.workbook.sheets import SheetAccess, WorkbookData
+
+
+def _excel_errors() -> tuple[type[BaseException], ...]:
+    """What a call into Excel can raise: COM errors on Windows (pywintypes.com_error), xlwings'
+    own errors, and what the remote engine raises for what it cannot do."""
+    errors: list[type[BaseException]] = [OSError, AttributeError, ValueError, TypeError, KeyError, IndexError,
+                                         NotImplementedError, RuntimeError]
+    try:
+        from xlwings import XlwingsError
+        errors.append(XlwingsError)
+    except ImportError:
+        pass
+    try:
+        from pywintypes import com_error  # Windows only
+        errors.append(com_error)
+    except ImportError:
+        pass
+    return tuple(errors)
+
+
+EXCEL_ERRORS = _excel_errors()
 
 TITLE = "绩效自评"
 EXPORT_MISSING = "导出报送功能尚未安装/可用"
@@ -184,9 +205,7 @@ def read_book(book) -> WorkbookData:
     for sheet in book.sheets:
         try:
             access = sheet_access(sheet)
-        except ToolkitError:
-            raise
-        except Exception as exc:  # COM errors, unexpected payloads
+        except EXCEL_ERRORS as exc:  # COM errors, unexpected payloads
             raise ToolkitError(f"无法读取工作簿「{file_name}」工作表「{sheet.name}」的内容（{type(exc).__name__}：{exc}）。"
                                "请确认没有单元格处于编辑状态，然后重试。") from None
         if access is not None:
@@ -308,7 +327,7 @@ def _add_sheet(book, name: str):
 def _is_visible(sheet) -> bool:
     try:
         return bool(sheet.visible)
-    except Exception:  # payloads without visibility information
+    except EXCEL_ERRORS:  # payloads without visibility information
         return True
 
 
@@ -329,7 +348,7 @@ def _write_check_sheet(book, plan: EditPlan):
     rows = check_sheet_rows(plan)
     sheet.range((1, 1)).value = rows
     width = len(rows[0])
-    headers = [i + 1 for i, row in enumerate(plan.check_rows) if row[:1] and row[0] in ("工作表", "序号")]
+    headers = [i + 1 for i, row in enumerate(plan.check_rows) if is_header_row(row)]
     sheet.range((1, 1)).font.bold = True
     for row in headers:
         header = sheet.range((row, 1), (row, width))
@@ -363,7 +382,7 @@ def apply_plan(book, plan: EditPlan, *, notes: bool = True) -> ApplyStats:
     app = book.app
     try:
         updating = app.screen_updating
-    except Exception:  # the remote engine cannot read it
+    except EXCEL_ERRORS:  # the remote engine cannot read it
         updating = None
     if updating:
         app.screen_updating = False
@@ -469,7 +488,7 @@ def score_workbook(book, profile="national") -> bool:
     except ToolkitError as exc:
         alert(book, f"未能计算得分：\n{exc}", f"{TITLE} - 计算得分", critical=True)
         return False
-    except Exception as exc:  # last resort: never a traceback in front of a clerk
+    except Exception as exc:  # noqa: BLE001 — the button's outermost boundary: a message, never a traceback
         alert(book, _unexpected(exc, "计算得分"), f"{TITLE} - 计算得分", critical=True)
         return False
     alert(book, score_message(run), f"{TITLE} - 计算得分完成")
@@ -491,16 +510,16 @@ def active_book():
     app = None
     try:
         app = xw.Book.caller().app  # the calling Excel instance (the caller may be the add-in itself)
-    except Exception:
+    except EXCEL_ERRORS:
         try:
             app = xw.apps.active
-        except Exception:
+        except EXCEL_ERRORS:
             app = None
     book = None
     if app is not None:
         try:
             book = app.books.active
-        except Exception:
+        except EXCEL_ERRORS:
             book = None
     if book is None or book.name.lower().endswith((".xlam", ".xla")):
         raise ToolkitError("没有打开的工作簿：请先打开要处理的自评表工作簿，再点功能区「绩效自评」上的按钮。")
@@ -513,7 +532,7 @@ def _run_button(action: str, work) -> None:
     except ToolkitError as exc:
         _fallback_alert(str(exc), action)
         return
-    except Exception as exc:
+    except EXCEL_ERRORS as exc:
         _fallback_alert(_unexpected(exc, action), action)
         return
     work(book)
@@ -523,7 +542,7 @@ def _fallback_alert(text: str, action: str, *, critical: bool = True) -> None:
     try:
         import xlwings as xw
         alert(xw.apps.active if xw.apps else None, text, f"{TITLE} - {action}", critical=critical)
-    except Exception:
+    except (ImportError, *EXCEL_ERRORS):  # no Excel to show it in: the console is all there is
         print(text, file=sys.stderr)
 
 
@@ -572,7 +591,7 @@ def export_workbook(book) -> bool:
     except ToolkitError as exc:
         alert(book, f"未能导出：\n{exc}", title, critical=True)
         return False
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 — the button's outermost boundary
         alert(book, _unexpected(exc, "导出报送"), title, critical=True)
         return False
     output = getattr(outcome, "output", outcome)
@@ -602,7 +621,7 @@ def about_text(book=None) -> str:
         for name in ("jixiao_score.xlam", "jixiao_export.xlam", "jixiao_about.xlam"):
             try:
                 title = str(book.app.books[name].api.BuiltinDocumentProperties("Title").Value)
-            except Exception:
+            except EXCEL_ERRORS:
                 lines.append(f"{name}：未加载")
                 continue
             ok = f"xlwings {xw.__version__}" in title
@@ -614,11 +633,11 @@ def about_active() -> None:
     """The 「关于」 button: show :func:`about_text` in a message box (works with no workbook open)."""
     try:
         book = active_book()
-    except Exception:
+    except (ToolkitError, *EXCEL_ERRORS):
         book = None
     try:
         text = about_text(book)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 — the button's outermost boundary
         text = _unexpected(exc, "显示版本信息")
     if book is not None:
         alert(book, text, f"{TITLE} - 关于")

@@ -55,6 +55,8 @@ import datetime as _dt
 import json
 import os
 import time
+import zipfile
+from xml.etree import ElementTree
 from concurrent.futures import ProcessPoolExecutor
 from importlib import resources
 from pathlib import Path
@@ -64,6 +66,7 @@ from toolkit.submission import fingerprint as fp
 from toolkit.core.problems import SEVERITY_LABELS, ToolkitError
 from toolkit.core.profile import Profile, load_profile
 from toolkit.forms import registry as kinds
+from toolkit.submission.tables import unit_rows
 from toolkit.workbook.io import open_workbook, sniff, unusable_message
 
 STATUS_LABELS = {
@@ -80,6 +83,9 @@ STATUS_LABELS = {
 }
 STATUS_ORDER = list(STATUS_LABELS)
 # Templates the bureau accepts: id → version. Department forms will add their own id.
+# What reading a damaged package that openpyxl opened can raise.
+READ_ERRORS = (KeyError, ValueError, TypeError, AttributeError, IndexError, OSError, EOFError, zipfile.BadZipFile,
+               ElementTree.ParseError)
 EXIT_NOT_ACCEPTED = 6  # toolkit.cli.EXIT_NOT_ACCEPTED
 ACCEPTED_TEMPLATES = kinds.known_templates()  # project and department forms
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".xltx", ".xltm", ".et"}
@@ -167,7 +173,7 @@ def check_file(path: str | Path, profile: Profile) -> dict:
         wb.close()
         return _finish(path, "wrong_template", [_problem("wrong_template", str(exc))],
                        fingerprint=_fp_summary(props))
-    except Exception as exc:  # a damaged structure openpyxl accepted
+    except READ_ERRORS as exc:  # a damaged structure openpyxl accepted
         wb.close()
         return _finish(path, "unreadable", [_problem("corrupt", f"文件「{name}」结构异常（{type(exc).__name__}：{exc}）。")])
     read_done = time.perf_counter()
@@ -357,7 +363,7 @@ def _init_worker(profile: Profile) -> None:
 def _check_in_worker(path: str) -> dict:
     try:
         return check_file(path, _WORKER_PROFILE)
-    except Exception as exc:  # never lose a file because of a bug
+    except Exception as exc:  # noqa: BLE001 — a worker's boundary: a bug is reported for the file, never loses it
         return _finish(Path(path), "unreadable", [_problem("internal_error", f"检查文件时发生意外错误（{type(exc).__name__}：{exc}）。")])
 
 
@@ -476,39 +482,8 @@ def build_report(folder: Path, entries: list[dict], profile: Profile, elapsed: f
         "grades": {grade: sum(1 for p in projects if p["grade"] == grade) for grade in grades},
         "files": entries,
         "projects": projects,
-        "units": unit_rows(projects, grades),
+        "units": unit_rows(projects, grades, worst=worst_status),
     }
-
-
-def unit_rows(projects: list[dict], grades: list[str]) -> list[dict]:
-    """One row per unit: project count, money, rate, average/min total, grades, flags, status.
-
-    >>> unit_rows([{"unit": "甲", "budget": 100.0, "actual": 90.0, "total": 95.0, "grade": "优",
-    ...             "flags": 2, "status": "accepted"}], ["优", "良"])[0]["rate"]
-    0.9
-    """
-    units: dict[str, list[dict]] = {}
-    for row in projects:
-        units.setdefault(row["unit"] or "未填单位", []).append(row)
-    out = []
-    for unit, rows in units.items():
-        budget = sum(r["budget"] or 0 for r in rows)
-        actual = sum(r["actual"] or 0 for r in rows)
-        totals = [r["total"] for r in rows if r["total"] is not None]
-        statuses = {r["status"] for r in rows}
-        out.append({
-            "unit": unit, "projects": len(rows), "budget": budget, "actual": actual,
-            "rate": round(actual / budget, 4) if budget else None,
-            "average_total": round(sum(totals) / len(totals), 2) if totals else None,
-            "min_total": min(totals) if totals else None,
-            "grades": {g: sum(1 for r in rows if r["grade"] == g) for g in grades},
-            "flags": sum(r["flags"] for r in rows),
-            "status": worst_status(statuses),
-        })
-    out.sort(key=lambda u: (-(u["average_total"] if u["average_total"] is not None else -1), u["unit"]))
-    for rank, row in enumerate(out, start=1):
-        row["rank"] = rank
-    return out
 
 
 def summary_line(report: dict) -> str:

@@ -22,11 +22,13 @@ from dataclasses import dataclass, field
 from toolkit import __version__
 from toolkit.core.arith import fmt
 from toolkit.workbook.meta import Registry
+from toolkit.core.catalogue import catalogue_rows
 from toolkit.core.problems import SEVERITIES, SEVERITY_COLORS, SEVERITY_LABELS, Flag
 from toolkit.core.results import FormResult
 
 KEEP = object()  # "leave this attribute of the cell alone"
 CHECK_HEADER = ["序号", "工作表", "项目", "单元格", "级别", "代码", "说明"]
+CODES_HEADER = ["", "代码说明", "", "", "级别", "代码", "含义"]  # no number: not a flag row
 SUMMARY_HEADER = ["工作表", "项目名称", "计算总分", "填报总分", "等级", "错误", "提醒", "说明"]
 
 
@@ -58,6 +60,15 @@ class EditPlan:
         for edit in self.edits.values():
             grouped.setdefault(edit.sheet, []).append(edit)
         return grouped
+
+
+def is_header_row(row: list) -> bool:
+    """Header rows of the 「校验结果」 sheet (bold, grey), for both writers.
+
+    >>> is_header_row(SUMMARY_HEADER), is_header_row(CODES_HEADER), is_header_row([1, "政府采购"])
+    (True, True, False)
+    """
+    return bool(row) and (row[0] in ("工作表", "序号") or row[:2] == CODES_HEADER[:2])
 
 
 def _worst(flags: list[Flag]) -> str:
@@ -160,6 +171,13 @@ def _check_sheet(plan: EditPlan, results: list[FormResult], workbook_flags) -> N
                 plan.check_links[len(rows) - 1] = (result.sheet, flag.cell)
     if number == 0:
         rows.append(["", "", "", "", "", "", "未发现问题。"])
+        return
+    # What each code used above means, from the one catalogue (toolkit.core.catalogue).
+    used = dict.fromkeys([f.code for f in workbook_flags] + [f.code for r in results for f in r.flags])
+    rows.append([])
+    rows.append(CODES_HEADER)
+    rows += [["", "", "", "", level, code, f"{title}：{description}"] for code, level, title, description in
+             (row for row in catalogue_rows() if row[0] in used)]
 
 
 def _row_of(ref: str | None) -> int:

@@ -17,7 +17,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import quote_sheetname
 
-from toolkit.workbook.edits import KEEP, EditPlan
+from toolkit.workbook.edits import KEEP, EditPlan, is_header_row
 from toolkit.workbook.meta import CHECK_SHEET, META_SHEET, meta_rows
 
 AUTHOR = "绩效自评工具箱"
@@ -56,8 +56,7 @@ def _write_check_sheet(wb, plan: EditPlan) -> None:
     ws["A1"].font = Font(name="宋体", size=14, bold=True)
     bold = Font(name="宋体", size=10, bold=True)
     for row in ws.iter_rows(min_row=2):
-        first = row[0].value
-        if first in ("工作表", "序号"):
+        if is_header_row([cell.value for cell in row]):
             for cell in row:
                 cell.font = bold
                 cell.fill = PatternFill("solid", fgColor="F2F2F2")
