@@ -130,3 +130,19 @@ def test_usage_errors_and_drift_have_their_own_exit_codes(tmp_path, capsys):
     (tmp_path / "项目支出绩效自评表.xlsx").write_bytes(b"PK\x05\x06" + b"\0" * 18)  # a different (empty) package
     assert main(["template", "build", "--check", "--kind", "project", "--out", str(tmp_path)]) == EXIT_DRIFT
     assert main(["template", "build", "--check", "--kind", "project"]) == 0
+
+
+def test_readme_map_matches_the_tree():
+    """Every module of the package is named in README's map, and everything the map names exists."""
+    readme = (ROOT / "README.md").read_text("utf-8")
+    block = readme.split("## 代码地图", 1)[1].split("```", 2)[1]
+    for path in PACKAGE.rglob("*.py"):
+        if path.name == "__init__.py" or "buttons" in path.parts:
+            continue
+        assert path.stem in block, f"README's map does not mention {path.relative_to(ROOT)}"
+    for folder in re.findall(r"([a-z]+)/", block):
+        assert folder == "toolkit" or list(PACKAGE.rglob(folder)), f"README's map names {folder}/, which is not in the tree"
+    for name in re.findall(r"\b([a-z_]+)\.(?:py|xml)\b", block):
+        assert list(PACKAGE.rglob(f"{name}.*")), f"README's map names {name}, which is not in the tree"
+    codes = set(re.findall(r"^\| `([a-z0-9_]+)` \|", readme, re.M))
+    assert codes == set(CATALOGUE), "README's code table and toolkit/core/catalogue.py differ"

@@ -2,10 +2,13 @@
 
 The data flows one way::
 
-    workbook --reader--> model --scoring(profile)--> result --edits--> cell edits --writer--> workbook
+    workbook --forms/*/reader--> model --forms/*/scoring(profile)--> results --workbook/edits--> cell edits
+             --workbook/writer (openpyxl) or excel/xl (xlwings)--> workbook
 
-The scoring engine (``toolkit.forms.project.scoring``) knows nothing about Excel; the Excel layers
-(``toolkit.workbook``, ``toolkit.excel``) know nothing about rules.
+Layers, bottom up (nothing imports upward): :mod:`toolkit.core` (rules and values, no Excel),
+:mod:`toolkit.workbook` (files and sheets, no rules), :mod:`toolkit.forms` (one subpackage per
+form kind and the registry), :mod:`toolkit.service` and :mod:`toolkit.report`, then
+:mod:`toolkit.submission`, :mod:`toolkit.excel` and the command line.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -78,20 +78,14 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Leaf:
-    """A 三级 indicator with its ancestors and JSON path."""
+    """A 三级 indicator with its ancestors, JSON path, name and weight."""
 
     path: str
     level1: Mapping
     level2: Mapping
     node: Mapping
-
-    @property
-    def name(self) -> str:
-        return self.node["name"]
-
-    @property
-    def weight(self) -> float:
-        return self.node["weight"]
+    name: str = ""
+    weight: float = 0.0
 
 
 def leaves(data: Mapping) -> Iterator[Leaf]:
@@ -104,7 +98,8 @@ def leaves(data: Mapping) -> Iterator[Leaf]:
     for i, level1 in enumerate(data["framework"]):
         for j, level2 in enumerate(level1["children"]):
             for k, node in enumerate(level2["children"]):
-                yield Leaf(f"$.framework[{i}].children[{j}].children[{k}]", level1, level2, node)
+                yield Leaf(f"$.framework[{i}].children[{j}].children[{k}]", level1, level2, node,
+                           name=node["name"], weight=float(node["weight"]))
 
 
 def value_inputs(spec: Mapping | None) -> list[str]:
@@ -647,9 +642,8 @@ def _check_results_table(data: Mapping) -> list[Problem]:
 
 
 def _check_counts(data: Mapping) -> list[Problem]:
-    counts = data.get("declared_counts")
-    if not counts:
-        return []
+    """The counts the report's text declares (「34 个三级指标」) against the framework."""
+    counts = data.get("declared_counts") or {}
     actual = {"level1": len(data["framework"]),
               "level2": sum(len(n["children"]) for n in data["framework"]),
               "level3": sum(1 for _ in leaves(data))}

@@ -37,8 +37,8 @@ class Profile(Mapping):
     """A validated rule profile (read-only mapping over the JSON data)."""
 
     data: dict
-    source: str
-    sha256: str
+    source: str  # a built-in name or the file it was read from
+    sha256: str  # of the file's bytes: collect compares it with the exporter's
 
     @property
     def id(self) -> str:
@@ -46,7 +46,7 @@ class Profile(Mapping):
 
     @property
     def version(self) -> str:
-        return self.data["version"]
+        return str(self.data["version"])
 
     def __getitem__(self, key):
         return self.data[key]

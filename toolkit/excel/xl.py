@@ -42,7 +42,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from openpyxl.utils import quote_sheetname
-from openpyxl.utils.cell import coordinate_from_string, column_index_from_string, range_boundaries
 
 from toolkit import __version__
 from toolkit.forms.project import layout
@@ -51,7 +50,7 @@ from toolkit.workbook.meta import CHECK_SHEET, META_SHEET, Registry, meta_rows, 
 from toolkit.core.problems import SEVERITY_LABELS, ToolkitError
 from toolkit.forms import registry as kinds
 from toolkit.service import assemble_book
-from toolkit.workbook.sheets import SheetAccess, WorkbookData
+from toolkit.workbook.sheets import SheetAccess, WorkbookData, resolve_reference, split_ref
 
 
 def _excel_errors() -> tuple[type[BaseException], ...]:
@@ -123,17 +122,6 @@ def _sheet_names(sheet) -> dict[str, str]:
     return names
 
 
-def _bounds(text: str | None) -> tuple[int, int, int, int] | None:
-    """'$B$12:$I$12' or "'项目1'!$B$12" → (min_col, min_row, max_col, max_row); None if not a range."""
-    if not text:
-        return None
-    try:
-        min_col, min_row, max_col, max_row = range_boundaries(text.rsplit("!", 1)[-1].replace("$", ""))
-    except (ValueError, TypeError):
-        return None
-    return min_col, min_row, max_col or min_col, max_row or min_row
-
-
 def _number_format(rng) -> str | None:
     """A range's common number format, None when mixed or when the engine cannot tell."""
     try:
@@ -145,12 +133,12 @@ def _number_format(rng) -> str | None:
 
 def _formats_needed(sheet, names: dict[str, str], values: dict) -> dict:
     """Number formats of the numeric 年度指标值/实际完成值 cells, the only ones scoring reads."""
-    header = _bounds(names.get(layout.GRID_HEADER_NAME))
-    total = _bounds(names.get(layout.FIELDS["total_score"].name))
-    if not header or not total or total[1] <= header[1] + 1:
+    header = resolve_reference(names.get(layout.GRID_HEADER_NAME))
+    total = resolve_reference(names.get(layout.FIELDS["total_score"].name))
+    if not header or not total or total[0] <= header[0] + 1:
         return {}
-    first, last = header[1] + 1, total[1] - 1
-    columns = [header[0] + layout.GRID_COLUMNS.index(key) for key in ("target", "actual")]
+    first, last = header[0] + 1, total[0] - 1
+    columns = [header[1] + layout.GRID_COLUMNS.index(key) for key in ("target", "actual")]
     numeric = [(row, col) for row in range(first, last + 1) for col in columns
                if isinstance(values.get((row, col)), (int, float)) and not isinstance(values.get((row, col)), bool)]
     if not numeric:
@@ -266,11 +254,6 @@ def rectangles(cells: dict[tuple[int, int], object]) -> list[tuple[int, int, lis
     blocks.sort(key=lambda b: (b[0], b[2]))
     return [(top, left, [[cells[(r, c)] for c in range(left, right + 1)] for r in range(top, bottom + 1)])
             for top, bottom, left, right in blocks]
-
-
-def _split(ref: str) -> tuple[int, int]:
-    letters, row = coordinate_from_string(ref)
-    return row, column_index_from_string(letters)
 
 
 def _set_colors(sheet, colours: dict[tuple[int, int], str | None]) -> None:
@@ -389,12 +372,12 @@ def apply_plan(book, plan: EditPlan, *, notes: bool = True) -> ApplyStats:
     try:
         for sheet_name, edits in plan.by_sheet().items():
             sheet = book.sheets[sheet_name]
-            values = {_split(e.ref): _cell_value(e.value) for e in edits if e.value is not KEEP}
+            values = {split_ref(e.ref): _cell_value(e.value) for e in edits if e.value is not KEEP}
             blocks = rectangles(values) if values else []
             for top, left, rows in blocks:
                 sheet.range((top, left)).value = rows
             stats.value_blocks[sheet_name] = len(blocks)
-            colours = {_split(e.ref): (f"#{e.fill}" if e.fill else None) for e in edits if e.fill is not KEEP}
+            colours = {split_ref(e.ref): (f"#{e.fill}" if e.fill else None) for e in edits if e.fill is not KEEP}
             if colours:
                 _set_colors(sheet, colours)
             stats.coloured[sheet_name] = len(colours)

@@ -53,6 +53,16 @@ class FormKind:
     missing_profile_message: str = ""
 
 
+class NamedForm:
+    """What every form model shares: it is named by one of its fields, else by its sheet."""
+
+    name_field: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.fields[self.name_field].text or self.sheet
+
+
 def first_text(fields: dict[str, CellValue], *keys: str) -> str:
     """The first non-empty text among ``fields[key]``.
 

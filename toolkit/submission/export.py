@@ -62,6 +62,7 @@ from toolkit.workbook.edits import KEEP
 from toolkit.core.problems import SEVERITY_COLORS, SEVERITY_LABELS, Flag, ToolkitError
 from toolkit.forms import registry as kinds
 from toolkit.workbook.io import open_workbook
+from toolkit.workbook.sheets import split_ref
 from toolkit.core.profile import Profile, load_profile
 
 EXIT_BLOCKED = 4
@@ -172,7 +173,7 @@ def export_file(input_path: str | Path, output: str | Path | None = None, *,
             wb.remove(ws)
     for ws in wb.worksheets:
         result = by_sheet.get(ws.title)
-        tool_columns = [_column_of(item.computed_ref) for item in result.items if item.computed_ref] if result else []
+        tool_columns = [split_ref(item.computed_ref)[1] for item in result.items if item.computed_ref] if result else []
         tool_columns += _tool_header_columns(ws)
         _clean_sheet(ws, min(tool_columns) if tool_columns else None)
     _clean_workbook(wb)
@@ -220,12 +221,6 @@ def _is_template_name(name: str) -> bool:
 
 def _has_template_names(ws) -> bool:
     return any(_is_template_name(name) for name in ws.defined_names)
-
-
-def _column_of(ref: str) -> int:
-    from openpyxl.utils import column_index_from_string
-
-    return column_index_from_string("".join(ch for ch in ref if ch.isalpha()))
 
 
 def _clean_sheet(ws, tool_column: int | None) -> None:

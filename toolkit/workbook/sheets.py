@@ -33,6 +33,18 @@ def column_index(letters: str) -> int:
     return index
 
 
+def split_ref(ref: str) -> tuple[int, int]:
+    """'H15' → (15, 8).
+
+    >>> split_ref("H15"), split_ref("$AA$3")
+    ((15, 8), (3, 27))
+    """
+    bounds = resolve_reference(ref)
+    if bounds is None:
+        raise ValueError(f"not a cell reference: {ref!r}")
+    return bounds[0], bounds[1]
+
+
 def resolve_reference(text: str | None) -> tuple[int, int, int, int] | None:
     """A defined name's reference text → (first row, first column, last row, last column);
     None when it points at deleted cells (``#REF!``) or is not a cell range.

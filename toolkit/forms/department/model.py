@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from toolkit.core.grid import IndicatorRow
 from toolkit.core.model import CellValue
+from toolkit.forms.kind import NamedForm
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class TargetSheet:
 
 
 @dataclass
-class DepartmentForm:
+class DepartmentForm(NamedForm):
     """A department self-evaluation as read from one workbook."""
 
     sheet: str
@@ -66,10 +67,7 @@ class DepartmentForm:
     total_computed_ref: str
     total_explanation_ref: str
     kind: str = "department"
-
-    @property
-    def name(self) -> str:
-        return self.fields["department"].text or self.sheet
+    name_field = "department"  # the form is named by its 部门（单位）
 
     def cells(self):
         """Every clerk cell of the 评分表 (the sheet the result belongs to)."""

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from toolkit.core.grid import IndicatorRow
 from toolkit.core.model import CellValue
+from toolkit.forms.kind import NamedForm
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class FundRow:
 
 
 @dataclass
-class ProjectForm:
+class ProjectForm(NamedForm):
     """A 项目支出绩效自评表 as read from one worksheet."""
 
     sheet: str
@@ -48,10 +49,7 @@ class ProjectForm:
     total_computed_ref: str
     total_explanation_ref: str
     kind: str = "project"
-
-    @property
-    def name(self) -> str:
-        return self.fields["project_name"].text or self.sheet
+    name_field = "project_name"  # the form is named by its 项目名称
 
     def cells(self):
         """Every CellValue of the form (fields, fund block, indicator rows)."""
