@@ -65,8 +65,7 @@ class Command:
 
 _PROFILE = Arg(("--profile",), "规则配置：内置名称（如 national）或 JSON 文件路径；部门整体工作簿默认用其自带的配置",
                {"default": "national"})
-_KIND = Arg(("--kind",), "只处理一种表（project = 项目支出绩效自评表，department = 部门整体支出绩效；默认全部）",
-            {"choices": ["project", "department"]})
+_KIND = Arg(("--kind",), "只处理一种表（如 project = 项目支出绩效自评表，department = 部门整体支出绩效；默认全部）")
 
 COMMANDS: list[Command] = [
     Command(("score",), "计算得分：读入填好的自评表，输出带标记的评分工作簿", "toolkit.commands:score", (

@@ -45,9 +45,13 @@ def score(args) -> int:
 
 
 def _kinds(args):
+    from toolkit.core.problems import ToolkitError
     from toolkit.forms.registry import KINDS
 
-    return [kind for kind in KINDS if not args.kind or kind.id == args.kind]
+    chosen = [kind for kind in KINDS if not args.kind or kind.id == args.kind]
+    if not chosen:
+        raise ToolkitError(f"没有「{args.kind}」这种表；可选：{'、'.join(kind.id for kind in KINDS)}。")
+    return chosen
 
 
 def _build_or_check(args, *, build, check, built: str, consistent: str) -> int:

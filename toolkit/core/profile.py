@@ -125,15 +125,17 @@ def check_profile_data(data: object) -> list[Problem]:
                         f"不符合配置格式：{e.message}") for e in schema_errors]
     problems: list[Problem] = []
     problems += check_bands(data["grades"], "$.grades", label="等级档次", key="grade")
-    if data["kind"] == "project":
-        problems += _check_project_rules(data)
-    elif data["kind"] == "department":
-        problems += check_department_profile(data)
-        grid_rules = data.get("target_grid_rules")
-        if grid_rules and grid_rules not in builtin_profile_names():
-            problems.append(Problem("profile_not_found", "error", "$.target_grid_rules",
-                                    f"目标完成情况表的检查规则「{grid_rules}」不是内置的项目表规则配置"
-                                    f"（可用：{'、'.join(builtin_profile_names())}）"))
+    problems += _KIND_CHECKS[data["kind"]](data)
+    return problems
+
+
+def _check_department_rules(data: Mapping) -> list[Problem]:
+    problems = check_department_profile(data)
+    grid_rules = data.get("target_grid_rules")
+    if grid_rules and grid_rules not in builtin_profile_names():
+        problems.append(Problem("profile_not_found", "error", "$.target_grid_rules",
+                                f"目标完成情况表的检查规则「{grid_rules}」不是内置的项目表规则配置"
+                                f"（可用：{'、'.join(builtin_profile_names())}）"))
     return problems
 
 
@@ -166,3 +168,7 @@ def _json_path(parts) -> str:
     for part in parts:
         path += f"[{part}]" if isinstance(part, int) else f".{part}"
     return path
+
+
+# The semantic checks of each kind of profile (the schema has already checked the shape).
+_KIND_CHECKS = {"project": _check_project_rules, "department": _check_department_rules}

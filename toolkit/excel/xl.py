@@ -577,8 +577,7 @@ def export_workbook(book) -> bool:
     except Exception as exc:  # noqa: BLE001 — the button's outermost boundary
         alert(book, _unexpected(exc, "导出报送"), title, critical=True)
         return False
-    output = getattr(outcome, "output", outcome)
-    alert(book, f"已导出报送文件：\n{output}\n\n请把该文件（不是本工作簿）发送给主管部门。", title)
+    alert(book, f"已导出报送文件：\n{outcome.output}\n\n请把该文件（不是本工作簿）发送给主管部门。", title)
     return True
 
 
