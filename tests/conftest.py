@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -12,7 +13,24 @@ from openpyxl import load_workbook
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "samples" / "seed003_项目支出绩效自评表.xlsx"
 TEMPLATE = ROOT / "templates" / "项目支出绩效自评表.xlsx"
-SEED003_TEXT = ROOT.parent / "shared" / "seeds" / "003_7c891ba9f05dd2f0.txt"
+SEED003_TEXT = ROOT / "tests" / "data" / "seeds" / "003_7c891ba9f05dd2f0.txt"  # the published report, as shipped
+
+
+LIBREOFFICE_PROGRAMS = ("soffice", "pdftoppm", "pdftotext")
+
+
+@pytest.fixture
+def libreoffice() -> str:
+    """LibreOffice (and poppler) as a second, real reader. Missing: the test is skipped with the
+    reason — except where ``JIXIAO_REQUIRE_LIBREOFFICE=1`` (CI sets it), where it fails."""
+    missing = [name for name in LIBREOFFICE_PROGRAMS if not shutil.which(name)]
+    if missing:
+        reason = (f"需要 LibreOffice/poppler（缺少 {'、'.join(missing)}）："
+                  "apt-get install -y libreoffice-calc fonts-noto-cjk poppler-utils")
+        if os.environ.get("JIXIAO_REQUIRE_LIBREOFFICE") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return shutil.which("soffice")
 
 
 @pytest.fixture

@@ -136,6 +136,7 @@ def test_hand_edit_is_located(clean):
     assert [(c.kind, c.row) for c in fp.locate_changes(props, wb)] == [("content", 14)]
 
 
+@pytest.mark.usefixtures("libreoffice")
 def test_formula_like_text_stays_text(clean, tmp_path):
     wb = openpyxl.load_workbook(clean.output)
     ws = wb[FORM_SHEETS[0]]
@@ -146,6 +147,7 @@ def test_formula_like_text_stays_text(clean, tmp_path):
     assert "=1+1" in text and "+86 0755 1234" in text and "@张三" in text
 
 
+@pytest.mark.usefixtures("libreoffice")
 def test_libreoffice_resave_keeps_fingerprint_and_has_no_formulas(clean, tmp_path):
     copy = tmp_path / "lo" / "resaved.xlsx"
     copy.parent.mkdir()
@@ -156,6 +158,7 @@ def test_libreoffice_resave_keeps_fingerprint_and_has_no_formulas(clean, tmp_pat
     assert fp.content_sha256(wb) == clean.fingerprint["jx.sha256"]
 
 
+@pytest.mark.usefixtures("libreoffice")
 def test_pdf_is_a4_and_renders(tmp_path):
     source = corrected_copy(tmp_path / "填报.xlsx")
     assert main(["export", str(source), "-o", str(tmp_path / "out"), "--pdf"]) == 0

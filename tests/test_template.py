@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 
+import pytest
 from openpyxl import load_workbook
 
 from toolkit.forms.project import layout
@@ -81,19 +82,20 @@ def test_copied_sheets_are_separate_projects(tmp_path):
 
 def render_pdf_text(path, tmp_path) -> str:
     """Open ``path`` in LibreOffice (a second, real reader) and return the PDF's text."""
-    assert shutil.which("soffice"), "LibreOffice is required (installed by .ci/run)"
     subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
                    check=True, capture_output=True, timeout=240)
     return subprocess.run(["pdftotext", "-layout", str(tmp_path / f"{path.stem}.pdf"), "-"], check=True,
                           capture_output=True, text=True).stdout
 
 
+@pytest.mark.usefixtures("libreoffice")
 def test_libreoffice_opens_and_renders_the_template(tmp_path):
     shutil.copy(TEMPLATE, tmp_path / "t.xlsx")
     text = render_pdf_text(tmp_path / "t.xlsx", tmp_path)
     assert "项目支出绩效自评表" in text and "偏差原因分析及改进措施" in text
 
 
+@pytest.mark.usefixtures("libreoffice")
 def test_libreoffice_renders_the_scored_sample(tmp_path):
     from toolkit.service import score_file
     score_file(SAMPLE, tmp_path / "scored.xlsx")
