@@ -51,6 +51,7 @@ class TargetSheet:
     total_row: int
     indicators: list[IndicatorRow] = field(default_factory=list)  # the 绩效指标 grid (no 分值)
     total_tool_refs: tuple[str, str] = ("", "")  # computed / explanation cells of the 金额合计 row
+    goals: dict[str, CellValue] = field(default_factory=dict)  # 年度总体目标: goal_expected / goal_actual
 
 
 @dataclass

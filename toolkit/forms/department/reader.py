@@ -124,8 +124,11 @@ class _Reader:
         total = {key: self.cell(sheet, total_row, t1 + index)
                  for index, key in enumerate(layout.TASK_COLUMNS[3:])}
         tool = t1 + len(layout.TASK_COLUMNS) - 3  # the two tool columns right of 金额合计
+        goals = {key: self.cell(sheet, *sheet.bounds(name)[:2]) for key, name in layout.GOAL_NAMES.items()
+                 if sheet.bounds(name) is not None}
         return TargetSheet(sheet.title, tasks, total, total_row, self.indicator_grid(sheet, tool),
-                           (f"{get_column_letter(tool)}{total_row}", f"{get_column_letter(tool + 1)}{total_row}"))
+                           (f"{get_column_letter(tool)}{total_row}", f"{get_column_letter(tool + 1)}{total_row}"),
+                           goals)
 
     def indicator_grid(self, sheet: SheetAccess, tool: int) -> list[IndicatorRow]:
         """The 年度绩效指标完成情况 grid: 一级/二级/三级, 预期指标值, 实际完成指标值 (no 分值)."""
