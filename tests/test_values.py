@@ -72,7 +72,10 @@ NUMBER_FORMS = [
     ("≥95%以上", dict(comparator=">=", number=95.0, percent=True)),  # said twice, same direction
     # --- subject words, approximation, scaling, separators
     ("完成率100%", dict(number=100.0, percent=True)),
-    ("达到95%", dict(number=95.0, percent=True)),
+    ("达到95%", dict(comparator=">=", number=95.0, percent=True)),  # 达到 states the direction
+    # No length limit on the words around the number.
+    ("参保人对转移的数据录入基本满意度≥95%", dict(comparator=">=", number=95.0, percent=True)),
+    ("5人参加了本次培训活动", dict(number=5.0, unit="人")),
     ("完成率:100%", dict(number=100.0, percent=True)),
     ("大约300人", dict(number=300.0, unit="人", approximate=True)),
     ("近50户", dict(number=50.0, unit="户", approximate=True)),
@@ -134,9 +137,7 @@ UNPARSEABLE_FORMS = [
     ("≥95%以下", "矛盾"),
     ("≥≤95%", "多个比较符号"),
     ("≥95%（含）", "数值后"),
-    ("参保人对转移的数据录入基本满意度≥95%", "过长"),
     ("5颗种子树苗", "无法识别单位"),
-    ("5人参加了本次培训活动", "数值后的文字过长"),
     ("≥95%%", "数值后有无法识别的内容"),
 ]
 
@@ -311,7 +312,7 @@ PREFIX_COMPARATORS = [
     ("", None), ("≥", ">="), ("≧", ">="), (">=", ">="), ("＞", ">"), (">", ">"), ("≤", "<="),
     ("≦", "<="), ("<=", "<="), ("<", "<"), ("=", "="), ("大于等于", ">="), ("不低于", ">="),
     ("不少于", ">="), ("至少", ">="), ("不小于", ">="), ("大于", ">"), ("高于", ">"), ("超过", ">"),
-    ("多于", ">"), ("小于等于", "<="), ("不高于", "<="), ("不超过", "<="), ("不大于", "<="),
+    ("多于", ">"), ("达到", ">="), ("小于等于", "<="), ("不高于", "<="), ("不超过", "<="), ("不大于", "<="),
     ("不多于", "<="), ("小于", "<"), ("低于", "<"), ("少于", "<"), ("等于", "="),
 ]
 SUFFIX_COMPARATORS = [("", None), ("以上", ">="), ("以下", "<="), ("以内", "<=")]
@@ -320,7 +321,7 @@ UNITS = ["份", "人次", "人", "台", "宗", "次", "页", "元", "分", "个"
 
 @settings(max_examples=300)
 @given(
-    subject=st.sampled_from(["", "满意度", "完成率", "达到"]),
+    subject=st.sampled_from(["", "满意度", "完成率", "累计"]),  # 达到 is a comparator word (→ ≥)
     prefix=st.sampled_from(PREFIX_COMPARATORS),
     suffix=st.sampled_from(SUFFIX_COMPARATORS),
     amount=st.decimals(min_value=0, max_value=10**7, places=2, allow_nan=False, allow_infinity=False),

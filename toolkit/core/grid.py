@@ -20,10 +20,12 @@ Example::
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from toolkit.core.arith import fmt, fmt_percent
 from toolkit.core.model import CellValue
+from toolkit.core.pairing import Reading, compare
 from toolkit.core.results import ItemResult
 from toolkit.core.scorer import FormScorer
 from toolkit.core.values import ParsedValue, parse_indicator_value, parse_number
@@ -156,15 +158,23 @@ class GridScorer(FormScorer):
         for parsed, cell, what in ((target, ind.target, "年度指标值"), (actual, ind.actual, "实际完成值")):
             if parsed.kind == "empty":
                 self.flag("missing_value", "error", cell.ref, f"指标「{item.label}」未填写{what}。", item)
-                return item
-            if parsed.kind == "unparseable":
-                self.flag("unparseable_value", "error", cell.ref,
-                          f"{what}「{parsed.text}」无法识别：{parsed.reason}。请按「≥95%」「27人」「及时」等形式填写。",
-                          item)
-                return item
-        if target.kind == "number" and actual.kind == "number":
-            self.score_quantitative(item, ind, target, actual)
+                return self.manual_fallback(item, ind, f"未填写{what}")
+        reading = compare(target, actual, ind.level2, self.profile["quantitative"])
+        for note in reading.notes:
+            self.flag(note.code, note.severity, self.cell_of(ind, note.side), note.message, item)
+        if reading.problem is not None:
+            note = reading.problem
+            self.flag(note.code, note.severity, self.cell_of(ind, note.side), note.message, item)
+            return self.manual_fallback(item, ind, note.message.split("：")[0])
+        if reading.direction is not None:
+            self.score_quantitative(item, ind, reading)
         else:
+            for parsed, cell, what in ((target, ind.target, "年度指标值"), (actual, ind.actual, "实际完成值")):
+                if parsed.kind == "unparseable":
+                    self.flag("unparseable_value", "error", cell.ref,
+                              f"{what}「{parsed.text}」无法识别：{parsed.reason}。"
+                              "请按「≥95%」「27人」「及时」等形式填写，或人工评分。", item)
+                    return self.manual_fallback(item, ind, f"{what}无法识别")
             self.score_qualitative(item, ind, target, actual)
         if item.computed is not None:  # no rule awards more than its weight, nor less than 0
             item.computed = min(max(item.computed, 0.0), item.weight)
@@ -184,50 +194,44 @@ class GridScorer(FormScorer):
         self.compare_entered(item, target_met=False)
         return item
 
-    def reconcile_units(self, item: ItemResult, ind: IndicatorRow, target: ParsedValue,
-                        actual: ParsedValue) -> tuple[ParsedValue, ParsedValue] | None:
-        """Make units comparable, flagging every assumption; None when they cannot be."""
-        rules = self.profile["quantitative"]
-        if target.percent != actual.percent:
-            bare = actual if target.percent else target
-            if bare.unit is None and rules.get("missing_percent", "assume_percent") == "assume_percent":
-                cell = ind.actual if bare is actual else ind.target
-                self.flag("unit_assumed", "warning", cell.ref,
-                          f"年度指标值与实际完成值一个带 %、一个不带（「{target.text}」与「{actual.text}」）；"
-                          f"已按「{fmt(bare.number)}%」计算，请补上 % 号以免误解。", item)
-                return target, actual
-            self.flag("unit_mismatch", "error", ind.actual.ref,
-                      f"单位不一致：年度指标值「{target.text}」与实际完成值「{actual.text}」无法比较，未计分。"
-                      "请统一单位。", item)
-            return None
-        if target.unit != actual.unit:
-            if target.unit and actual.unit:
-                self.flag("unit_mismatch", "error", ind.actual.ref,
-                          f"单位不一致：年度指标值为「{target.unit}」，实际完成值为「{actual.unit}」"
-                          f"（「{target.text}」与「{actual.text}」），不能直接比较，未计分。请统一单位。", item)
-                return None
-            known = target.unit or actual.unit
-            cell = ind.actual if actual.unit is None else ind.target
-            self.flag("unit_assumed", "warning", cell.ref,
-                      f"「{cell.text}」未写单位，已按「{known}」理解（另一方为「{target.text if actual.unit is None else actual.text}」）。",
-                      item)
-        return target, actual
+    @staticmethod
+    def cell_of(ind: IndicatorRow, side: str) -> str:
+        return ind.target.ref if side == "target" else ind.actual.ref
 
-    def score_quantitative(self, item: ItemResult, ind: IndicatorRow, target: ParsedValue,
-                           actual: ParsedValue) -> None:
-        if self.reconcile_units(item, ind, target, actual) is None:
-            return
+    def manual_fallback(self, item: ItemResult, ind: IndicatorRow, why: str) -> ItemResult:
+        """A row the engine cannot compute: the score the clerk typed is its score (never ignored);
+        what stopped the computation stays flagged, as a warning once a person has scored it."""
+        entered = item.entered
+        if entered is None or item.weight is None or not -1e-9 <= entered <= item.weight + self.tolerance:
+            if entered is not None and item.weight is not None:
+                self.compare_entered(item, target_met=False)  # reports a score above the weight
+            return item
+        item.computed, item.method = min(max(entered, 0.0), item.weight), "manual"
+        item.explanation = f"{why}，采用人工评分 {fmt(entered)}（分值 {fmt(item.weight)}）"
+        item.flags = [replace(f, severity="warning") if f.severity == "error" and f.code != "missing_value" else f
+                      for f in item.flags]
+        below = entered < item.weight - self.tolerance
+        self.flag("manual_score", "info", ind.score_ref,
+                  f"「{item.label}」{why}，工具无法计算，采用人工评分 {fmt(entered)}"
+                  + ("，请在偏差原因栏写明依据。" if below else "。"), item)
+        self.check_reason(item, ind)
+        return item
+
+    def score_quantitative(self, item: ItemResult, ind: IndicatorRow, reading: Reading) -> None:
         rules = self.profile["quantitative"]
         weight = item.weight
-        comparator = target.comparator or ("=" if rules["no_comparator"] == "equal" else ">=")
-        t, a = target.number, actual.number
-        unit = "%" if target.percent else (target.unit or actual.unit or "")
-        shown = f"{fmt(a)}{unit} 对目标 {target.text}"
+        comparator, t, a = reading.direction, reading.target, reading.actual
+        target = reading.target_value
+        unit = "%" if target.percent or reading.actual_value.percent else (target.unit or reading.actual_value.unit or "")
+        shown_t, shown_a = fmt(t), fmt(a)
+        shown = f"{shown_a}{unit} 对目标 {target.text}"
+        if reading.direction_source != "comparator":
+            shown += f"（{reading.direction_text}）"
         met = {">=": a >= t, ">": a > t, "<=": a <= t, "<": a < t, "=": abs(a - t) < 1e-9}[comparator]
         reverse = comparator in ("<=", "<")
         if not met and (t <= 0 or (reverse and a <= 0)):
             # A ratio of a zero or negative target (or actual, for 反向) means nothing: a person decides.
-            self.manual_quantitative(item, ind, target, actual)
+            self.manual_quantitative(item, ind, reading)
             return
         if met:
             item.computed = weight
@@ -235,19 +239,20 @@ class GridScorer(FormScorer):
             item.explanation = f"{shown}：已达成，得满分 {fmt(weight)}"
             if comparator in (">=", ">", "=") and t > 0 and a / t >= self.profile["over_achievement"]["trigger_ratio"]:
                 self.over_achievement(item, ind, a, t)
-        elif comparator in ("<=", "<"):
-            reverse = rules["reverse"]
-            if reverse["method"] == "ratio":
+        elif reverse:
+            method = rules["reverse"]
+            if method["method"] == "ratio":
                 item.computed = self.round(weight * t / a)
                 item.method = "reverse_ratio"
-                item.explanation = f"{shown}：超出目标，得分 = {fmt(t)} ÷ {fmt(a)} × {fmt(weight)} = {fmt(item.computed)}"
+                item.explanation = (f"{shown}：超出目标，得分 = {shown_t} ÷ {shown_a} × {fmt(weight)} = "
+                                    f"{fmt(item.computed)}")
             else:
-                zero_at = reverse.get("zero_at_multiple", 2.0)
+                zero_at = method.get("zero_at_multiple", 2.0)
                 fraction = max(0.0, (zero_at * t - a) / ((zero_at - 1) * t)) if t else 0.0
                 item.computed = self.round(weight * min(fraction, 1.0))
                 item.method = "reverse_linear"
                 item.explanation = (f"{shown}：超出目标，线性扣分至 {fmt(zero_at)} 倍目标为 0：得分 = "
-                                    f"({fmt(zero_at)} × {fmt(t)} − {fmt(a)}) ÷ ({fmt(zero_at - 1)} × {fmt(t)}) × "
+                                    f"({fmt(zero_at)} × {shown_t} − {shown_a}) ÷ ({fmt(zero_at - 1)} × {shown_t}) × "
                                     f"{fmt(weight)} = {fmt(item.computed)}")
         elif comparator == "=" and rules["equal"] == "all_or_nothing":
             item.computed = 0.0
@@ -257,14 +262,14 @@ class GridScorer(FormScorer):
             ratio = a / t if t else 0.0
             item.computed = self.round(weight * min(max(ratio, 0.0), 1.0))
             item.method = "positive_ratio"
-            item.explanation = f"{shown}：得分 = {fmt(a)} ÷ {fmt(t)} × {fmt(weight)} = {fmt(item.computed)}"
+            item.explanation = f"{shown}：得分 = {shown_a} ÷ {shown_t} × {fmt(weight)} = {fmt(item.computed)}"
         self.compare_entered(item, target_met=met)
 
-    def manual_quantitative(self, item: ItemResult, ind: IndicatorRow, target: ParsedValue,
-                            actual: ParsedValue) -> None:
+    def manual_quantitative(self, item: ItemResult, ind: IndicatorRow, reading: Reading) -> None:
         weight = item.weight
         item.method = "quantitative_manual"
-        why = f"目标「{target.text}」、实际「{actual.text}」含 0 或负数，不能按比例计分"
+        why = (f"目标「{reading.target_value.text}」、实际「{reading.actual_value.text}」含 0 或负数，"
+               "不能按比例计分")
         if item.entered is not None and 0 <= item.entered <= weight + self.tolerance:
             item.computed = item.entered
             item.explanation = f"{why}：采用人工评分 {fmt(item.entered)}"
@@ -296,20 +301,32 @@ class GridScorer(FormScorer):
                       f"实际完成远超目标（{ratio_text}，超额线 {fmt_percent(rules['trigger_ratio'])}）："
                       "请在「偏差原因分析及改进措施」中说明原因（目标是否设置偏低）。", item)
 
-    def qualitative_tier(self, target: ParsedValue, actual: ParsedValue) -> tuple[str | None, str]:
-        """Which tier the actual value plainly falls in, and why; (None, why) when it is a judgement."""
+    def qualitative_tier(self, ind: IndicatorRow, target: ParsedValue, actual: ParsedValue) -> tuple[str | None, str]:
+        """Which tier the actual value plainly falls in, and why; (None, why) when it is a judgement.
+
+        Only a closed list of attainment phrases (``qualitative.attainment_phrases``), the target's
+        own words, or a number at or above ``met_percent_at_least`` place a row in the met tier;
+        partial/not-met words only bound a score the clerk typed. A statement of activity
+        (已开展…, 已组织…) is never a result, and rows named in ``number_required_for`` (满意度)
+        need a number."""
         rules = self.profile["qualitative"]
         if actual.kind == "number":
             at_least = rules.get("met_percent_at_least", 100)
             if (actual.percent or actual.unit is None) and actual.number >= at_least:
                 return "met", f"实际「{actual.text}」达到 {fmt(at_least)}%"
             return None, f"实际「{actual.text}」是数值，目标「{target.text}」是定性描述"
-        label = actual.label or ""
-        target_label = target.label or target.text
-        if label == target_label:
-            return "met", f"实际「{label}」与目标一致"
-        for tier_id, words in (("not_met", rules["not_met_words"]), ("partial", rules["partial_words"]),
-                               ("met", rules["met_words"])):
+        label = actual.label or actual.text
+        activity = next((w for w in rules.get("activity_words", []) if w in label), None)
+        if activity:
+            return None, f"实际「{label}」陈述的是开展了工作（「{activity}」），不是达到的结果"
+        named = f"{ind.level2}{ind.level3.text}"
+        needs_number = next((w for w in rules.get("number_required_for", []) if w in named), None)
+        if needs_number:
+            return None, f"「{needs_number}」类指标须填写调查得到的数值（如 95%），「{label}」不是数值"
+        bare = re.sub(r"[\s，。,.;；！!]+", "", label)
+        if label == (target.label or target.text) or bare in rules.get("attainment_phrases", []):
+            return "met", f"实际「{label}」" + ("与目标一致" if label == (target.label or target.text) else "表示已达成")
+        for tier_id, words in (("not_met", rules["not_met_words"]), ("partial", rules["partial_words"])):
             word = next((w for w in words if w in label), None)
             if word:
                 return tier_id, f"实际「{label}」含「{word}」"
@@ -320,7 +337,7 @@ class GridScorer(FormScorer):
         rules = self.profile["qualitative"]
         weight = item.weight
         tiers = {tier["id"]: tier for tier in rules["tiers"]}
-        tier_id, why = self.qualitative_tier(target, actual)
+        tier_id, why = self.qualitative_tier(ind, target, actual)
         tier = tiers.get(tier_id) if tier_id else None
         entered = item.entered
         if entered is not None and weight:
@@ -355,6 +372,10 @@ class GridScorer(FormScorer):
             item.computed = weight
             item.method = "qualitative_met"
             item.explanation = f"定性指标：{why}，属「{tiers['met']['label']}」档，取档次上限 {fmt(weight)}"
+            if entered is None and weight and item.cell not in self.status_cells:
+                self.flag("score_proposed", "info", ind.score_ref,
+                          f"建议得分 {fmt(weight)}（{why}，属「{tiers['met']['label']}」档），请确认；"
+                          "如不同意，请直接改写得分。", item)
             self.compare_entered(item, target_met=True)
             return
         if not weight:

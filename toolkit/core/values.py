@@ -51,11 +51,12 @@ import math
 import numbers
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-__all__ = ["Comparator", "ParsedValue", "ParsedNumber", "parse_indicator_value", "parse_number"]
+__all__ = ["Comparator", "ParsedValue", "ParsedNumber", "parse_indicator_value", "parse_number", "quantities_in",
+           "rate_as_ratio"]
 
 Comparator = Literal[">=", ">", "<=", "<", "="]
 
@@ -71,6 +72,22 @@ class ParsedValue:
     approximate: bool = False  # 约, 预计, 大约, 近, 左右, 估计
     label: str | None = None  # qualitative: normalised text
     reason: str | None = None  # unparseable: a short Chinese reason
+    # Provenance (not part of what the value is): how it was written.
+    scale: int = field(default=1, compare=False)  # 万 → 10000: a bare number on the other side inherits it
+    comparator_source: str | None = field(default=None, compare=False)  # "symbol" (≥) or "words" (不超过, 以上)
+    qualifier: str | None = field(default=None, compare=False)  # 约/余/多/以上/高于… as written
+
+    @property
+    def unit_label(self) -> str:
+        """The unit as written, scale included: "%", "万元", "人次", "" for a bare number.
+
+        >>> parse_indicator_value("≤30万元").unit_label, parse_indicator_value("35").unit_label
+        ('万元', '')
+        """
+        if self.percent:
+            return "%"
+        prefix = {v: k for k, v in _SCALES.items()}.get(self.scale, "")
+        return f"{prefix}{self.unit or ''}"
 
 
 @dataclass(frozen=True)
@@ -94,7 +111,7 @@ _SYMBOL_FOLDS = str.maketrans({"≧": "≥", "≦": "≤", "⩾": "≥", "⩽": 
 _SYMBOL_COMPARATORS = {">=": ">=", "<=": "<=", "≥": ">=", "≤": "<=", ">": ">", "<": "<", "=": "="}
 _SYMBOL_COMPARATOR = re.compile(">=|<=|≥|≤|>|<|=")
 _WORD_COMPARATORS = {
-    "大于等于": ">=", "不低于": ">=", "不少于": ">=", "不小于": ">=", "至少": ">=",
+    "大于等于": ">=", "不低于": ">=", "不少于": ">=", "不小于": ">=", "至少": ">=", "达到": ">=",
     "小于等于": "<=", "不高于": "<=", "不超过": "<=", "不大于": "<=", "不多于": "<=",
     "大于": ">", "高于": ">", "超过": ">", "多于": ">",
     "小于": "<", "低于": "<", "少于": "<",
@@ -107,7 +124,7 @@ _SUFFIX_MARKERS = {"及以上": ">=", "以上": ">=", "及以下": "<=", "以下
 _APPROXIMATION_WORDS = ("约", "预计", "近", "估计")  # 大约 contains 约
 _SCALES = {"千万": 10**7, "百万": 10**6, "亿": 10**8, "万": 10**4, "千": 10**3}
 _UNITS = sorted(
-    """个工作日 工作日 平方公里 平方米 立方米 千瓦时 人次 户次 件次 场次 车次 班次 批次 个月 小时 分钟
+    """个百分点 百分点 个工作日 工作日 平方公里 平方米 立方米 千瓦时 人次 户次 件次 场次 车次 班次 批次 个月 小时 分钟
     公里 千米 千克 公斤 公顷 季度 人 户 份 台 套 宗 件 次 页 元 分 个 项 天 日 周 月 年 家 所 场
     期 批 篇 本 册 张 辆 座 间 处 条 栋 名 位 组 部 卷 盒 箱 袋 棵 株 头 只 米 亩 吨 秒 课时 学时""".split(),
     key=len,
@@ -118,8 +135,6 @@ _DATE = re.compile(
     r"(?<![0-9])(?:19|20)[0-9]{2}(?:年|[-/.][0-9]{1,2}[-/.][0-9]{1,2})|[0-9]{1,2}月[0-9]{1,2}日"
 )
 _CHINESE_NUMERAL_PERCENT = re.compile("百分之[零〇一二两三四五六七八九十百点]")
-_MAX_SUBJECT_LETTERS = 12
-_MAX_TRAILING_LETTERS = 6
 
 
 # What parsing an odd cell value can raise (a cell must never crash scoring; anything else is a bug).
@@ -267,12 +282,14 @@ def _parse_quantity(text: str, compact: str, match: re.Match[str]) -> ParsedValu
     subject = _SYMBOL_COMPARATOR.sub("", head).removesuffix(":")
     if subject and not _LETTER_RUN.fullmatch(subject):
         raise _Unreadable(f"数值前有无法识别的内容「{head}」")
-    if len(subject) > _MAX_SUBJECT_LETTERS:
-        raise _Unreadable(f"数值前的文字过长（超过{_MAX_SUBJECT_LETTERS}个字）")
-    comparators.update(_WORD_COMPARATORS[w] for w in _WORD_COMPARATOR.findall(subject))
+    words = _WORD_COMPARATOR.findall(subject)
+    comparators.update(_WORD_COMPARATORS[w] for w in words)
     approximate = any(word in subject for word in _APPROXIMATION_WORDS)
+    qualifiers = words + [w for w in _APPROXIMATION_WORDS if w in subject]
 
     # After the number: 余/多, scale, 余/多, percent or unit, 以上/以下/左右, a few words.
+    if tail[:1] in ("余", "多") and not tail.startswith("多于"):
+        qualifiers.append(tail[:1])
     rest, approximate = _take_more_than(tail, approximate)
     scale = 1
     if not _known_unit_at(rest):  # "5千米" is kilometres, not 5000 米
@@ -280,6 +297,8 @@ def _parse_quantity(text: str, compact: str, match: re.Match[str]) -> ParsedValu
             if rest.startswith(word):
                 scale, rest = factor, rest[len(word) :]
                 break
+    if rest[:1] in ("余", "多") and not rest.startswith("多于"):
+        qualifiers.append(rest[:1])
     rest, approximate = _take_more_than(rest, approximate)
 
     unit = None
@@ -290,6 +309,7 @@ def _parse_quantity(text: str, compact: str, match: re.Match[str]) -> ParsedValu
 
     marker = _marker_at(rest)
     while marker:
+        qualifiers.append(marker)
         if _SUFFIX_MARKERS[marker] == "approximate":
             approximate = True
         else:
@@ -298,8 +318,6 @@ def _parse_quantity(text: str, compact: str, match: re.Match[str]) -> ParsedValu
         marker = _marker_at(rest)
     if rest and not _LETTER_RUN.fullmatch(rest):
         raise _Unreadable(f"数值后有无法识别的内容「{rest}」")
-    if len(rest) > _MAX_TRAILING_LETTERS:
-        raise _Unreadable(f"数值后的文字过长（超过{_MAX_TRAILING_LETTERS}个字）")
     if len(comparators) > 1:
         raise _Unreadable(f"比较方向矛盾（{'、'.join(sorted(comparators))}）")
 
@@ -307,8 +325,10 @@ def _parse_quantity(text: str, compact: str, match: re.Match[str]) -> ParsedValu
     if not math.isfinite(number):
         raise _Unreadable("数值过大")
     comparator = comparators.pop() if comparators else None
+    source = None if comparator is None else ("symbol" if symbols else "words")
     return ParsedValue(text, "number", comparator=comparator, number=number, unit=unit,
-                       percent=percent, approximate=approximate)
+                       percent=percent, approximate=approximate, scale=scale, comparator_source=source,
+                       qualifier="".join(dict.fromkeys(qualifiers)) or None)
 
 
 def _take_more_than(rest: str, approximate: bool) -> tuple[str, bool]:
@@ -361,6 +381,53 @@ def _single_unit(rest: str) -> str | None:
 
 def _is_sentence(compact: str) -> bool:
     return bool(_LETTER_RUN.match(compact)) and any(c in _SENTENCE_PUNCTUATION for c in compact)
+
+
+# --- quantities inside sentences -------------------------------------------------------
+
+_QUALIFIER_WORDS = sorted([*_WORD_COMPARATORS, *_APPROXIMATION_WORDS], key=len, reverse=True)
+_QUANTITY_IN_TEXT = re.compile(
+    rf"(?P<word>{'|'.join(_QUALIFIER_WORDS)})?(?P<symbol>>=|<=|≥|≤|>|<|=)?(?P<number>{_NUMBER.pattern})"
+    r"(?P<more>[余多](?!于))?(?P<scale>千万|百万|亿|万|千)?(?P<more2>[余多](?!于))?"
+    rf"(?P<unit>%|百分比|{'|'.join(_UNITS)})?(?P<marker>及以上|以上|及以下|以下|以内|左右)?"
+)
+
+
+def quantities_in(value: object) -> list[ParsedValue]:
+    """Every quantity a sentence holds, each as a number ``ParsedValue`` (``text`` is the part
+    of the sentence it was read from; ``qualifier`` the 约/余/多/以上/高于… written with it).
+    Years and dates (2021年, 12月31日) and ordinals (第3季度) are not quantities.
+
+    >>> [(q.number, q.unit_label, q.qualifier) for q in quantities_in("经抽样调查，服务对象满意度高于90%")]
+    [(90.0, '%', '高于')]
+    >>> [(q.number, q.unit_label) for q in quantities_in("2021年完成，采购12台台式机、3台打印机")]
+    [(12.0, '台'), (3.0, '台')]
+    >>> [(q.number, q.unit_label, q.qualifier) for q in quantities_in("全年累计服务8万余人次")]
+    [(80000.0, '万人次', '余')]
+    """
+    if not isinstance(value, str):
+        return []
+    compact = _compact(_normalise(value))
+    dates = [m.span() for m in _DATE.finditer(compact)]
+    found = []
+    for match in _QUANTITY_IN_TEXT.finditer(compact):
+        start, end = match.span("number")
+        if any(a <= start < b for a, b in dates) or compact[max(start - 1, 0):start] == "第" or (
+                match["unit"] in ("年", "月", "日") and not match["scale"]):
+            continue
+        scale = _SCALES.get(match["scale"] or "", 1)
+        percent = match["unit"] in ("%", "百分比")
+        unit = None if percent or not match["unit"] else match["unit"]
+        comparator = _SYMBOL_COMPARATORS.get(match["symbol"] or "") or _WORD_COMPARATORS.get(match["word"] or "") \
+            or {">=": ">=", "<=": "<="}.get(_SUFFIX_MARKERS.get(match["marker"] or ""))
+        qualifier = "".join(q for q in (match["word"], match["more"], match["more2"], match["marker"]) if q) or None
+        approximate = bool(match["more"] or match["more2"] or match["marker"] == "左右"
+                           or match["word"] in _APPROXIMATION_WORDS)
+        number = float(Decimal(match["number"].replace(",", "")) * scale)
+        found.append(ParsedValue(match.group(), "number", comparator=comparator, number=number, unit=unit,
+                                 percent=percent, approximate=approximate, scale=scale,
+                                 comparator_source="words" if comparator else None, qualifier=qualifier))
+    return found
 
 
 # --- plain numeric cells ---------------------------------------------------------------
