@@ -1,0 +1,855 @@
+"""Find every self-evaluation form in a sheet by its printed labels, wherever it sits and in
+whichever layout a bureau or a year uses, and say where each value was found.
+
+The locator works on a :class:`Grid` — the non-blank values of one sheet keyed by (row, column),
+plus its merged ranges — so it runs the same on every reader:
+
+* a file read by openpyxl: :meth:`Grid.from_openpyxl`;
+* a legacy .xls read by python-calamine: ``Grid.from_rows(name, sheet.to_python(skip_empty_area=False),
+  merges=[(r1 + 1, c1 + 1, r2 + 1, c2 + 1) for (r1, c1), (r2, c2) in sheet.merged_cell_ranges])``;
+* a :class:`~toolkit.workbook.sheets.SheetAccess`: :meth:`Grid.from_sheet_access`;
+* the live Excel sheet through xlwings, in one bulk read::
+
+      rng = sheet.used_range
+      rows = rng.options(ndim=2).value          # one call: every value, None where blank
+      grid = Grid.from_rows(sheet.name, rows, top=rng.row, left=rng.column, merges=merges)
+
+  where ``merges`` are the (first row, first column, last row, last column) of the merge areas,
+  if the caller has them (e.g. ``rng.api.MergeArea`` of the non-blank label cells). They are
+  optional: values are found by the labels, a vertically merged 一级/二级 label is carried down
+  like an unmerged one; without merges only the address of an *empty* value may differ (the cell
+  right after the label instead of the merged range's first cell).
+
+What the locator recognises (the vocabulary is data, :data:`LABELS` and friends): the title
+(``项目支出绩效自评表``, ``XX资金预算项目绩效目标自评表`` carrying the project name, the 部门
+目标完成情况表), the year (``（2021年度）``, ``评价年度：2021年度``), 项目名称/主管部门（及代码）/实施单位/
+项目金额, the money unit (``项目资金（万元）``, ``项目预算执行情况（万元）``, ``金额单位：万元``, ``单位：元``),
+the fund block (年初预算数/全年预算数/全年执行数/分值/执行率/得分 or 预算数/执行数; rows 年度资金总额/资金总额/
+合计, 其中：当年/本年财政拨款, 上年结转资金, 其他资金), 年度总体目标, the indicator grid (一级/二级/三级指标,
+年度/预期指标值, 实际完成（指标）值, 分值, 得分, 偏差原因…), 总分, 等级, the 一级指标分值 line, the signature
+line and a 填表说明 block below. Labels are compared after NFKC, without spaces or line breaks
+and without a trailing colon. Several forms stacked in one sheet are told apart by their grids.
+
+Example::
+
+    >>> grid = Grid.from_rows("表1", [
+    ...     ["项目支出绩效自评表"],
+    ...     ["项目名称", "零星修缮", "实施单位", None],
+    ...     ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值"],
+    ...     ["完成指标", "数量", "维修次数", "≥4次", "5次"],
+    ...     ["总分"]], top=3, left=2)
+    >>> [form] = locate_forms(grid).forms
+    >>> form.top_left, form.fields["project_name"].value, form.fields["project_name"].cell
+    ('B3', '零星修缮', 'C4')
+    >>> form.model()["indicators"][0]["level1"], form.cells()["indicators[0].target"]
+    ('产出指标', 'E6')
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from toolkit.core.model import is_blank
+from toolkit.workbook.sheets import split_ref
+
+# -- the vocabulary -------------------------------------------------------------------------------
+# Every alias is written normalised (see :func:`normalise`): NFKC (full-width brackets and colons
+# become ASCII), no whitespace, no trailing colon.
+
+# Label → value fields of the header (the value is the next non-blank cell to the right).
+LABELS: dict[str, tuple[str, ...]] = {
+    "project_name": ("项目名称",),
+    "project_amount": ("项目金额", "项目总金额", "项目总额"),
+    "department": ("主管部门", "主管部门及代码", "主管单位", "主管部门(单位)", "部门(单位)名称", "部门名称",
+                   "单位名称"),
+    "implementer": ("实施单位", "项目实施单位"),
+    "year": ("评价年度", "预算年度", "自评年度", "年度"),
+    "money_unit": ("金额单位", "单位"),
+}
+# Labels that show a form is the department's 目标完成情况表 rather than a project form.
+DEPARTMENT_LABELS = ("部门(单位)名称", "部门名称", "单位名称")
+# 年度总体目标: the value is below the label.
+GOAL_LABELS: dict[str, tuple[str, ...]] = {
+    "goal_expected": ("预期目标", "年度预期目标"),
+    "goal_actual": ("实际完成情况", "目标实际完成情况", "实际完成", "年度目标完成情况"),
+}
+# Side labels of blocks: printed, carry no value.
+SIDE_LABELS: dict[str, tuple[str, ...]] = {
+    "goals": ("年度总体目标", "年度总体目标完成情况", "总体目标"),
+    "indicators": ("绩效指标", "年度绩效指标", "年度绩效指标完成情况", "绩效指标完成情况"),
+}
+FUND_BLOCK = re.compile(r"^(项目资金|项目预算执行情况|预算执行情况|资金情况|项目资金情况)(?:\((万元|元|千元)\))?$")
+FUND_COLUMNS: dict[str, tuple[str, ...]] = {
+    "initial": ("年初预算数",),
+    "budget": ("全年预算数", "预算数", "调整后预算数"),
+    "actual": ("全年执行数", "执行数", "实际执行数"),
+    "weight": ("分值",),
+    "rate": ("执行率", "预算执行率"),
+    "score": ("得分",),
+}
+FUND_ROWS: dict[str, tuple[str, ...]] = {  # compared without a leading 其中:
+    "total": ("年度资金总额", "资金总额", "合计", "总计"),
+    "appropriation": ("当年财政拨款", "本年财政拨款", "财政拨款"),
+    "carryover": ("上年结转资金", "上年结转"),
+    "other": ("其他资金",),
+}
+GRID_COLUMNS: dict[str, tuple[str, ...]] = {
+    "level1": ("一级指标", "一级"),
+    "level2": ("二级指标", "二级"),
+    "level3": ("三级指标", "三级"),
+    "target": ("年度指标值", "预期指标值", "指标值", "年度目标值", "目标值"),
+    "actual": ("实际完成值", "实际完成指标值", "实际值", "完成值", "全年实际值"),
+    "weight": ("分值", "权重"),
+    "score": ("得分", "自评得分"),
+    "reason": ("偏差原因分析及改进措施", "偏差原因", "偏差原因分析", "偏差原因及改进措施", "原因分析及改进措施",
+               "未完成原因分析"),
+}
+# 一级指标 as printed → the name the rules use. A label vocabulary, not a scoring knob: which
+# words mean 产出指标 is fixed by the 财预〔2020〕10号 framework every form shares, and nothing
+# is scored differently because of it. It lives here as data (not as a profile field) so the
+# workbook layer stays independent of rule profiles; a caller may pass its own table
+# (:class:`Vocabulary`).
+LEVEL1_ALIASES: dict[str, tuple[str, ...]] = {
+    "产出指标": ("产出指标", "产出", "完成指标", "完成"),
+    "效益指标": ("效益指标", "效益"),
+    "满意度指标": ("满意度指标", "满意度", "服务对象满意度指标", "服务对象满意度"),
+}
+FOOTER_LABELS: dict[str, tuple[str, ...]] = {
+    "total": ("总分", "总计", "合计", "综合得分"),
+    "grade": ("等级", "自评等级", "评价等级", "绩效等级"),
+    "weights": ("一级指标分值",),
+    "preparer": ("填表人", "填报人"),
+    "phone": ("联系电话", "电话"),
+    "fill_date": ("填报日期", "填表日期"),
+}
+NOTES_START = re.compile(r"^(填表说明|说明|注)(:|$)")
+TITLE_END = re.compile(r"(自评表|完成情况表|评价表|自评情况表)$")
+TITLE_SUFFIXES = ("资金预算项目绩效目标自评表", "预算项目绩效目标自评表", "项目绩效目标自评表", "项目支出绩效自评表",
+                  "项目绩效自评表", "绩效目标自评表", "绩效自评表")
+YEAR = re.compile(r"((?:19|20)\d{2})\s*年?度?")
+YEAR_LINE = re.compile(r"^\(?((?:19|20)\d{2})年度?\)?$")
+MONEY_UNIT = re.compile(r"(万元|千元|元)")
+CODE_IN_BRACKETS = re.compile(r"^(?P<name>.*?)\s*[（(]\s*(?P<code>[0-9A-Za-z][0-9A-Za-z\-]*)\s*[）)]\s*$", re.S)
+PLACEHOLDERS = {"—", "——", "-", "--", "/", "–", "―", "—-"}
+DATE_PLACEHOLDER = re.compile(r"^[年月日]*$")
+
+# Why a non-blank cell was not mapped to a field.
+REASON_PLACEHOLDER = "占位符（—）：版式的一部分，不是数值"
+REASON_NOTES = "填表说明：不是表内字段，未导入"
+REASON_IGNORED = "工具列（系统计算得分、计算说明）：评分时重新计算，不导入"
+REASON_SUBROW_POINTS = "分项资金行的分值/得分：模板中此处为「—」，未导入"
+REASON_OUTSIDE = "不在任何自评表的范围内"
+REASON_UNKNOWN = "无法对应到任何字段（不在标签所指的位置）"
+REASON_WEIGHT_NOTE = "一级指标分值行的说明文字，未导入"
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """What may vary by caller: the 一级 label table and header texts of columns to ignore
+    (e.g. the tool's own 系统计算得分 / 计算说明 columns)."""
+
+    level1_aliases: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(LEVEL1_ALIASES))
+    ignored_headers: tuple[str, ...] = ()
+
+
+# -- cells ------------------------------------------------------------------------------------------
+
+def normalise(text: object) -> str:
+    """A label as compared: NFKC, no whitespace or line breaks, no trailing colon.
+
+    >>> normalise("一级\\n指标"), normalise("其中：当年财政拨款"), normalise("项目资金\\n（万元）")
+    ('一级指标', '其中:当年财政拨款', '项目资金(万元)')
+    >>> normalise("本年财政拨款："), normalise("总  分")
+    ('本年财政拨款', '总分')
+    """
+    if text is None:
+        return ""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).rstrip(":")
+
+
+def column_letters(col: int) -> str:
+    """3 → 'C', 28 → 'AB'.
+
+    >>> column_letters(3), column_letters(28)
+    ('C', 'AB')
+    """
+    letters = ""
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def address(row: int, col: int) -> str:
+    """(5, 3) → 'C5'.
+
+    >>> address(5, 3)
+    'C5'
+    """
+    return f"{column_letters(col)}{row}"
+
+
+def _lookup(table: dict[str, tuple[str, ...]], text: str) -> str | None:
+    """The key of ``table`` whose aliases contain ``text`` (already normalised)."""
+    for key, aliases in table.items():
+        if text in aliases:
+            return key
+    return None
+
+
+@dataclass
+class Grid:
+    """The non-blank values of one sheet by (row, column), 1-based, with its merged ranges
+    (first row, first column, last row, last column), number formats and defined names where
+    the reader has them."""
+
+    title: str
+    cells: dict[tuple[int, int], object]
+    merges: tuple[tuple[int, int, int, int], ...] = ()
+    formats: dict[tuple[int, int], str] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+    visible: bool = True
+
+    def __post_init__(self):
+        self.cells = {key: value for key, value in self.cells.items() if not is_blank(value)}
+        self._merge_of: dict[tuple[int, int], tuple[int, int, int, int]] = {}
+        for merge in self.merges:
+            r1, c1, r2, c2 = merge
+            for row in range(r1, r2 + 1):
+                for col in range(c1, c2 + 1):
+                    self._merge_of[(row, col)] = merge
+        self._norm: dict[tuple[int, int], str] = {}
+
+    @classmethod
+    def from_rows(cls, title: str, rows, *, top: int = 1, left: int = 1, merges=(), formats=None,
+                  names=None, visible: bool = True) -> "Grid":
+        """From a 2-D list of values whose first value is at (``top``, ``left``); None and "" are blank.
+
+        >>> Grid.from_rows("S", [[None, "a"], ["", 2]], top=2).cells
+        {(2, 2): 'a', (3, 2): 2}
+        """
+        cells = {(top + r, left + c): value for r, row in enumerate(rows or []) for c, value in enumerate(row or [])}
+        return cls(title, cells, tuple(tuple(m) for m in merges), dict(formats or {}), dict(names or {}), visible)
+
+    @classmethod
+    def from_openpyxl(cls, ws) -> "Grid":
+        """From an openpyxl worksheet (values as stored: open with ``data_only=True`` for the
+        cached results of formulas)."""
+        cells, formats = {}, {}
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.value is not None:
+                    cells[(cell.row, cell.column)] = cell.value
+                    if cell.number_format and cell.number_format != "General":
+                        formats[(cell.row, cell.column)] = cell.number_format
+        merged = getattr(ws, "merged_cells", None)
+        merges = tuple((r.min_row, r.min_col, r.max_row, r.max_col) for r in merged.ranges) if merged else ()
+        names = {name: dn.attr_text for name, dn in getattr(ws, "defined_names", {}).items()}
+        return cls(ws.title, cells, merges, formats, names, getattr(ws, "sheet_state", "visible") == "visible")
+
+    @classmethod
+    def from_sheet_access(cls, sheet, merges=()) -> "Grid":
+        """From a :class:`~toolkit.workbook.sheets.SheetAccess` (which carries no merges)."""
+        return cls(sheet.title, dict(sheet.values), tuple(merges), dict(sheet.formats), dict(sheet.names),
+                   sheet.visible)
+
+    def get(self, row: int, col: int) -> object:
+        return self.cells.get((row, col))
+
+    def norm(self, row: int, col: int) -> str:
+        """The normalised text of a cell ('' when blank)."""
+        key = (row, col)
+        if key not in self._norm:
+            self._norm[key] = normalise(self.cells.get(key))
+        return self._norm[key]
+
+    def span(self, row: int, col: int) -> tuple[int, int, int, int]:
+        """The merged range holding the cell, or the cell itself."""
+        return self._merge_of.get((row, col), (row, col, row, col))
+
+    def origin(self, row: int, col: int) -> tuple[int, int]:
+        """The top-left cell of the merged range holding the cell (the cell itself if unmerged)."""
+        r1, c1, _, _ = self.span(row, col)
+        return r1, c1
+
+    def row_cells(self, row: int) -> list[int]:
+        """Columns of the non-blank cells of ``row``, left to right."""
+        return sorted(col for (r, col) in self.cells if r == row)
+
+    def row_numbers(self) -> list[int]:
+        return sorted({row for row, _ in self.cells})
+
+
+# -- results --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Hit:
+    """A value found for a field: its cell, its value, and whether the cell holds more than the
+    value (a label and the value together, as in ``金额单位：万元``)."""
+
+    cell: str
+    value: object
+    containing: bool = False
+
+
+@dataclass(frozen=True)
+class Unmapped:
+    """A non-blank cell that is no field's value or label, and why."""
+
+    cell: str
+    value: object
+    reason: str
+
+
+@dataclass
+class LocatedIndicator:
+    """One indicator row: ``cells`` holds level1 (the name the rules use), level1_raw, level2,
+    level3, target, actual and, where the grid has them, weight, score, reason."""
+
+    row: int
+    cells: dict[str, Hit]
+    empty: bool = False  # a printed row with labels only (no 三级指标 or values)
+
+
+@dataclass
+class LocatedForm:
+    """One form found in a sheet, with the place of every value."""
+
+    sheet: str
+    kind: str  # "project" or "department_targets"
+    top_left: str
+    first_row: int
+    last_row: int
+    fields: dict[str, Hit] = field(default_factory=dict)
+    funds: dict[str, dict[str, Hit]] = field(default_factory=dict)
+    fund_columns: tuple[str, ...] = ()
+    indicators: list[LocatedIndicator] = field(default_factory=list)
+    grid_columns: tuple[str, ...] = ()
+    level1_weights: dict[str, Hit] = field(default_factory=dict)
+    labels: dict[str, Hit] = field(default_factory=dict)
+    unmapped: list[Unmapped] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # why it cannot be adopted ([] = it can)
+    notes: list[str] = field(default_factory=list)  # how labels were read (完成指标 → 产出指标 …)
+
+    @property
+    def scored(self) -> bool:
+        """True when the grid has 分值 and 得分 columns (a scored form, not a completion table)."""
+        return "weight" in self.grid_columns and "score" in self.grid_columns
+
+    @property
+    def name(self) -> str:
+        hit = self.fields.get("project_name") or self.fields.get("department")
+        return str(hit.value) if hit is not None and hit.value is not None else f"{self.sheet}!{self.top_left}"
+
+    def model(self) -> dict:
+        """The content, without addresses (the shape of ``tests/data/foreign/expected.json``)."""
+        data: dict = {"sheet": self.sheet, "top_left": self.top_left, "kind": self.kind}
+        data.update({key: hit.value for key, hit in self.fields.items()})
+        if self.funds:
+            data["funds"] = {row: {col: hit.value for col, hit in cols.items()} for row, cols in self.funds.items()}
+        data["indicators"] = []
+        for ind in self.indicators:
+            item = {key: hit.value for key, hit in ind.cells.items()}
+            if ind.empty:
+                item["empty"] = True
+            data["indicators"].append(item)
+        if self.level1_weights:
+            data["level1_weights"] = {key: hit.value for key, hit in self.level1_weights.items()}
+        data["scored"] = self.scored
+        return data
+
+    def cells(self) -> dict[str, str]:
+        """Field path (``funds.total.budget``, ``indicators[3].score`` …) → source cell."""
+        found = {key: hit.cell for key, hit in self.fields.items()}
+        for row, cols in self.funds.items():
+            found.update({f"funds.{row}.{col}": hit.cell for col, hit in cols.items()})
+        for index, ind in enumerate(self.indicators):
+            found.update({f"indicators[{index}].{key}": hit.cell for key, hit in ind.cells.items() if hit.cell})
+        found.update({f"level1_weights.{key}": hit.cell for key, hit in self.level1_weights.items()})
+        return found
+
+    def cells_containing(self) -> list[str]:
+        """Fields whose cell holds more than the value (label and value in one cell)."""
+        return sorted(key for key, hit in self.fields.items() if hit.containing)
+
+
+@dataclass
+class SheetLocation:
+    """What one sheet holds: its forms, the non-blank cells outside every form, and — for a
+    sheet without a form — whether it looks like one (and why it could not be read)."""
+
+    sheet: str
+    forms: list[LocatedForm]
+    unmapped: list[Unmapped]
+    looks_like_form: str = ""  # the reason a form-like sheet has no locatable form
+
+
+# -- locating ---------------------------------------------------------------------------------------
+
+def locate_forms(grid: Grid, vocabulary: Vocabulary | None = None) -> SheetLocation:
+    """Every form of ``grid``, top to bottom (one per indicator grid header)."""
+    vocabulary = vocabulary or Vocabulary()
+    forms = [_FormReader(grid, vocabulary, *span).read() for span in _form_spans(grid)]
+    covered = {key for form in forms for key in grid.cells if form.first_row <= key[0] <= form.last_row}
+    outside = [Unmapped(address(*key), grid.cells[key], REASON_OUTSIDE)
+               for key in sorted(grid.cells) if key not in covered]
+    return SheetLocation(grid.title, forms, outside, "" if forms else _looks_like_form(grid))
+
+
+def _form_spans(grid: Grid) -> list[tuple[int, int, int, int]]:
+    """(first row, grid header row, first row after the indicator rows, last row) of each form.
+
+    A form opens at its first title/label row after the previous form's indicator rows and
+    ends where the next one opens."""
+    rows = grid.row_numbers()
+    headers = [row for row in rows if _grid_header(grid, row)]
+    spans: list[tuple[int, int, int, int]] = []
+    searched_from = min(rows, default=1)
+    for index, header in enumerate(headers):
+        following = headers[index + 1] if index + 1 < len(headers) else max(rows) + 1
+        grid_end = next((row for row in range(header + 1, following) if _ends_grid(grid, row)), following)
+        first = next((row for row in rows if searched_from <= row < header and _starts_form(grid, row)), header)
+        if spans:
+            spans[-1] = spans[-1][:3] + (first - 1,)
+        spans.append((first, header, grid_end, max(rows)))
+        searched_from = grid_end
+    return spans
+
+
+def _ends_grid(grid: Grid, row: int) -> bool:
+    """A row after the indicator rows: its first label (side labels aside) is a footer label
+    (总分, 等级, 一级指标分值, signatures), 填表说明, a title, or a header/fund label of the next form."""
+    for col in grid.row_cells(row):
+        text = grid.norm(row, col)
+        if _lookup(SIDE_LABELS, text) == "indicators":
+            continue
+        return bool(_lookup(FOOTER_LABELS, text.partition(":")[0]) or NOTES_START.match(text)
+                    or _is_title(text) or _header_label(text) or FUND_BLOCK.match(text))
+    return False
+
+
+def _grid_header(grid: Grid, row: int) -> dict[str, int] | None:
+    """The columns of an indicator grid header in ``row`` (三级指标, 指标值 and 实际值 at least)."""
+    columns: dict[str, int] = {}
+    for col in grid.row_cells(row):
+        key = _lookup(GRID_COLUMNS, grid.norm(row, col))
+        if key and key not in columns:
+            columns[key] = col
+    return columns if {"level3", "target", "actual"} <= columns.keys() else None
+
+
+def _starts_form(grid: Grid, row: int) -> bool:
+    """A row that opens a form's header: a title, a year line, a header label or a fund/goal label."""
+    for col in grid.row_cells(row):
+        text = grid.norm(row, col)
+        if _is_title(text) or YEAR_LINE.match(text) or FUND_BLOCK.match(text) or _header_label(text):
+            return True
+        if _lookup(GOAL_LABELS, text) or _lookup(SIDE_LABELS, text) == "goals":
+            return True
+    return False
+
+
+def _is_title(text: str) -> bool:
+    return bool(TITLE_END.search(text)) and len(text) <= 60 and "。" not in text
+
+
+def _header_label(text: str) -> tuple[str, str | None] | None:
+    """(field, value in the same cell or None) for a header label such as ``项目名称`` or
+    ``评价年度:2021年度``.
+
+    >>> _header_label("主管部门及代码"), _header_label("单位:元"), _header_label("项目")
+    (('department', None), ('money_unit', '元'), None)
+    """
+    key = _lookup(LABELS, text)
+    if key:
+        return key, None
+    label, colon, rest = text.partition(":")
+    key = _lookup(LABELS, label) if colon else None
+    if key and rest:
+        return key, rest
+    return None
+
+
+def _looks_like_form(grid: Grid) -> str:
+    """Why a sheet without an indicator grid still looks like a form ('' when it does not): it
+    has a form title, or two of 项目名称/主管部门/实施单位/项目资金/年度总体目标."""
+    texts = [grid.norm(row, col) for row, col in grid.cells]
+    titled = any(_is_title(text) for text in texts)
+    marks = {(_header_label(text) or ("",))[0] for text in texts} & {"project_name", "implementer", "department"}
+    blocks = {"block" for text in texts if FUND_BLOCK.match(text) or _lookup(GOAL_LABELS, text)}
+    if titled or len(marks | blocks) >= 2:
+        return ("有自评表的标题或栏目，但没有找到绩效指标表头（须有「三级指标」「年度指标值/预期指标值」"
+                "「实际完成值」三列）")
+    return ""
+
+
+class _FormReader:
+    """Reads one form: rows ``first``–``last``, grid header at ``header``, indicator rows up to
+    ``grid_end`` (exclusive), then the footer."""
+
+    def __init__(self, grid: Grid, vocabulary: Vocabulary, first: int, header: int, grid_end: int, last: int):
+        self.grid, self.vocabulary = grid, vocabulary
+        self.first, self.header, self.grid_end, self.last = first, header, grid_end, last
+        self.columns = _grid_header(grid, header) or {}
+        self.used: set[tuple[int, int]] = set()
+        self.reasons: dict[tuple[int, int], str] = {}
+        self.form = LocatedForm(grid.title, "project", address(header, min(grid.row_cells(header))), first, last)
+        self.title: tuple[int, int] | None = None
+
+    # -- bookkeeping ----------------------------------------------------------------------------
+    def hit(self, row: int, col: int, value: object = None, containing: bool = False, *,
+            raw: bool = True) -> Hit:
+        """A Hit for the cell (its merge's first cell), which then counts as used; ``raw=False``
+        records ``value`` instead of the cell's own (a value taken out of a longer text)."""
+        row, col = self.grid.origin(row, col)
+        if (row, col) in self.grid.cells:
+            self.used.add((row, col))
+        return Hit(address(row, col), self.grid.get(row, col) if raw else value, containing)
+
+    def slot(self, row: int, col: int) -> Hit:
+        """An empty value: the place where it would be written."""
+        return Hit(address(*self.grid.origin(row, col)), None)
+
+    def label(self, key: str, row: int, col: int) -> None:
+        if key not in self.form.labels:
+            self.form.labels[key] = self.hit(row, col)
+
+    def is_label(self, row: int, col: int) -> bool:
+        """A cell that names something (so it cannot be another label's value)."""
+        text = self.grid.norm(row, col)
+        return bool(_header_label(text) or _lookup(GOAL_LABELS, text) or _lookup(SIDE_LABELS, text)
+                    or FUND_BLOCK.match(text) or _lookup(FUND_COLUMNS, text) or _fund_row(text)
+                    or _lookup(FOOTER_LABELS, text.partition(":")[0]) or _is_title(text))
+
+    def right_of(self, row: int, col: int) -> tuple[int, int] | None:
+        """The value cell of the label at (row, col): the next unused non-blank cell to its right,
+        unless that is a label (then None)."""
+        _, _, _, c2 = self.grid.span(row, col)
+        for other in self.grid.row_cells(row):
+            if other > c2 and (row, other) not in self.used:
+                return None if self.is_label(row, other) else (row, other)
+        return None
+
+    def value_right(self, row: int, col: int) -> Hit:
+        """The value of a label printed left of it, else the empty cell right after the label."""
+        found = self.right_of(row, col)
+        return self.hit(*found) if found else self.slot(row, self.grid.span(row, col)[3] + 1)
+
+    def value_below(self, row: int, col: int) -> Hit:
+        """The value of a label printed above it (年度总体目标): the first non-blank cell below in
+        its column before the grid, else a value to its right, else the empty cell below."""
+        _, c1, r2, _ = self.grid.span(row, col)
+        for other in range(r2 + 1, self.header):
+            if (other, c1) in self.grid.cells:
+                if self.is_label(other, c1) or (other, c1) in self.used:
+                    break
+                return self.hit(other, c1)
+        found = self.right_of(row, col)
+        return self.hit(*found) if found else self.slot(r2 + 1, c1)
+
+    # -- the parts ------------------------------------------------------------------------------
+    def read(self) -> LocatedForm:
+        self.read_header()
+        self.read_grid()
+        self.read_footer()
+        self.decide_kind()
+        self.collect_unmapped()
+        return self.form
+
+    def zone(self) -> list[tuple[int, int]]:
+        """The non-blank cells above the grid header."""
+        return sorted(key for key in self.grid.cells if self.first <= key[0] < self.header)
+
+    def read_header(self) -> None:
+        """Title, year, header labels and their values, money unit, the fund block and the goals."""
+        fields = self.form.fields
+        fund_header = self.fund_header()
+        for row, col in self.zone():
+            if (row, col) in self.used:
+                continue
+            text = self.grid.norm(row, col)
+            if _is_title(text) and self.title is None:
+                self.title = (row, col)
+                self.label("title", row, col)
+            elif YEAR_LINE.match(text) and "year" not in fields:
+                fields["year"] = self.hit(row, col, int(YEAR_LINE.match(text)[1]), True, raw=False)
+            elif FUND_BLOCK.match(text):
+                self.label("funds", row, col)
+                unit = FUND_BLOCK.match(text)[2]
+                if unit and "money_unit" not in fields:
+                    fields["money_unit"] = self.hit(row, col, unit, True, raw=False)
+            elif _lookup(GOAL_LABELS, text) and _lookup(GOAL_LABELS, text) not in fields:
+                goal = _lookup(GOAL_LABELS, text)
+                self.label(goal, row, col)
+                fields[goal] = self.value_below(row, col)
+            elif _lookup(SIDE_LABELS, text):
+                self.label(_lookup(SIDE_LABELS, text), row, col)
+            elif _header_label(text) and not (fund_header and row == fund_header[0]):
+                self.header_field(row, col, *_header_label(text))
+        if fund_header:
+            self.read_funds(*fund_header)
+        if self.title is not None:
+            self.form.top_left = address(*self.title)
+            self.fields_from_title(*self.title)
+        elif self.form.labels:
+            first = min(split_ref(hit.cell) for hit in self.form.labels.values())
+            self.form.top_left = address(*first)
+
+    def header_field(self, row: int, col: int, key: str, inline: str | None) -> None:
+        """A header label: its value in the same cell (``单位：元``) or to its right."""
+        fields = self.form.fields
+        if key in fields:
+            return
+        raw = str(self.grid.get(row, col))
+        if key == "money_unit":
+            self.money_unit(row, col, inline)
+            return
+        self.label(key, row, col)
+        if normalise(re.split(r"[:：]", raw, maxsplit=1)[0]) in DEPARTMENT_LABELS:
+            self.form.kind = "department_targets"
+        if inline is not None:
+            value = self.hit(row, col, re.split(r"[:：]", raw, maxsplit=1)[1].strip(), True, raw=False)
+        else:
+            value = self.value_right(row, col)
+        fields[key] = _year_value(value) if key == "year" else value
+        if key == "department":
+            self.split_department_code(value)
+
+    def money_unit(self, row: int, col: int, inline: str | None) -> None:
+        """``金额单位：万元`` / ``单位：元`` in one cell, or ``金额单位 | 万元``; only 元/万元/千元 count."""
+        if inline is not None:
+            unit = MONEY_UNIT.search(inline)
+            if unit:
+                self.label("money_unit", row, col)
+                self.form.fields["money_unit"] = self.hit(row, col, unit[1], True, raw=False)
+            return
+        found = self.right_of(row, col)
+        unit = MONEY_UNIT.fullmatch(self.grid.norm(*found)) if found else None
+        self.label("money_unit", row, col)
+        if unit:
+            self.form.fields["money_unit"] = self.hit(*found)
+        elif found is None:
+            self.form.fields["money_unit"] = self.slot(row, self.grid.span(row, col)[3] + 1)
+
+    def split_department_code(self, value: Hit) -> None:
+        """``主管部门及代码`` written ``深圳市社会保险基金管理局（101001）`` → name and code."""
+        match = CODE_IN_BRACKETS.match(value.value) if isinstance(value.value, str) else None
+        if match and match["name"].strip():
+            self.form.fields["department"] = Hit(value.cell, match["name"].strip(), True)
+            self.form.fields["department_code"] = Hit(value.cell, match["code"], True)
+
+    def fields_from_title(self, row: int, col: int) -> None:
+        """Year and project name carried by the title (``2021年度零星修缮资金预算项目绩效目标自评表``)."""
+        text = self.grid.norm(row, col)
+        fields = self.form.fields
+        year = YEAR.match(text)
+        if year and "year" not in fields:
+            fields["year"] = self.hit(row, col, int(year[1]), True, raw=False)
+        if self.form.kind != "project" or "project_name" in fields:
+            return
+        name = text[year.end():] if year else text
+        suffix = next((s for s in TITLE_SUFFIXES if name.endswith(s)), None)
+        if suffix and name[: -len(suffix)]:
+            fields["project_name"] = self.hit(row, col, name[: -len(suffix)], True, raw=False)
+
+    def fund_header(self) -> tuple[int, dict[str, int]] | None:
+        """(row, column of each fund column) of the 项目资金 header row in the header zone."""
+        for row in sorted({row for row, _ in self.zone()}):
+            columns: dict[str, int] = {}
+            for col in self.grid.row_cells(row):
+                key = _lookup(FUND_COLUMNS, self.grid.norm(row, col))
+                if key and key not in columns:
+                    columns[key] = col
+            if {"budget", "actual"} <= columns.keys():
+                return row, columns
+        return None
+
+    def read_funds(self, header_row: int, columns: dict[str, int]) -> None:
+        """The fund rows below the fund header: each known row label × each column present."""
+        first_value_col = min(columns.values())
+        for key, col in columns.items():
+            self.label(f"funds.columns.{key}", header_row, col)
+        for col in self.grid.row_cells(header_row):
+            if col < first_value_col and (header_row, col) not in self.used:
+                self.label("funds.columns.label", header_row, col)
+        self.form.fund_columns = tuple(key for key in FUND_COLUMNS if key in columns)
+        for row in range(header_row + 1, self.header):
+            for col in self.grid.row_cells(row):
+                key = _fund_row(self.grid.norm(row, col)) if col < first_value_col else None
+                if key and key not in self.form.funds:
+                    self.label(f"funds.{key}", row, col)
+                    self.form.funds[key] = self.fund_values(row, key, columns)
+                    break
+
+    def fund_values(self, row: int, key: str, columns: dict[str, int]) -> dict[str, Hit]:
+        """A fund row's cells; on the sub-rows 分值/得分 are layout (—), not values."""
+        values = {}
+        for column, col in columns.items():
+            if key != "total" and column in ("weight", "score"):
+                cell = self.grid.get(row, col)
+                if cell is not None and normalise(cell) not in PLACEHOLDERS:
+                    self.reasons[(row, col)] = REASON_SUBROW_POINTS
+                continue
+            values[column] = self.hit(row, col) if (row, col) in self.grid.cells else Hit(address(row, col), None)
+        return values
+
+    def read_grid(self) -> None:
+        """The indicator rows between the grid header and the footer; blank rows are skipped and
+        a 一级/二级 label applies down to the next one (merged or not)."""
+        columns = self.columns
+        self.form.grid_columns = tuple(key for key in GRID_COLUMNS if key in columns)
+        for key, col in columns.items():
+            self.label(f"indicators.columns.{key}", self.header, col)
+        for col in self.grid.row_cells(self.header):
+            if _lookup(SIDE_LABELS, self.grid.norm(self.header, col)) == "indicators":
+                self.label("indicators", self.header, col)
+        level1: Hit | None = None
+        level2: Hit | None = None
+        for row in range(self.header + 1, self.grid_end):
+            own1 = self.level_cell(row, columns.get("level1"))
+            own2 = self.level_cell(row, columns.get("level2"))
+            if own1 is not None and (level1 is None or own1.cell != level1.cell):
+                level1, level2 = own1, None
+            if own2 is not None:
+                level2 = own2
+            cells = {key: self.hit(row, col) for key, col in columns.items()
+                     if key not in ("level1", "level2") and (row, col) in self.grid.cells}
+            starts = [hit for hit in (own1, own2) if hit is not None and split_ref(hit.cell)[0] == row]
+            if cells or starts:
+                self.add_indicator(row, level1, level2, cells)
+
+    def level_cell(self, row: int, col: int | None) -> Hit | None:
+        """The 一级/二级 label that applies to a row from its own cell (or its merged range)."""
+        if col is None:
+            return None
+        origin = self.grid.origin(row, col)
+        if origin not in self.grid.cells or origin[0] <= self.header:
+            return None
+        return self.hit(*origin)
+
+    def add_indicator(self, row: int, level1: Hit | None, level2: Hit | None, cells: dict[str, Hit]) -> None:
+        """One indicator: 一级 as the rules name it (level1) and as written (level1_raw), the rest as written."""
+        columns = self.columns
+        raw1 = level1 or (self.slot(row, columns["level1"]) if "level1" in columns else Hit("", None))
+        canonical = _lookup(self.vocabulary.level1_aliases, normalise(raw1.value)) if raw1.value is not None else None
+        if raw1.value is not None and canonical != raw1.value:
+            note = (f"一级指标「{raw1.value}」（{raw1.cell}）按「{canonical}」导入。" if canonical else
+                    f"一级指标「{raw1.value}」（{raw1.cell}）不是产出/效益/满意度指标的已知写法，按原文导入。")
+            if note not in self.form.notes:
+                self.form.notes.append(note)
+        found = {"level1": Hit(raw1.cell, canonical or raw1.value), "level1_raw": raw1,
+                 "level2": level2 or (self.slot(row, columns["level2"]) if "level2" in columns else Hit("", None))}
+        for key in ("level3", "target", "actual", "weight", "score", "reason"):
+            if key in columns:
+                found[key] = cells.get(key) or self.slot(row, columns[key])
+        self.form.indicators.append(LocatedIndicator(row, found, empty=not cells))
+
+    def read_footer(self) -> None:
+        """总分 / 等级 / 一级指标分值 / signature rows, then the 填表说明 block (not imported)."""
+        notes = False
+        for row in range(self.grid_end, self.last + 1):
+            for col in self.grid.row_cells(row):
+                if (row, col) in self.used:
+                    continue
+                text = self.grid.norm(row, col)
+                notes = notes or bool(NOTES_START.match(text))
+                if notes:
+                    self.reasons[(row, col)] = REASON_NOTES
+                    continue
+                label, _, inline = text.partition(":")
+                key = _lookup(FOOTER_LABELS, label)
+                if key == "total" and "total" not in self.form.labels:
+                    self.label("total", row, col)
+                    self.form.labels.setdefault("total_score", self.form.labels["total"])
+                    for column, name in (("weight", "total_weight"), ("score", "total_score")):
+                        if column in self.columns:
+                            self.form.fields[name] = (self.hit(row, self.columns[column])
+                                                      if (row, self.columns[column]) in self.grid.cells
+                                                      else self.slot(row, self.columns[column]))
+                elif key == "weights" and "level1_weights" not in self.form.labels:
+                    self.label("level1_weights", row, col)
+                    self.read_weight_line(row, col)
+                elif key in ("grade", "preparer", "phone", "fill_date") and key not in self.form.fields:
+                    self.label(key, row, col)
+                    self.footer_value(key, row, col, inline)
+
+    def footer_value(self, key: str, row: int, col: int, inline: str) -> None:
+        """A footer label's value: in the same cell after the colon, else to the right.
+        A blank date form (``填报日期：    年  月  日``) is no value."""
+        if inline:
+            raw = re.split(r"[:：]", str(self.grid.get(row, col)), maxsplit=1)[1].strip()
+            value = None if DATE_PLACEHOLDER.match(normalise(raw)) else raw
+            self.form.fields[key] = self.hit(row, col, value, True, raw=False)
+        else:
+            self.form.fields[key] = self.value_right(row, col)
+
+    def read_weight_line(self, row: int, col: int) -> None:
+        """``一级指标分值 | 产出指标 | 50 | 效益指标 | 30 | …``."""
+        for other in self.grid.row_cells(row):
+            if other <= col or (row, other) in self.used:
+                continue
+            level1 = _lookup(self.vocabulary.level1_aliases, self.grid.norm(row, other))
+            if level1:
+                self.label(f"level1_weights.{level1}", row, other)
+                self.form.level1_weights[level1] = self.value_right(row, other)
+            else:
+                self.reasons.setdefault((row, other), REASON_WEIGHT_NOTE)
+
+    def decide_kind(self) -> None:
+        """A department 目标完成情况表 is known by its 部门名称 label or its title; a project form
+        needs a 项目名称 or a 项目资金 block."""
+        form = self.form
+        title = self.grid.norm(*self.title) if self.title else ""
+        if "部门" in title and "项目" not in title:
+            form.kind = "department_targets"
+        if form.kind == "department_targets":
+            form.problems.append("这是部门整体支出绩效目标完成情况表，不是项目支出绩效自评表")
+        elif "project_name" not in form.fields and not form.funds:
+            form.problems.append("有绩效指标表，但找不到「项目名称」和「项目资金」：无法确定是哪个项目的自评表")
+
+    def collect_unmapped(self) -> None:
+        """Every non-blank cell of the form that is no value or label, with the reason."""
+        ignored_texts = {normalise(text) for text in self.vocabulary.ignored_headers}
+        ignored: dict[int, int] = {}
+        for row, col in sorted(self.grid.cells):
+            if self.first <= row <= self.last and self.grid.norm(row, col) in ignored_texts:
+                ignored.setdefault(col, row)
+        for (row, col), value in sorted(self.grid.cells.items()):
+            if not self.first <= row <= self.last or (row, col) in self.used:
+                continue
+            if (row, col) in self.reasons:
+                reason = self.reasons[(row, col)]
+            elif col in ignored and row >= ignored[col]:
+                reason = REASON_IGNORED
+            elif normalise(value) in PLACEHOLDERS:
+                reason = REASON_PLACEHOLDER
+            else:
+                reason = REASON_UNKNOWN
+            self.form.unmapped.append(Unmapped(address(row, col), value, reason))
+
+
+def _fund_row(text: str) -> str | None:
+    """The fund row a label names, with or without 其中：.
+
+    >>> _fund_row("其中:本年财政拨款"), _fund_row("合计"), _fund_row("项目")
+    ('appropriation', 'total', None)
+    """
+    return _lookup(FUND_ROWS, text.removeprefix("其中:").removeprefix("其中"))
+
+
+def _year_value(hit: Hit) -> Hit:
+    """A year cell as a number where it says one (2021, "2021", "2021年度").
+
+    >>> _year_value(Hit("B2", "2021年度")), _year_value(Hit("B2", 2021.0)).value
+    (Hit(cell='B2', value=2021, containing=True), 2021)
+    """
+    value = hit.value
+    if isinstance(value, float) and value.is_integer():
+        return Hit(hit.cell, int(value), hit.containing)
+    if isinstance(value, str):
+        match = YEAR_LINE.match(normalise(value))
+        if match:
+            return Hit(hit.cell, int(match[1]), normalise(value) != match[1])
+    return hit
