@@ -78,7 +78,7 @@ def test_report_matches_schema_and_contract(scored):
     validate_report(report)
     assert report["profile"]["id"] == "national" and len(report["profile"]["sha256"]) == 64
     form = next(f for f in report["forms"] if f["name"] == PROJECT)
-    assert form["total"] == {"computed": 83.96, "entered": 83.95}
+    assert form["total"] == {"computed": 83.96, "entered": 83.95, "shown": 83.95}  # shown: what the sheet says
     assert form["grade"] == "良"
     labels = [i["label"] for i in form["items"]]
     assert labels[0] == "预算执行率" and "采购办公设备计划数" in labels

@@ -3,8 +3,9 @@
 Example::
 
     >>> from toolkit.core.results import FormResult
-    >>> form_report(FormResult("s", "项目", "project", [], 91.9, 91.9, "优", None, 0.19, [], {}))["total"]
-    {'computed': 91.9, 'entered': 91.9}
+    >>> form_report(FormResult("s", "项目", "project", [], 91.9, 91.9, "优", None, 0.19, [], {},
+    ...                        total_shown=91.9))["total"]
+    {'computed': 91.9, 'entered': 91.9, 'shown': 91.9}
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ def form_report(result: FormResult) -> dict:
         "sheet": result.sheet,
         "name": result.name,
         "kind": result.kind,
-        "total": {"computed": result.total_computed, "entered": result.total_entered},
+        "total": {"computed": result.total_computed, "entered": result.total_entered, "shown": result.total_shown},
         "grade": result.grade,
+        "grade_shown": result.grade_shown,
         "grade_entered": result.grade_entered,
         "execution_rate": result.execution_rate,
         "counts": {s: result.count(s) for s in ("error", "warning", "info")},

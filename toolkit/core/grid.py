@@ -159,7 +159,7 @@ class GridScorer(FormScorer):
             if parsed.kind == "empty":
                 self.flag("missing_value", "error", cell.ref, f"指标「{item.label}」未填写{what}。", item)
                 return self.manual_fallback(item, ind, f"未填写{what}")
-        reading = compare(target, actual, ind.level2, self.profile["quantitative"])
+        reading = compare(target, actual, f"{ind.level2} {ind.level3.text}".strip(), self.profile["quantitative"])
         for note in reading.notes:
             self.flag(note.code, note.severity, self.cell_of(ind, note.side), note.message, item)
         if reading.problem is not None:
@@ -316,13 +316,13 @@ class GridScorer(FormScorer):
                 return "met", f"实际「{actual.text}」达到 {fmt(at_least)}%"
             return None, f"实际「{actual.text}」是数值，目标「{target.text}」是定性描述"
         label = actual.label or actual.text
-        activity = next((w for w in rules.get("activity_words", []) if w in label), None)
-        if activity:
-            return None, f"实际「{label}」陈述的是开展了工作（「{activity}」），不是达到的结果"
         named = f"{ind.level2}{ind.level3.text}"
         needs_number = next((w for w in rules.get("number_required_for", []) if w in named), None)
         if needs_number:
             return None, f"「{needs_number}」类指标须填写调查得到的数值（如 95%），「{label}」不是数值"
+        activity = next((w for w in rules.get("activity_words", []) if w in label), None)
+        if activity:
+            return None, f"实际「{label}」陈述的是开展了工作（「{activity}」），不是达到的结果"
         bare = re.sub(r"[\s，。,.;；！!]+", "", label)
         if label == (target.label or target.text) or bare in rules.get("attainment_phrases", []):
             return "met", f"实际「{label}」" + ("与目标一致" if label == (target.label or target.text) else "表示已达成")

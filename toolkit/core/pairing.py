@@ -6,7 +6,7 @@ The rules (issue: no silent wrong score):
 * **Direction** from the target's comparator (≥ written, or words such as 不超过/控制在…以内/以下,
   不低于/以上/达到); without one, from 降至/降低到… (≤); "降低/减少/下降 + a number" says by how
   much, not to what level, so it is ambiguous and goes to a person; then from the 二级 label
-  (``quantitative.direction_by_level2``, 成本 → ≤ nationally); else the profile's default.
+  or 三级 label (``quantitative.direction_by_label``: 成本, 控制率 → ≤ nationally); else the profile's default.
 * **Units**: a bare number takes the other side's unit *and scale* (35 against ≤30万元 is 35万元);
   万/亿/千 scale; a percent with a bare number is read as a percent; different units (人 vs 人次,
   % vs 个百分点) are not compared — both readings are given and a person decides.
@@ -17,7 +17,7 @@ The rules (issue: no silent wrong score):
 Example::
 
     >>> from toolkit.core.values import parse_indicator_value as parse
-    >>> rules = {"no_comparator": "positive", "direction_by_level2": {"成本": "<="}}
+    >>> rules = {"no_comparator": "positive", "direction_by_label": {"成本": "<="}}
     >>> reading = compare(parse("≤30万元"), parse("35"), "成本指标", rules)
     >>> reading.direction, reading.target, reading.actual, reading.unit
     ('<=', 300000.0, 350000.0, '万元')
@@ -25,7 +25,7 @@ Example::
     ['unit_assumed']
     >>> reading = compare(parse("50000.00元"), parse("50012.00元"), "成本指标", rules)
     >>> reading.direction, reading.direction_source, [n.code for n in reading.notes]
-    ('<=', 'level2', ['direction_inferred'])
+    ('<=', 'label', ['direction_inferred'])
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ class Reading:
     """The pair as one comparison (``problem`` set when it cannot be one)."""
 
     direction: str | None = None
-    direction_source: str = ""  # "comparator" | "words" | "decrease" | "level2" | "default"
+    direction_source: str = ""  # "comparator" | "words" | "decrease" | "label" | "default"
     target: float | None = None
     actual: float | None = None
     unit: str = ""  # the target's unit as written ("%", "万元", "人次", "")
@@ -70,7 +70,7 @@ class Reading:
     def direction_text(self) -> str:
         """How the direction is stated in an explanation."""
         why = {"comparator": "", "words": "，由文字推断", "decrease": "，由「降至」等推断",
-               "level2": "，由二级指标推断", "default": "，未写比较符按规则默认"}[self.direction_source]
+               "label": "，由指标名称推断", "default": "，未写比较符按规则默认"}[self.direction_source]
         return f"{DIRECTION_TEXT[self.direction]}{why}"
 
 
@@ -107,7 +107,7 @@ def choose_quantity(side: ParsedValue, other: ParsedValue, what: str) -> tuple[P
                         f"从中取数「{chosen.text}」{which}{qualifier}，请核对。")
 
 
-def _direction(target: ParsedValue, level2: str, rules: Mapping) -> tuple[str | None, str, Note | None]:
+def _direction(target: ParsedValue, label: str, rules: Mapping) -> tuple[str | None, str, Note | None]:
     if target.comparator:
         source = "comparator" if target.comparator_source == "symbol" else "words"
         return target.comparator, source, None
@@ -118,36 +118,34 @@ def _direction(target: ParsedValue, level2: str, rules: Mapping) -> tuple[str | 
         return None, "", Note("direction_ambiguous", "error", "target",
                               f"年度指标值「{text}」写的是降低/减少多少，不是降到多少：无法确定实际值应高于还是低于"
                               f" {fmt(target.number)}，请人工评分，或把目标改写为「≤…」（降到的水平）。")
-    for label, direction in (rules.get("direction_by_level2") or {}).items():
-        if label in level2:
-            return direction, "level2", None
+    for word, direction in (rules.get("direction_by_label") or {}).items():
+        if word in label:
+            return direction, "label", None
     return ("=" if rules.get("no_comparator") == "equal" else ">="), "default", None
 
 
-def compare(target: ParsedValue, actual: ParsedValue, level2: str, rules: Mapping) -> Reading:
-    """The comparison of ``target`` and ``actual`` under the ``quantitative`` knobs ``rules``."""
+def compare(target: ParsedValue, actual: ParsedValue, label: str, rules: Mapping) -> Reading:
+    """The comparison of ``target`` and ``actual`` under the ``quantitative`` knobs ``rules``;
+    ``label`` is the indicator's names (二级 and 三级), which may give the direction."""
     reading = Reading()
-    chosen_target, note = choose_quantity(target, actual, "target")
-    if note:
-        reading.notes.append(note)
+    chosen_target, target_note = choose_quantity(target, actual, "target")
     if chosen_target is None:
         return reading  # not a quantitative pair: the qualitative rules apply
-    chosen_actual, note = choose_quantity(actual, chosen_target, "actual")
-    if note:
-        reading.notes.append(note)
+    chosen_actual, actual_note = choose_quantity(actual, chosen_target, "actual")
     if chosen_actual is None:
         return reading
+    reading.notes += [note for note in (target_note, actual_note) if note]
     target, actual = chosen_target, chosen_actual
     reading.target_value, reading.actual_value = target, actual
 
-    direction, source, problem = _direction(target, level2, rules)
+    direction, source, problem = _direction(target, label, rules)
     if problem:
         reading.problem = problem
         return reading
     reading.direction, reading.direction_source = direction, source
-    if source in ("words", "decrease", "level2"):
+    if source in ("words", "decrease", "label"):
         basis = {"words": f"「{target.text}」中的文字", "decrease": f"「{target.text}」中的「降至」类用语",
-                 "level2": f"二级指标「{level2}」"}[source]
+                 "label": f"指标名称「{label}」"}[source]
         reading.notes.append(Note("direction_inferred", "info", "target",
                                   f"方向按{basis}理解为{DIRECTION_TEXT[direction]}，请核对。"))
 

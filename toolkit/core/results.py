@@ -52,6 +52,8 @@ class FormResult:
     fills: dict[str, object]  # cell → value proposed for a blank output cell
     total_explanation: str = ""
     total_cell: str = ""
+    total_shown: float | None = None  # what the sheet shows after scoring: the clerk's total, else the one filled
+    grade_shown: str | None = None  # the grade the sheet shows (the clerk's, else the band of total_shown)
 
     def count(self, severity: str) -> int:
         return sum(1 for f in self.flags if f.severity == severity)

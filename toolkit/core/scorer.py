@@ -34,6 +34,8 @@ class TotalCheck:
     total_entered: float | None
     grade: str | None
     grade_entered: str | None
+    total_shown: float | None = None
+    grade_shown: str | None = None
 
 
 class FormScorer:
@@ -143,4 +145,4 @@ class FormScorer:
         elif shown_grade and grade_entered != shown_grade:
             self.flag("grade_mismatch", "error", grade_cell.ref,
                       f"填报等级「{grade_entered}」，{label} {fmt(shown_total)} 按规则应为「{shown_grade}」。")
-        return TotalCheck(total_entered, grade, grade_entered)
+        return TotalCheck(total_entered, grade, grade_entered, shown_total, grade_entered or shown_grade)

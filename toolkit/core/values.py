@@ -134,6 +134,7 @@ _SENTENCE_PUNCTUATION = set(",、。;:!?()[]【】“”‘’\"'《》")
 _DATE = re.compile(
     r"(?<![0-9])(?:19|20)[0-9]{2}(?:年|[-/.][0-9]{1,2}[-/.][0-9]{1,2})|[0-9]{1,2}月[0-9]{1,2}日"
 )
+_QUOTES = re.compile("[\"'“”‘’「」]")
 _CHINESE_NUMERAL_PERCENT = re.compile("百分之[零〇一二两三四五六七八九十百点]")
 
 
@@ -259,7 +260,10 @@ def _parse_words(text: str, tidy: str, compact: str) -> ParsedValue:
     """Text without arabic digits: a qualitative label, or a number written in words."""
     if _CHINESE_NUMERAL_PERCENT.search(compact):
         return ParsedValue(text, "unparseable", reason="百分比用中文数字书写，暂不支持，请改为阿拉伯数字（如95%）")
-    if _SYMBOL_COMPARATOR.search(compact) or "%" in compact:
+    relation = _SYMBOL_COMPARATOR.search(compact)
+    if relation and _LETTER_RUN.search(compact[: relation.start()]) and _LETTER_RUN.search(compact[relation.end():]):
+        return ParsedValue(text, "qualitative", label=tidy)  # a relation in words: 实际支出数≤预算数
+    if relation or "%" in compact:
         return ParsedValue(text, "unparseable", reason="有比较符号或百分号，但没有阿拉伯数字")
     if not _LETTER_RUN.search(compact):
         return ParsedValue(text, "unparseable", reason="无法识别的内容")
@@ -279,7 +283,7 @@ def _parse_quantity(text: str, compact: str, match: re.Match[str]) -> ParsedValu
     if len(symbols) > 1:
         raise _Unreadable("含有多个比较符号")
     comparators = {_SYMBOL_COMPARATORS[symbol] for symbol in symbols}
-    subject = _SYMBOL_COMPARATOR.sub("", head).removesuffix(":")
+    subject = _QUOTES.sub("", _SYMBOL_COMPARATOR.sub("", head)).removesuffix(":")  # "三公"经费 is a name
     if subject and not _LETTER_RUN.fullmatch(subject):
         raise _Unreadable(f"数值前有无法识别的内容「{head}」")
     words = _WORD_COMPARATOR.findall(subject)

@@ -29,7 +29,7 @@ from toolkit.core.results import FormResult
 KEEP = object()  # "leave this attribute of the cell alone"
 CHECK_HEADER = ["序号", "工作表", "项目", "单元格", "级别", "代码", "说明"]
 CODES_HEADER = ["", "代码说明", "", "", "级别", "代码", "含义"]  # no number: not a flag row
-SUMMARY_HEADER = ["工作表", "项目名称", "计算总分", "填报总分", "等级", "错误", "提醒", "说明"]
+SUMMARY_HEADER = ["工作表", "项目名称", "按规则总分", "表中总分", "按规则等级", "表中等级", "错误", "提醒", "说明"]
 
 
 @dataclass
@@ -152,8 +152,8 @@ def _check_sheet(plan: EditPlan, results: list[FormResult], workbook_flags) -> N
     rows.append([])
     rows.append(SUMMARY_HEADER)
     for result in results:
-        rows.append([result.sheet, result.name, result.total_computed, result.total_entered,
-                     result.grade, result.count("error"), result.count("warning"), result.count("info")])
+        rows.append([result.sheet, result.name, result.total_computed, result.total_shown, result.grade,
+                     result.grade_shown, result.count("error"), result.count("warning"), result.count("info")])
         plan.check_links[len(rows) - 1] = (result.sheet, "A1")
     rows.append([])
     rows.append(CHECK_HEADER)
@@ -192,7 +192,12 @@ def summary_line(result: FormResult) -> str:
     >>> summary_line(FormResult("s", "项目", "project", [], 91.9, 91.9, "优", None, 0.19, [], {}))
     '项目：总分 91.9（填报 91.9），等级 优；错误 0，提醒 0，说明 0'
     """
-    entered = "未填" if result.total_entered is None else fmt(result.total_entered)
     total = "无法计算" if result.total_computed is None else fmt(result.total_computed)
-    return (f"{result.name}：总分 {total}（填报 {entered}），等级 {result.grade or '—'}；"
+    if result.total_entered is not None:
+        shown = f"填报 {fmt(result.total_entered)}"
+    elif result.total_shown is None:
+        shown = "表中未填"
+    else:
+        shown = "已填入表中" if result.total_shown == result.total_computed else f"表中按各项得分填入 {fmt(result.total_shown)}"
+    return (f"{result.name}：总分 {total}（{shown}），等级 {result.grade or '—'}；"
             f"错误 {result.count('error')}，提醒 {result.count('warning')}，说明 {result.count('info')}")

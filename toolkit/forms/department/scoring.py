@@ -219,7 +219,8 @@ class _Scorer(FormScorer):
         return FormResult(sheet=form.sheet, name=form.name, kind="department", items=items,
                           total_computed=total_computed, total_entered=check.total_entered, grade=check.grade,
                           grade_entered=check.grade_entered, execution_rate=None, flags=self.flags, fills=self.fills,
-                          total_explanation=explanation, total_cell=total_ref)
+                          total_explanation=explanation, total_cell=total_ref,
+                          total_shown=check.total_shown, grade_shown=check.grade_shown)
 
 
 def _score_target(form: DepartmentForm, profile: Profile) -> FormResult:

@@ -202,6 +202,7 @@ class _Scorer(GridScorer):
             sheet=form.sheet, name=form.name, kind=form.kind, items=items,
             total_computed=total_computed, total_entered=check.total_entered, grade=check.grade,
             grade_entered=check.grade_entered, execution_rate=self.execution_rate,
+            total_shown=check.total_shown, grade_shown=check.grade_shown,
             flags=flags, fills=self.fills, total_explanation=total_explanation,
             total_cell=total_cell.ref,
         )
