@@ -55,7 +55,8 @@ def vba_modules(path: Path) -> dict[str, str]:
 
 
 def test_one_addin_per_button_and_all_buttons_present(built):
-    assert [p.name for p in built] == ["jixiao_score.xlam", "jixiao_export.xlam", "jixiao_about.xlam"]
+    assert [p.name for p in built] == ["jixiao_score.xlam", "jixiao_export.xlam", "jixiao_report.xlam",
+                                       "jixiao_about.xlam"]
     labels = set()
     for path in built:
         ui = ET.fromstring(zipfile.ZipFile(path).read("customUI/customUI.xml"))
@@ -66,7 +67,7 @@ def test_one_addin_per_button_and_all_buttons_present(built):
         buttons = group.findall(f"{CUSTOMUI}button")
         assert len(buttons) == 1 and buttons[0].get("imageMso")
         labels.add(buttons[0].get("label"))
-    assert {"计算得分", "导出报送"} <= labels
+    assert {"计算得分", "导出报送", "生成报告"} <= labels
 
 
 def test_packages_are_valid_office_packages(built):
@@ -200,7 +201,7 @@ def test_settings_sheet_enabled_with_exactly_xlwings_keys(built, shipped):
 def test_cli_build_and_install_message(tmp_path, capsys):
     assert cli.main(["addin", "build", str(tmp_path / "out"), "--interpreter", "python", "--udf-server"]) == 0
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "jixiao_about.xlam", "jixiao_export.xlam", "jixiao_score.xlam"]
+        "jixiao_about.xlam", "jixiao_export.xlam", "jixiao_report.xlam", "jixiao_score.xlam"]
     _, _, values = _conf_sheet(tmp_path / "out" / "jixiao_score.xlam")
     assert values["B1"] == "python" and values["B8"] == "1"
     assert "已生成加载项" in capsys.readouterr().out

@@ -4,6 +4,7 @@ Commands (``jixiao 命令 -h`` shows each one's options)::
 
     jixiao score INPUT.xlsx [-o OUT.xlsx] [--profile P] [--json REPORT.json] [--in-place]
     jixiao export INPUT.xlsx [-o DIR|FILE] [--pdf] [--force]
+    jixiao report INPUT.xlsx [-o 自评报告.docx] [--pdf] [--profile P]
     jixiao collect FOLDER [-o 汇总.xlsx] [--json REPORT.json] [--jobs N]
     jixiao template build [--check] [--kind K]     jixiao sample build [--check] [--kind K]
     jixiao profile check PROFILE                   jixiao profile list
@@ -82,6 +83,13 @@ COMMANDS: list[Command] = [
         Arg(("-o", "--output"), "输出文件或文件夹（默认：输入文件旁，按「单位_年度_表名.xlsx」命名）"),
         Arg(("--pdf",), "同时用 LibreOffice 生成 A4 PDF", {"action": "store_true"}),
         Arg(("--force",), "有错误时仍导出，并标记为「含未解决问题」", {"action": "store_true"}),
+        _PROFILE,
+    )),
+    Command(("report",), "生成自评报告草稿：按核定的评分结果起草 Word 自评报告（可选 PDF），须人工填写处标为【待填写】",
+            "toolkit.narrative.draft:run_cli", (
+        Arg(("input",), "填好的 .xlsx 工作簿（评分前后均可）"),
+        Arg(("-o", "--output"), "输出的 .docx 文件（默认：输入文件旁的「文件名_自评报告.docx」，不覆盖已有的报告）"),
+        Arg(("--pdf",), "同时用 LibreOffice 生成 PDF", {"action": "store_true"}),
         _PROFILE,
     )),
     Command(("collect",), "汇总：检查文件夹中收到的全部报送文件，重新计分并生成汇总表；有文件未通过时退出码为 6",

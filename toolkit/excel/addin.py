@@ -25,7 +25,7 @@ Example::
     >>> import tempfile
     >>> paths = build_addins(tempfile.mkdtemp())
     >>> sorted(p.name for p in paths)
-    ['jixiao_about.xlam', 'jixiao_export.xlam', 'jixiao_score.xlam']
+    ['jixiao_about.xlam', 'jixiao_export.xlam', 'jixiao_report.xlam', 'jixiao_score.xlam']
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def read_ribbon(path: str | Path = RIBBON_FILE) -> tuple[ET.Element, list[Button
 
     >>> root, buttons = read_ribbon()
     >>> [b.addin for b in buttons]
-    ['jixiao_score', 'jixiao_export', 'jixiao_about']
+    ['jixiao_score', 'jixiao_export', 'jixiao_report', 'jixiao_about']
     """
     path = Path(path)
     if not path.exists():

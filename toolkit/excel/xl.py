@@ -625,3 +625,33 @@ def about_active() -> None:
         alert(book, text, f"{TITLE} - 关于")
     else:
         _fallback_alert(text, "关于", critical=False)
+
+
+def report_workbook(book) -> bool:
+    """Button 「生成报告」 on a given workbook: save it, draft the 自评报告 (Word) beside it and
+    say where (``toolkit.narrative.draft``; an earlier draft is never overwritten)."""
+    title = f"{TITLE} - 生成报告"
+    try:
+        outcome = _draft_beside(book)
+    except Exception as exc:  # noqa: BLE001 — the button's outermost boundary: a message, never a traceback
+        known = isinstance(exc, ToolkitError)
+        alert(book, f"未能生成报告：\n{exc}" if known else _unexpected(exc, "生成报告"), title, critical=True)
+        return False
+    alert(book, f"已生成自评报告草稿：\n{outcome.output}\n\n请在 Word/WPS 中打开，把 {outcome.placeholders} 处黄色底纹的"
+                "【待填写：…】据实填写。表格修改后请重新生成。", title)
+    return True
+
+
+def _draft_beside(book):
+    from toolkit.narrative.draft import draft_report
+
+    fullname = Path(book.fullname)
+    if not fullname.is_absolute() or not fullname.parent.exists():
+        raise ToolkitError("工作簿还没有保存到本机文件夹（或在网盘/SharePoint 上）。请先「另存为」到本机文件夹，再生成报告。")
+    book.save()
+    return draft_report(fullname)
+
+
+def report_active() -> None:
+    """The 「生成报告」 button: draft the 自评报告 of the active workbook beside it."""
+    _run_button("生成报告", report_workbook)

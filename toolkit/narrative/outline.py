@@ -1,0 +1,129 @@
+"""The report outline: which sections the 自评报告 has, in which order, and what fills each one.
+
+An outline is data — the ``report_outline`` of a rule profile, else the default of the profile's
+kind in ``outlines.json`` (national practice: 一、基本情况 / 二、绩效自评情况 / 三、存在的问题 /
+四、指标评分情况 for projects; 部门基本情况 / 主要履职绩效分析 / 总体评价和整改措施 / 指标评分情况
+for a department). Its shape is ``$defs/reportOutline`` of ``schemas/profile.schema.json``:
+
+* ``title``: the document title, with ``{unit}`` and ``{year}`` taken from the first form;
+* ``numbering``: heading numbers per level (``{cn}`` = 一二三…, ``{n}`` = 1 2 3…);
+* ``sections``: each with a ``heading``, ``blocks`` (a fact block's name, or
+  ``{"placeholder": "…"}`` for what a person must write) and sub-``sections``. A section with
+  ``for_each_form`` is repeated for every form of the workbook, its heading's ``{name}`` being
+  the form's name (the 项目名称).
+
+Example::
+
+    >>> outline = default_outline("project")
+    >>> [section.heading for section in outline.sections][:2]
+    ['基本情况', '绩效自评情况']
+    >>> heading_number(outline.numbering, 1, 3), heading_number(outline.numbering, 2, 12)
+    ('三、', '（十二）')
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+
+from toolkit.core.problems import Problem
+from toolkit.core.profile import Profile, ProfileError
+
+DEFAULT_NUMBERING = ("{cn}、", "（{cn}）", "{n}. ", "（{n}）")
+_DIGITS = "零一二三四五六七八九"
+
+
+@dataclass(frozen=True)
+class Section:
+    """One heading of the outline and what it holds."""
+
+    heading: str
+    blocks: tuple[object, ...] = ()  # block names (str) and {"placeholder": text}
+    sections: tuple[Section, ...] = ()
+    for_each_form: bool = False
+
+
+@dataclass(frozen=True)
+class Outline:
+    title: str
+    sections: tuple[Section, ...]
+    numbering: tuple[str, ...] = field(default=DEFAULT_NUMBERING)
+
+
+def default_outlines() -> dict:
+    """The shipped default outlines, keyed by profile kind (``project``, ``department``)."""
+    text = (resources.files("toolkit.narrative") / "outlines.json").read_text("utf-8")
+    return {kind: data for kind, data in json.loads(text).items() if not kind.startswith("$")}
+
+
+def default_outline(kind: str) -> Outline:
+    """The default outline for profiles of ``kind``."""
+    return parse_outline(default_outlines()[kind])
+
+
+def outline_for(profile: Profile) -> Outline:
+    """The profile's ``report_outline``, else the default of its kind."""
+    data = profile.get("report_outline")
+    return parse_outline(data) if data else default_outline(profile["kind"])
+
+
+def parse_outline(data: Mapping) -> Outline:
+    """An outline from its JSON form (already valid by the profile schema).
+
+    >>> parse_outline({"sections": [{"heading": "基本情况", "blocks": [{"placeholder": "背景"}]}]}).title
+    '{unit}{year}年度绩效自评报告'
+    """
+    return Outline(title=data.get("title", "{unit}{year}年度绩效自评报告"),
+                   sections=tuple(_section(s) for s in data["sections"]),
+                   numbering=tuple(data.get("numbering") or DEFAULT_NUMBERING))
+
+
+def _section(data: Mapping) -> Section:
+    return Section(heading=data["heading"], blocks=tuple(data.get("blocks", ())),
+                   sections=tuple(_section(s) for s in data.get("sections", ())),
+                   for_each_form=bool(data.get("for_each_form", False)))
+
+
+def check_blocks(outline: Outline, known: Iterable[str], source: str) -> None:
+    """Raise ProfileError naming every block the outline uses that no code draws.
+
+    >>> check_blocks(default_outline("project"), ["funds"], "national")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    toolkit.core.profile.ProfileError: 规则配置「national」有 ... 个问题：
+      - $.report_outline：提纲中的内容块「project_summary」不存在（可用：funds）
+    ...
+    """
+    known = list(known)
+    unknown = dict.fromkeys(block for block in _blocks(outline.sections)
+                            if isinstance(block, str) and block not in known)
+    if unknown:
+        raise ProfileError(source, [Problem("schema", "error", "$.report_outline",
+                                            f"提纲中的内容块「{block}」不存在（可用：{'、'.join(known)}）")
+                                    for block in unknown])
+
+
+def _blocks(sections: Iterable[Section]):
+    for section in sections:
+        yield from section.blocks
+        yield from _blocks(section.sections)
+
+
+def chinese_number(n: int) -> str:
+    """一 … 九十九, as headings count.
+
+    >>> chinese_number(1), chinese_number(10), chinese_number(12), chinese_number(20), chinese_number(35)
+    ('一', '十', '十二', '二十', '三十五')
+    """
+    tens, ones = divmod(n, 10)
+    if tens == 0:
+        return _DIGITS[ones]
+    return ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
+
+
+def heading_number(numbering: tuple[str, ...], level: int, index: int) -> str:
+    """The number in front of the ``index``-th heading (from 1) at ``level`` (from 1)."""
+    pattern = numbering[min(level, len(numbering)) - 1]
+    return pattern.format(cn=chinese_number(index), n=index)
