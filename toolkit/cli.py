@@ -3,6 +3,7 @@
 Commands (``jixiao 命令 -h`` shows each one's options)::
 
     jixiao score INPUT.xlsx [-o OUT.xlsx] [--profile P] [--json REPORT.json] [--in-place]
+    jixiao adopt INPUT.xlsx|.xls [-o OUT.xlsx] [--json MAP.json]
     jixiao export INPUT.xlsx [-o DIR|FILE] [--pdf] [--force]
     jixiao report INPUT.xlsx [-o 自评报告.docx] [--pdf] [--profile P]
     jixiao collect FOLDER [-o 汇总.xlsx] [--json REPORT.json] [--jobs N]
@@ -76,6 +77,12 @@ COMMANDS: list[Command] = [
         Arg(("--json",), "同时写出机器可读的 JSON 报告"),
         Arg(("--in-place",), "直接写回输入文件（先另存备份 文件名.bak-时间.xlsx）", {"action": "store_true"}),
         Arg(("-v", "--verbose"), "列出全部标记（默认只列错误）", {"action": "store_true"}),
+    )),
+    Command(("adopt",), "导入其他版式的自评表（其他地区、往年或复制粘贴的表）：按标签识别，生成本模板的新工作簿",
+            "toolkit.forms.project.adopt:run_cli", (
+        Arg(("input",), "含自评表的 .xlsx / .xlsm / .xls 工作簿（不会被改动）"),
+        Arg(("-o", "--output"), "输出工作簿（默认：输入文件名加「_导入」，.xlsx）"),
+        Arg(("--json",), "同时写出 JSON 映射：每个字段取自哪个单元格，哪些非空单元格未导入及原因"),
     )),
     Command(("export",), "导出报送：评分后生成只含数值、带内容指纹的报送文件（可选 PDF）",
             "toolkit.submission.export:run_cli", (

@@ -210,6 +210,12 @@ def assemble_book(path: Path, forms: list, meta: dict[str, str], registry: Regis
     different template version is a warning flag, so old files are still read.
     """
     if not forms:
+        from toolkit.forms.project.adopt import adoption_hint
+
+        hint = adoption_hint(path)  # a form in another layout, found by its labels
+        if hint:
+            raise ToolkitError(f"文件「{path.name}」没有本模板的字段名称（JX_IndicatorHeader 等）。{hint}，"
+                               "再对生成的工作簿评分。")
         raise ToolkitError(f"文件「{path.name}」中没有可识别的自评表：没有任何工作表带有模板的字段名称"
                            "（JX_IndicatorHeader 等）。请使用 templates/ 下的模板（项目支出绩效自评表、"
                            "部门整体支出绩效）填报，或从模板复制工作表。")

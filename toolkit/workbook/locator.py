@@ -52,6 +52,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from toolkit.core.model import is_blank
+from toolkit.core.values import parse_number
 from toolkit.workbook.sheets import split_ref
 
 # -- the vocabulary -------------------------------------------------------------------------------
@@ -791,9 +792,13 @@ class _FormReader:
             if other <= col or (row, other) in self.used:
                 continue
             level1 = _lookup(self.vocabulary.level1_aliases, self.grid.norm(row, other))
-            if level1:
+            if level1:  # its value: the next cell to the right when that holds a number
                 self.label(f"level1_weights.{level1}", row, other)
-                self.form.level1_weights[level1] = self.value_right(row, other)
+                found = self.right_of(row, other)
+                numeric = found is not None and parse_number(self.grid.get(*found)).value is not None \
+                    and not _lookup(self.vocabulary.level1_aliases, self.grid.norm(*found))
+                self.form.level1_weights[level1] = (self.hit(*found) if numeric
+                                                    else self.slot(row, self.grid.span(row, other)[3] + 1))
             else:
                 self.reasons.setdefault((row, other), REASON_WEIGHT_NOTE)
 
