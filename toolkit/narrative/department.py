@@ -154,7 +154,7 @@ def scoring_table(doc: ReportDocument, scope: Scope) -> None:
                      score(result.total_computed) if result and result.total_computed is not None else "未能核定",
                      result.total_explanation if result else ""])
         doc.table(["一级指标", "二级指标", "三级指标", "分值", "填报得分", "核定得分", "计算说明"], rows,
-                  widths=(1.9, 1.9, 2.6, 1.1, 1.9, 1.9, 4.7), merge_columns=(0, 1))
+                  widths=(1.5, 1.5, 2.5, 1.2, 1.3, 1.3, 6.7), merge_columns=(0, 1))
 
 
 BLOCKS = {
