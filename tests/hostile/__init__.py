@@ -1,0 +1,6 @@
+"""Hostile and careless workbooks (issue 13): a seeded generator (:mod:`.corpus`) and a runner
+(:mod:`.runner`) that puts every generated file through ``jixiao score``, ``score --in-place``,
+``export`` and ``collect`` with a wall-clock and a memory limit.
+
+``tests/test_hostile.py`` is the CI-sized run; ``benchmarks/hostile_run.py`` the larger one.
+"""
