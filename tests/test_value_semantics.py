@@ -163,3 +163,24 @@ def test_a_bare_number_never_gets_a_unit_the_other_side_contradicts(target, bare
     mismatch = compare(parse_indicator_value(f"{target}{unit}"), parse_indicator_value(f"{bare}{other}"),
                        "数量指标", QUANTITATIVE)
     assert mismatch.problem is not None and mismatch.problem.code == "unit_mismatch"
+
+
+def test_a_form_without_any_weight_is_checked_as_a_completion_table(tmp_path):
+    """绩效目标完成情况表: statuses, the execution rate, the same flags — and no invented total."""
+    data = project([row("≥14宗", "24宗", None, level3="案件调查数"),
+                    row("≤30万元", "35", None, level2="成本指标", level3="调查费用"),
+                    row("及时", "及时", None, level2="时效指标", level3="办理及时")], budget=100.0, actual=87.0)
+    data["funds"]["total"]["weight"] = None  # a completion table has no 分值 column values
+    result = score(tmp_path, data)
+    execution, count, cost, timely = result.items
+    assert result.total_computed is None and result.grade is None
+    assert execution.status == "执行率 87%" and execution.computed is None
+    assert (count.status, timely.status) == ("达成", "达成")
+    assert cost.status == "未达成（完成 85.71%）"  # 30万 ÷ 35万 of a ceiling
+    assert {"over_achievement"} <= codes(count) and {"unit_assumed", "reason_missing"} <= codes(cost)
+    assert any(f.code == "completion_only" for f in result.flags)
+    assert not [f for f in result.flags if f.code in ("missing_value", "weights_total", "total_incomplete")]
+    # One weight typed switches the form back to points (and the blanks are errors again).
+    data["indicators"][0]["weight"] = 90
+    pointed = score(tmp_path, data)
+    assert pointed.items[1].computed == 90 and any(f.code == "missing_value" for f in pointed.flags)

@@ -73,6 +73,7 @@ _ENTRIES = [
     ("form", "grade_mismatch", "error", "填报等级与总分不符", "按规则的等级档次"),
     ("form", "grade_undefined", "error", "总分落在规则未定义等级的区间", "规则配置的等级档次有缺口"),
     ("form", "indicator_status", "info", "指标完成情况", "无分值的指标（完成情况表）只给出达成 / 未达成 / 需人工判断"),
+    ("form", "completion_only", "info", "完成情况表，不计总分", "全表没有分值：逐项给出完成情况，计算执行率，不编造总分和等级"),
     ("form", "inputs_missing", "warning", "基础数据未填，无法按公式计算", "暂按填报得分作人工评分检查"),
     ("form", "inputs_invalid", "warning", "基础数据无法计算", "如分母为 0；暂按人工评分检查"),
     ("form", "measure_mismatch", "warning", "指标实际值与基础数据计算不符", "按基础数据重新计算的比率与填报值不同"),

@@ -214,7 +214,7 @@ def _cell_value(value: object) -> object:
     >>> _cell_value("=1+1"), _cell_value("001"), _cell_value("—"), _cell_value(2.76)
     ("'=1+1", "'001", '—', 2.76)
     """
-    if isinstance(value, str) and (value[:1] in ("=", "+", "-", "@", "'") or _NUMBER_LIKE.match(value)):
+    if isinstance(value, str) and (value[:1] in ("=", "+", "-", "@", "'", "\t", "\r", "\n") or _NUMBER_LIKE.match(value)):
         return "'" + value
     if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
         return _dt.datetime(value.year, value.month, value.day)

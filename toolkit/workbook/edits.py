@@ -29,7 +29,7 @@ from toolkit.core.results import FormResult
 KEEP = object()  # "leave this attribute of the cell alone"
 CHECK_HEADER = ["序号", "工作表", "项目", "单元格", "级别", "代码", "说明"]
 CODES_HEADER = ["", "代码说明", "", "", "级别", "代码", "含义"]  # no number: not a flag row
-SUMMARY_HEADER = ["工作表", "项目名称", "按规则总分", "表中总分", "按规则等级", "表中等级", "错误", "提醒", "说明"]
+SUMMARY_HEADER = ["工作表", "项目名称", "按规则总分", "表中总分", "按规则等级", "表中等级", "标记"]
 
 
 @dataclass
@@ -153,7 +153,8 @@ def _check_sheet(plan: EditPlan, results: list[FormResult], workbook_flags) -> N
     rows.append(SUMMARY_HEADER)
     for result in results:
         rows.append([result.sheet, result.name, result.total_computed, result.total_shown, result.grade,
-                     result.grade_shown, result.count("error"), result.count("warning"), result.count("info")])
+                     result.grade_shown, f"错误 {result.count('error')} · 提醒 {result.count('warning')} · "
+                                         f"说明 {result.count('info')}"])
         plan.check_links[len(rows) - 1] = (result.sheet, "A1")
     rows.append([])
     rows.append(CHECK_HEADER)

@@ -19,6 +19,10 @@ from openpyxl.utils import quote_sheetname
 
 from toolkit.workbook.edits import KEEP, EditPlan, is_header_row
 from toolkit.workbook.meta import CHECK_SHEET, META_SHEET, meta_rows
+from toolkit.workbook.styles import print_within_page
+
+# What makes a spreadsheet read text as a formula (also DDE): such text is written as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 AUTHOR = "绩效自评工具箱"
 
@@ -30,9 +34,7 @@ def apply_plan(wb, plan: EditPlan) -> None:
         for edit in edits:
             cell = ws[edit.ref]
             if edit.value is not KEEP:
-                cell.value = edit.value
-                if isinstance(edit.value, str) and edit.value.startswith("="):
-                    cell.data_type = "s"
+                put_value(cell, edit.value)
             if edit.fill is not KEEP:
                 cell.fill = PatternFill("solid", fgColor=edit.fill) if edit.fill else PatternFill(fill_type=None)
             if edit.comment is not KEEP:
@@ -42,8 +44,28 @@ def apply_plan(wb, plan: EditPlan) -> None:
                     cell.comment = comment
                 else:
                     cell.comment = None
+        if any(edit.comment for edit in edits if edit.comment is not KEEP):
+            ws.page_setup.cellComments = "atEnd"  # the flags print on the form's last page
     _write_check_sheet(wb, plan)
     _write_meta_sheet(wb, plan)
+
+
+def put_value(cell, value: object) -> None:
+    """Write ``value``; text is always text — a clerk's 「=cmd|…」 or 「+86…」 never becomes a formula.
+
+    >>> from openpyxl import Workbook
+    >>> cell = Workbook().active["A1"]; put_value(cell, "=1+1"); cell.data_type
+    's'
+    """
+    cell.value = value
+    if isinstance(value, str) and cell.data_type == "f" or isinstance(value, str) and value[:1] in FORMULA_STARTS:
+        cell.data_type = "s"
+
+
+def _append_text_safe(ws, row: list) -> None:
+    ws.append([None] * len(row))
+    for column, value in enumerate(row, start=1):
+        put_value(ws.cell(ws.max_row, column), value)
 
 
 def _write_check_sheet(wb, plan: EditPlan) -> None:
@@ -52,7 +74,7 @@ def _write_check_sheet(wb, plan: EditPlan) -> None:
     ws = wb.create_sheet(CHECK_SHEET)
     ws.sheet_properties.tabColor = "C00000"
     for row in plan.check_rows:
-        ws.append(row)
+        _append_text_safe(ws, row)
     ws["A1"].font = Font(name="宋体", size=14, bold=True)
     bold = Font(name="宋体", size=10, bold=True)
     for row in ws.iter_rows(min_row=2):
@@ -66,15 +88,16 @@ def _write_check_sheet(wb, plan: EditPlan) -> None:
         cell = ws.cell(row, column)
         cell.hyperlink = f"#{quote_sheetname(sheet)}!{ref}"
         cell.font = Font(name="宋体", size=10, color="0563C1", underline="single")
-    for column, width in zip("ABCDEFG", (8, 22, 26, 9, 8, 24, 90)):
+    for column, width in zip("ABCDEFG", (10, 22, 26, 10, 10, 24, 80)):
         ws.column_dimensions[column].width = width
-    for row in ws.iter_rows(min_row=3):
-        row[-1].alignment = Alignment(wrap_text=True, vertical="top")
+    for row in ws.iter_rows(min_row=3, min_col=2, max_col=7):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "A4"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    flag_header = next((index + 1 for index, row in enumerate(plan.check_rows) if row[:1] == ["序号"]), None)
+    if flag_header:
+        ws.print_title_rows = f"{flag_header}:{flag_header}"  # the column names on every printed page
+    print_within_page(ws, f"A1:G{ws.max_row}", landscape=True)
 
 
 def _write_meta_sheet(wb, plan: EditPlan) -> None:
@@ -82,5 +105,5 @@ def _write_meta_sheet(wb, plan: EditPlan) -> None:
         del wb[META_SHEET]
     ws = wb.create_sheet(META_SHEET)
     for row in meta_rows(plan.meta, plan.registry):
-        ws.append(row)
+        _append_text_safe(ws, row)
     ws.sheet_state = "veryHidden"

@@ -27,7 +27,8 @@ from toolkit.core.framework import leaves, rule_inputs
 from toolkit.workbook.meta import META_SHEET
 from toolkit.workbook.styles import (BODY_FONT, BOLD_FONT, BUILD_TIMESTAMP, CENTER, HEADER_FILL, LEFT,
                                      TITLE_FONT, TOOL_ALIGN, TOOL_FILL, TOOL_FONT, TOP_LEFT,
-                                     define_name, merge, put_text, style_range, text_lines)
+                                     define_name, merge, print_within_page, put_text, show_messages,
+                                     style_range, text_lines)
 
 SCORE_WIDTHS = {"A": 8, "B": 5, "C": 9, "D": 5, "E": 14, "F": 5, "G": 30, "H": 44, "I": 11, "J": 7,
                 "K": 24, "L": 10, "M": 60}
@@ -65,6 +66,7 @@ def build_department_workbook(profile: Mapping, data: Mapping | None = None) -> 
         ws.cell(row, 1, text.format(profile=f"{profile['id']}：{profile['title']}"))
         ws.cell(row, 1).font = TITLE_FONT if row == 1 else BODY_FONT
         ws.cell(row, 1).alignment = TOP_LEFT
+    print_within_page(ws, f"A1:A{len(INSTRUCTIONS)}")
     build_target_sheet(wb.create_sheet(layout.TARGET_SHEET), data)
     build_score_sheet(wb.create_sheet(layout.SCORE_SHEET), profile, data)
     build_input_sheet(wb.create_sheet(layout.INPUT_SHEET), profile, data)
@@ -173,10 +175,11 @@ def build_score_sheet(ws, profile: Mapping, data: Mapping) -> None:
     define_name(ws, layout.FIELD_NAMES["preparer"], f"C{sign_row}")
 
     points = DataValidation(type="decimal", operator="between", formula1="0", formula2="100", allow_blank=True,
+                            promptTitle="得分", prompt="可留空，由「计算得分」按评分标准和基础数据计算；人工评分指标在 0 到分值之间"
+                                                     "评分，低于满分须在「评分说明」写明扣分理由。",
                             errorTitle="得分", error="得分请填 0 到分值之间的数字，可留空由工具计算")
     points.add(f"J{header + 1}:J{total_row}")
-    points.showErrorMessage = True
-    ws.add_data_validation(points)
+    show_messages(ws, points)
     ws.print_area = f"A1:K{sign_row}"
     ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
@@ -210,14 +213,19 @@ def build_input_sheet(ws, profile: Mapping, data: Mapping) -> None:
     values = data.get("inputs", {})
     validations = {
         "amount": DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+                                 promptTitle="金额", prompt="按「单位」列填写数字，不带单位",
                                  errorTitle="金额", error="请填写不小于 0 的数字（不带单位）"),
         "count": DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+                                promptTitle="数量", prompt="填写个数（数字）",
                                 errorTitle="数量", error="请填写不小于 0 的数字"),
         "number": DataValidation(type="decimal", allow_blank=True, errorTitle="数值", error="请填写数字",
+                                 promptTitle="数值", prompt="填写数字",
                                  operator="between", formula1="-1E+15", formula2="1E+15"),
         "percent": DataValidation(type="decimal", operator="between", formula1="-10", formula2="10",
-                                  allow_blank=True, errorTitle="百分比", error="请填写百分比，如 95.74%"),
+                                  allow_blank=True, promptTitle="百分比", prompt="填写百分比，如 95.74%",
+                                  errorTitle="百分比", error="请填写百分比，如 95.74%"),
         "yes_no": DataValidation(type="list", formula1='"是,否"', allow_blank=True, errorTitle="是/否",
+                                 promptTitle="是/否", prompt="从下拉列表选择「是」或「否」",
                                  error="请从下拉列表选择「是」或「否」"),
     }
     row = 3
@@ -239,18 +247,17 @@ def build_input_sheet(ws, profile: Mapping, data: Mapping) -> None:
         if kind == "points":
             points = DataValidation(type="decimal", operator="between", formula1="0",
                                     formula2=str(item.get("max", 100)), allow_blank=True, errorTitle="得分",
+                                    promptTitle="得分", prompt=f"填写 0 到 {item.get('max', 100)} 之间的数字",
                                     error=f"请填写 0 到 {item.get('max', 100)} 之间的数字")
             points.add(f"D{row}")
-            points.showErrorMessage = True
-            ws.add_data_validation(points)
+            show_messages(ws, points)
         else:
             validations[kind].add(f"D{row}")
         _fit(ws, row, {"B": item["label"], "E": item.get("source"), "F": ws.cell(row, 6).value}, INPUT_WIDTHS)
         row += 1
     for validation in validations.values():
         if validation.sqref:
-            validation.showErrorMessage = True
-            ws.add_data_validation(validation)
+            show_messages(ws, validation)
     ws.freeze_panes = "A3"
 
 
@@ -307,10 +314,10 @@ def build_target_sheet(ws, data: Mapping) -> None:
     define_name(ws, layout.TASK_TOTAL_NAME, f"E{total_row}:H{total_row}")
     merge(ws, f"A3:A{total_row}", "年度主要任务完成情况", font=BOLD_FONT, fill=HEADER_FILL)
     money = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+                           promptTitle="金额（元）", prompt="填写数字（元），不带单位；金额合计可留空由工具计算",
                            errorTitle="金额", error="请填写不小于 0 的数字（元）")
     money.add(f"E5:H{total_row}")
-    money.showErrorMessage = True
-    ws.add_data_validation(money)
+    show_messages(ws, money)
 
     goal = total_row + 1
     merge(ws, f"A{goal}:A{goal + 1}", "年度总体目标完成情况", font=BOLD_FONT, fill=HEADER_FILL)

@@ -22,8 +22,8 @@ Example::
 """
 from __future__ import annotations
 
-from toolkit.core.arith import fmt, round_score
-from toolkit.core.grid import GridScorer
+from toolkit.core.arith import fmt, fmt_percent, round_score
+from toolkit.core.grid import STATUS_MET, GridScorer
 from toolkit.core.model import CellValue
 from toolkit.core.profile import Profile
 from toolkit.core.results import FormResult, ItemResult
@@ -62,13 +62,16 @@ class _Scorer(GridScorer):
                       f"{fmt(part_sum, money=True)}；按总额计算，请核对。")
         return total
 
-    def score_execution(self) -> ItemResult:
+    def score_execution(self, *, points: bool = True) -> ItemResult:
+        """The 预算执行率 line: the rate, and (``points``) its score; a completion-only form gets the rate."""
         rules = self.profile["execution_rate"]
         row = self.form.funds["total"]
         item = ItemResult("execution", "预算执行率", None, None, None, row.score.ref, "execution_rate",
                           "", self.form.fund_computed_ref, self.form.fund_explanation_ref)
         weight = self.number(row.weight, "执行率分值", entered_only=False)
-        if weight is None:
+        if not points:
+            weight = None
+        elif weight is None:
             weight = float(rules["weight"])
             self.fills[row.weight.ref] = weight
         elif abs(weight - rules["weight"]) > 1e-9:
@@ -92,13 +95,16 @@ class _Scorer(GridScorer):
             return item
         rate = actual / budget
         shown = rate if rules["rate_decimals"] is None else round_score(rate, rules["rate_decimals"], self.mode)
-        used = min(shown, rules["cap_rate"])
-        item.computed = self.round(used * weight)
         self.execution_rate = shown
-        cap_note = f"（封顶 {fmt(rules['cap_rate'])}）" if shown > rules["cap_rate"] else ""
         item.explanation = (f"执行率 = {fmt(actual, money=True)} ÷ {fmt(budget, money=True)} = {fmt(rate)}"
-                            f"{' → ' + fmt(shown) if shown != rate else ''}；得分 = {fmt(used)}{cap_note} × "
-                            f"{fmt(weight)} = {fmt(item.computed)}")
+                            f"{' → ' + fmt(shown) if shown != rate else ''}")
+        if weight is None:
+            item.status = f"执行率 {fmt_percent(shown)}"
+        else:
+            used = min(shown, rules["cap_rate"])
+            item.computed = self.round(used * weight)
+            cap_note = f"（封顶 {fmt(rules['cap_rate'])}）" if shown > rules["cap_rate"] else ""
+            item.explanation += f"；得分 = {fmt(used)}{cap_note} × {fmt(weight)} = {fmt(item.computed)}"
         if entered_rate is not None:
             entered_rate = rate_as_ratio(row.rate.entered, entered_rate)
             if abs(entered_rate - shown) > rules.get("mismatch_tolerance", 0.005):
@@ -165,9 +171,34 @@ class _Scorer(GridScorer):
                 self.flag("level1_weight_mismatch", "error", cell.ref,
                           f"{label}分值 {fmt(declared)} 与规则规定的 {fmt(profile_weights[label])} 不符。")
 
+    def is_completion_only(self) -> bool:
+        """A 绩效目标完成情况表: no 分值 anywhere (no indicator weight, no 执行率 weight typed), and
+        the profile lets such forms be checked without points (``completion_only``)."""
+        form = self.form
+        return (self.profile.get("completion_only", "never") == "when_no_weights" and bool(form.indicators)
+                and form.funds["total"].weight.entered is None
+                and all(ind.weight is None or ind.weight.entered is None for ind in form.indicators))
+
+    def run_completion_only(self) -> FormResult:
+        """Statuses instead of points: the rate, each indicator 达成 / 未达成 / 需人工判断, no total
+        and no grade invented."""
+        form = self.form
+        items = [self.score_execution(points=False)] + [self.status_of(ind) for ind in form.indicators]
+        total_cell = form.fields["total_score"]
+        met = sum(1 for item in items[1:] if item.status == STATUS_MET)
+        self.flag("completion_only", "info", total_cell.ref,
+                  f"本表没有填写分值：按完成情况表检查（{len(items) - 1} 项指标中 {met} 项达成），不计总分和等级。"
+                  "如需计分，请填写各指标分值。")
+        return FormResult(sheet=form.sheet, name=form.name, kind=form.kind, items=items, total_computed=None,
+                          total_entered=None, grade=None, grade_entered=None, execution_rate=self.execution_rate,
+                          flags=self.flags + [f for item in items for f in item.flags], fills=self.fills,
+                          total_explanation=f"完成情况表：{met}/{len(items) - 1} 项达成", total_cell="")
+
     def run(self) -> FormResult:
         form = self.form
         self.execution_rate = None
+        if self.is_completion_only():
+            return self.run_completion_only()
         execution = self.score_execution()
         factor = self.weight_factor(form.indicators)
         items = [execution] + [self.score_indicator(ind, factor) for ind in form.indicators]

@@ -27,7 +27,8 @@ from toolkit.forms.project import layout
 from toolkit.workbook.atomic import atomic_save
 from toolkit.workbook.styles import (BOLD_FONT, BUILD_TIMESTAMP, HEADER_FILL, LEFT,
                                      LINE_HEIGHT, TITLE_FONT, TOOL_ALIGN, TOOL_FILL, TOOL_FONT, TOP_LEFT,
-                                     define_name, merge, put_text, style_range, text_lines)
+                                     define_name, merge, print_within_page, put_text, show_messages,
+                                     style_range, text_lines)
 
 COLUMN_WIDTHS = {"A": 9, "B": 16, "C": 13, "D": 24, "E": 15, "F": 15, "G": 8, "H": 8,
                  "I": 30, "J": 11, "K": 48}
@@ -164,7 +165,8 @@ def build_project_sheet(ws, project: Mapping | None = None, *,
         for col in "DEFI":
             ws[f"{col}{row}"].alignment = LEFT
         style_range(ws, f"J{row}:K{row}", font=TOOL_FONT, fill=TOOL_FILL, alignment=TOOL_ALIGN)
-        _fit_row_height(ws, row, {"D": item.get("level3"), "E": item.get("target"), "F": item.get("actual"),
+        _fit_row_height(ws, row, {"C": item.get("level2"), "D": item.get("level3"), "E": item.get("target"),
+                                  "F": item.get("actual"),
                                   "I": item.get("reason")})
     last = first + len(indicators) - 1
     _merge_runs(ws, indicators, first, column="B", key="level1")
@@ -260,22 +262,33 @@ def _add_validations(ws, first: int, last: int, total_row: int, weight_row: int)
                           promptTitle="金额单位", prompt="请选择 元 或 万元",
                           errorTitle="金额单位", error="金额单位只能是「元」或「万元」")
     unit.add("G2")
-    money = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
-                           allow_blank=True, errorTitle="金额", error="请填写不小于 0 的数字（不要带单位）")
+    money = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+                           promptTitle="金额", prompt="按上方金额单位填写数字，不要带单位，如 2340000.00",
+                           errorTitle="金额", error="请填写不小于 0 的数字（不要带单位）")
     money.add("C6:E9")
-    rate = DataValidation(type="decimal", operator="between", formula1="0", formula2="2",
-                          allow_blank=True, errorTitle="执行率",
-                          error="执行率请填小数（如 0.87），可留空由工具计算")
+    rate = DataValidation(type="decimal", operator="between", formula1="0", formula2="2", allow_blank=True,
+                          promptTitle="执行率", prompt="可留空，由「计算得分」按 全年执行数 ÷ 全年预算数 填入；手填请写小数，如 0.87",
+                          errorTitle="执行率", error="执行率请填小数（如 0.87），可留空由工具计算")
     rate.add("G6:G9")
-    points = DataValidation(type="decimal", operator="between", formula1="0", formula2="100",
-                            allow_blank=True, errorTitle="分值/得分", error="请填写 0–100 之间的数字")
+    points = DataValidation(type="decimal", operator="between", formula1="0", formula2="100", allow_blank=True,
+                            promptTitle="分值 / 得分",
+                            prompt="分值：各指标与执行率分值合计 100，不适用指标填 0。得分：可留空由工具计算；"
+                                   "手填的得分会保留，与规则不符时标色说明，低于分值须写偏差原因。",
+                            errorTitle="分值/得分", error="请填写 0–100 之间的数字")
     for ref in ["F6", "H6", f"G{first}:H{last}", f"G{total_row}:H{total_row}",
                 f"C{weight_row}", f"E{weight_row}", f"G{weight_row}"]:
         points.add(ref)
-    for validation in (unit, money, rate, points):
-        validation.showErrorMessage = True
-        validation.showInputMessage = True
-        ws.add_data_validation(validation)
+    # Free-text cells get only a message (type None accepts anything): how values are written.
+    target = DataValidation(allow_blank=True, promptTitle="年度指标值",
+                            prompt="写比较符与单位：≥95%、≤30万元、27人、约24000份；定性写 及时、合格；"
+                                   "不适用写「不适用」。没写比较符的数值按「不低于」，成本指标按「不高于」理解。")
+    target.add(f"E{first}:E{last}")
+    actual = DataValidation(allow_blank=True, promptTitle="实际完成值",
+                            prompt="写与指标值相同的单位：96.5%、28万元、30人；定性写 达成预期指标、及时、合格。"
+                                   "满意度写调查得到的数值；「已开展…」只说明做了工作，不算结果。")
+    actual.add(f"F{first}:F{last}")
+    for validation in (unit, money, rate, points, target, actual):
+        show_messages(ws, validation)
 
 
 def _print_setup(ws, last_row: int) -> None:
@@ -298,6 +311,7 @@ def _build_instructions(ws) -> None:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         cell.font = TITLE_FONT if row == 1 else Font(name="宋体", size=11)
     ws.sheet_properties.tabColor = "4472C4"
+    print_within_page(ws, f"A1:A{len(INSTRUCTIONS)}")
 
 
 def _build_meta(ws) -> None:
