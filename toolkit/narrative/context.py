@@ -66,19 +66,32 @@ def checked_score(item: ItemResult) -> float | None:
 
 
 def below_weight(item: ItemResult) -> bool:
-    """A scored item that lost points by the rule (or, where a person scores, by the entry)."""
+    """A scored item that lost points by the rule (or, where a person scores, by the entry).
+
+    >>> below_weight(ItemResult("indicator", "到岗率", 15.0, 13.89, 13.89, "H13", "positive_ratio", "", "J13", "K13"))
+    True
+    """
     value = checked_score(item)
     return bool(item.weight) and value is not None and value < item.weight - TOLERANCE
 
 
 def lost_points(item: ItemResult) -> bool:
-    """Points lost by the rule or by the form: either needs explaining in the report."""
+    """Points lost by the rule or by the form: either needs explaining in the report.
+
+    >>> deducted = ItemResult("indicator", "满意度", 20.0, 20.0, 18.0, "H21", "positive_met", "", "J21", "K21")
+    >>> below_weight(deducted), lost_points(deducted)
+    (False, True)
+    """
     entered_short = item.entered is not None and bool(item.weight) and item.entered < item.weight - TOLERANCE
     return below_weight(item) or entered_short
 
 
 def score_phrase(item: ItemResult) -> str:
-    """「得分 13.89（分值 15）」, with the form's own score where it differs from the checked one."""
+    """「得分 13.89（分值 15）」, with the form's own score where it differs from the checked one.
+
+    >>> score_phrase(ItemResult("indicator", "采购数", 10.0, 2.76, 2.75, "H13", "positive_ratio", "", "J13", "K13"))
+    '得分 2.76（分值 10，表中填报 2.75）'
+    """
     checked = checked_score(item)
     text = f"得分 {score(checked) if checked is not None else '未能计分'}（分值 {weight(item.weight or 0)}"
     if item.entered is not None and checked is not None and abs(item.entered - checked) > TOLERANCE:
@@ -92,7 +105,11 @@ def by_cell(result: FormResult | None) -> dict[str, ItemResult]:
 
 
 def text_or_gap(text: str, what: str) -> Segment:
-    """The workbook's text, or a placeholder saying what is missing."""
+    """The workbook's text, or a placeholder saying what is missing.
+
+    >>> text_or_gap("社保局", "主管部门"), str(text_or_gap("", "实施单位"))
+    ('社保局', '【待填写：实施单位】')
+    """
     return text if text else Placeholder(what)
 
 

@@ -4,10 +4,14 @@ The 评分表 result carries the framework's scores; the 目标完成情况自�
 task amounts and each indicator's status (达成 / 未达成 / 需人工判断). Amounts are in 元, as the
 template's 预算数（元）/ 执行数（元） columns say. :data:`BLOCKS` names the blocks for the outline.
 
-Example::
+Example (the seed-000 sample, 盐田 2021)::
 
-    >>> sorted(BLOCKS)[:3]
-    ['conclusion', 'department_funds', 'deviations']
+    >>> from toolkit.narrative.draft import read_draft
+    >>> draft = read_draft("samples/seed000_部门整体支出绩效.xlsx")
+    >>> doc = ReportDocument("示例")
+    >>> deviations(doc, Scope(draft))
+    >>> print(doc.document.paragraphs[1].text)
+    「绩效指标明确性」：得分 5.00（分值 7）。扣分理由：【待填写：「绩效指标明确性」扣分理由和改进措施】
 """
 
 from __future__ import annotations

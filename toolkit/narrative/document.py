@@ -52,7 +52,13 @@ Segment = str | Placeholder
 
 def set_fonts(owner, east_asian: str, latin: str = LATIN_FONT) -> None:
     """Name the fonts of a style (or the document defaults) explicitly, East-Asian included
-    (theme fonts removed: they would win over the names)."""
+    (theme fonts removed: they would win over the names).
+
+    >>> style = Document().styles["Heading 1"]
+    >>> set_fonts(style.element, "黑体")
+    >>> style.element.rPr.rFonts.get(qn("w:eastAsia")), style.element.rPr.rFonts.get(qn("w:asciiTheme"))
+    ('黑体', None)
+    """
     rpr = owner.get_or_add_rPr() if hasattr(owner, "get_or_add_rPr") else owner.find(qn("w:rPr"))
     if rpr is None:
         rpr = OxmlElement("w:rPr")

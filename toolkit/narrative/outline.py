@@ -53,7 +53,11 @@ class Outline:
 
 
 def default_outlines() -> dict:
-    """The shipped default outlines, keyed by profile kind (``project``, ``department``)."""
+    """The shipped default outlines, keyed by profile kind (``project``, ``department``).
+
+    >>> sorted(default_outlines())
+    ['department', 'project']
+    """
     text = (resources.files("toolkit.narrative") / "outlines.json").read_text("utf-8")
     return {kind: data for kind, data in json.loads(text).items() if not kind.startswith("$")}
 
@@ -64,7 +68,12 @@ def default_outline(kind: str) -> Outline:
 
 
 def outline_for(profile: Profile) -> Outline:
-    """The profile's ``report_outline``, else the default of its kind."""
+    """The profile's ``report_outline``, else the default of its kind.
+
+    >>> from toolkit.core.profile import load_profile
+    >>> outline_for(load_profile("shenzhen-yantian-2021")).sections[0].heading
+    '部门基本情况'
+    """
     data = profile.get("report_outline")
     return parse_outline(data) if data else default_outline(profile["kind"])
 

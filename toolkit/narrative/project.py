@@ -4,8 +4,14 @@ Each block writes facts of the form and of its scored result, formatted as the f
 and a placeholder where the workbook does not hold what the report needs. :data:`BLOCKS` names
 them for the outline.
 
-Example::
+Example (the 社保业务公众服务经费 form of the seed-003 sample)::
 
+    >>> from toolkit.narrative.draft import read_draft
+    >>> draft = read_draft("samples/seed003_项目支出绩效自评表.xlsx")
+    >>> doc = ReportDocument("示例")
+    >>> funds(doc, Scope(draft, draft.book.forms[1]))
+    >>> print(doc.document.paragraphs[-1].text.split("（")[0])
+    全年预算数 4,448,000.00元，全年执行数 3,866,689.10元，按规则核定的预算执行率为 87.00%，执行率得分 8.70 分
     >>> achievement_of(ItemResult("indicator", "案件调查数", 10.0, 10.0, 10.0, "H12", "positive_met", "", "J12", "K12"))
     '达成'
 """
@@ -46,7 +52,12 @@ def achievement_of(item: ItemResult) -> str:
 
 
 def unit_of(form) -> str:
-    """The form's money unit (元 or 万元; '' when not filled)."""
+    """The form's money unit (元 or 万元; '' when not filled).
+
+    >>> from toolkit.service import read_workbook
+    >>> unit_of(read_workbook("samples/seed003_项目支出绩效自评表.xlsx").forms[0])
+    '元'
+    """
     return form.fields["money_unit"].text
 
 
