@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 
 from toolkit.core.model import is_blank
 from toolkit.core.values import parse_number
-from toolkit.workbook.sheets import split_ref
+from toolkit.workbook.sheets import SheetAccess, split_ref
 
 # -- the vocabulary -------------------------------------------------------------------------------
 # Every alias is written normalised (see :func:`normalise`): NFKC (full-width brackets and colons
@@ -237,18 +237,9 @@ class Grid:
     @classmethod
     def from_openpyxl(cls, ws) -> "Grid":
         """From an openpyxl worksheet (values as stored: open with ``data_only=True`` for the
-        cached results of formulas)."""
-        cells, formats = {}, {}
-        for row in ws.iter_rows():
-            for cell in row:
-                if cell.value is not None:
-                    cells[(cell.row, cell.column)] = cell.value
-                    if cell.number_format and cell.number_format != "General":
-                        formats[(cell.row, cell.column)] = cell.number_format
-        merged = getattr(ws, "merged_cells", None)
-        merges = tuple((r.min_row, r.min_col, r.max_row, r.max_col) for r in merged.ranges) if merged else ()
-        names = {name: dn.attr_text for name, dn in getattr(ws, "defined_names", {}).items()}
-        return cls(ws.title, cells, merges, formats, names, getattr(ws, "sheet_state", "visible") == "visible")
+        cached results of formulas), with its merged ranges."""
+        merges = tuple((r.min_row, r.min_col, r.max_row, r.max_col) for r in ws.merged_cells.ranges)
+        return cls.from_sheet_access(SheetAccess.from_openpyxl(ws), merges)
 
     @classmethod
     def from_sheet_access(cls, sheet, merges=()) -> "Grid":

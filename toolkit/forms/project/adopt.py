@@ -31,6 +31,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from openpyxl.styles import Alignment
+
 from toolkit.core.problems import ToolkitError
 from toolkit.forms import registry
 from toolkit.forms.project import layout
@@ -44,6 +46,7 @@ from toolkit.workbook.sheets import resolve_reference, split_ref
 from toolkit.workbook.styles import BOLD_FONT, TITLE_FONT, TOP_LEFT, style_range
 
 NOTES_SHEET = "导入说明"
+WRAP = Alignment(wrap_text=True, vertical="top")
 REASON_UNCALCULATED = "公式没有计算结果（文件不是由 Excel/WPS 保存的），无法导入其值：请在 Excel/WPS 中打开、保存后再导入"
 # The tool's own columns are recomputed by scoring, never imported.
 VOCABULARY = Vocabulary(ignored_headers=tuple(layout.TOOL_HEADERS))
@@ -384,8 +387,11 @@ def _nothing_to_adopt(source: Path, sheets: list[SheetLocation]) -> str:
             reasons.append(f"工作表「{sheet.sheet}」{form.top_left}：{'；'.join(form.problems)}")
         if not sheet.forms:
             reasons.append(f"工作表「{sheet.sheet}」：{sheet.looks_like_form or '不是自评表'}")
+    advice = ""
+    if any(form.kind == "department_targets" for sheet in sheets for form in sheet.forms):
+        advice = "部门整体的目标完成情况表请填入部门整体模板（jixiao template build --kind department）的「目标完成情况自评表」。"
     return (f"文件「{source.name}」中没有可以导入的项目支出绩效自评表（按标签查找「三级指标」「年度指标值」「实际完成值」"
-            f"等表头）。" + "；".join(reasons) + "。")
+            f"等表头）。" + "；".join(reasons) + "。" + advice)
 
 
 def _carry_formats_and_check(ws, item: AdoptedForm) -> None:
@@ -491,8 +497,14 @@ def _write_notes_sheet(ws, json_map: dict) -> None:
     ws.merge_cells("A2:E2")
     ws["A2"].alignment = TOP_LEFT
     ws.row_dimensions[2].height = 45
+    for row in ws.iter_rows(min_row=3):
+        for cell in row:
+            cell.alignment = WRAP
     for row in headers:
         style_range(ws, f"A{row}:E{row}", font=BOLD_FONT, border=None)
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def _append_header(ws, values: list[str]) -> int:
