@@ -138,6 +138,10 @@ def open_flags(doc: ReportDocument, scope: Scope, results: list[FormResult | Non
 def conclusion(doc: ReportDocument, scope: Scope, result: FormResult | None) -> None:
     """Total and grade as the rule gives them, and whether the form says the same."""
     draft = scope.draft
+    indicators = [item for item in result.items if item.kind == "indicator"] if result is not None else []
+    if indicators and result.total_computed is None and all(item.status for item in indicators):
+        doc.paragraph("本表没有分值，只按规则判定各项指标的完成情况（见上表），不计总分和等级。")
+        return
     if result is None or result.total_computed is None:
         doc.paragraph("总分未能按规则核定：有指标未能计分（见下文问题清单）。核定前请先修改表中标出的问题。")
         return

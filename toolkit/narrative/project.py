@@ -139,11 +139,17 @@ def indicators(doc: ReportDocument, scope: Scope) -> None:
             item = items.get(ind.score_ref)
             checked = checked_score(item) if item else None
             rows.append([ind.level1, ind.level2, ind.label, cell_text(ind.target), cell_text(ind.actual),
-                         cell_text(ind.weight), score(checked) if checked is not None else "未能计分",
+                         cell_text(ind.weight), _score_or_why(item, checked),
                          achievement_of(item) if item else "未能计分"])
         doc.paragraph("各项绩效指标的完成情况如下（得分为按规则核定的得分）：")
         doc.table(["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "完成情况"], rows,
                   widths=(1.9, 1.9, 3.4, 2.1, 2.2, 1.2, 1.4, 1.9), merge_columns=(0, 1))
+
+
+def _score_or_why(item: ItemResult | None, checked: float | None) -> str:
+    if checked is not None:
+        return score(checked)
+    return "—" if item is not None and item.status else "未能计分"  # a completion-only row has no points
 
 
 def conclusion(doc: ReportDocument, scope: Scope) -> None:
