@@ -274,7 +274,7 @@ def test_placeholders_are_highlighted_and_human_sections_always_have_one(which, 
     assert all(run.font.highlight_color == WD_COLOR_INDEX.YELLOW and PLACEHOLDER.fullmatch(run.text) for run in runs)
     headings = sections(doc, 2)
     for (_, heading), text in headings.items():
-        if heading.endswith(("主要经验做法", "主要经验、做法", "单位职能和项目设立背景", "部门主要职能")):
+        if heading.endswith(("主要经验做法", "主要经验、做法", "单位职能和绩效自评工作开展情况", "部门主要职能")):
             assert PLACEHOLDER.fullmatch(text.strip()), heading
 
 
