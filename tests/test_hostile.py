@@ -30,32 +30,11 @@ OPTIONS = runner.Options(timeout=float(os.environ.get("JIXIAO_HOSTILE_TIMEOUT", 
 
 # family → what the current code does wrong (remove the entry with the fix).
 KNOWN_FAILURES = {
-    "value_at_a1048576": "score runs past the time limit (reads to max_row)",
-    "styled_cell_at_xfd1048576": "score runs past the time limit (reads to max_row × max_column)",
-    "zip_bomb_sheet_cells": "score runs past the time limit: the sheet XML is parsed, no size limit",
-    "zip_bomb_sheet_whitespace": "score runs out of memory (MemoryError under 1 GB)",
-    "zip_bomb_shared_strings": "score runs past the time limit: sharedStrings parsed, no size limit",
-    "clerk_sheet_titled_check": "the clerk's sheet titled 校验结果 is replaced by the tool's",
-    "clerk_sheet_titled_meta": "the clerk's sheet titled _jx_meta is replaced by the tool's meta sheet",
-    "clerk_column_right_of_reason": "the clerk's notes right of 偏差原因 are overwritten by the computed score; "
-                                    "export drops the column",
-    "column_inside_grid": "「项目资金表应有 4 行…现为 4 行」: a message contradicting itself",
-    "merged_over_score_cell": "exit 1: 'MergedCell' object attribute 'value' is read-only",
-    "merged_over_target_actual": "exit 1: 'MergedCell' object attribute 'comment' is read-only",
-    "merged_over_total": "exit 1: 'MergedCell' object attribute 'value' is read-only",
-    "stale_registry_row": "exit 1: KeyError 'Worksheet 已删除的项目 does not exist.'",
-    "file_name_not_utf8": "exit 1: UnicodeEncodeError writing the JSON report (score and collect)",
-    "file_name_239_bytes": "score --in-place exits 1: File name too long (the backup name)",
-    "formula_text_in_names": "clerk text =… written as live formulas into 校验结果 and collect's 汇总.xlsx",
-    "formula_text_in_sheet_titles": "sheet titles =… written as live formulas into _jx_meta and 汇总.xlsx",
     "invalid_xml_characters": "collect reports internal_error (ParseError) for &#1; in a sheet",
     "special_numbers": "±inf in a clerk cell written back empty; export fails its self-check (exit 2 while score "
                        "exits 0); collect's JSON holds Infinity",
     "dates_in_numeric_cells": "export fails its own self-check (exit 2) on a file score accepts",
     "total_formula_with_cached_value": "cached values dropped: scoring the output finds formula_not_calculated",
-    "external_link_dde": "score says the file is damaged (exit 2) while export reads it",
-    "xlsm_with_macros": "score -o out.xlsx writes macros (macroEnabled content type) into an .xlsx",
-    "duplicate_sheet_names": "a sheet part twice in the zip: exit 1, 'MergedCell' object attribute is read-only",
     "folder_copy_and_export": "the export is reported as a duplicate of the working copy",
     "folder_symlinks": "collect's report leaves out the loop, the dangling link and the directory link",
 }

@@ -12,7 +12,10 @@ Example::
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
+import math
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,10 +28,10 @@ from toolkit.report import workbook_report
 from toolkit.workbook.atomic import atomic_save, atomic_write
 from toolkit.workbook.edits import EditPlan, build_plan
 from toolkit.workbook.io import check_file_kind, open_workbook
-from toolkit.workbook.meta import META_SHEET, Registry, read_meta
-from toolkit.workbook.sheets import SheetAccess, WorkbookData
+from toolkit.workbook.meta import META_SHEET, Registry, read_meta, sheet_infos, tool_sheet_titles
+from toolkit.workbook.sheets import SheetAccess, WorkbookData, split_ref
 from toolkit.workbook.meta import CHECK_SHEET, INSTRUCTIONS_SHEET
-from toolkit.workbook.writer import apply_plan
+from toolkit.workbook.writer import apply_plan, safe_text
 
 
 @dataclass
@@ -50,15 +53,33 @@ def score_book(book: WorkbookData, profile: Profile) -> tuple[list[FormResult], 
     plan the edits."""
     results = [result for form in book.forms for result in kinds.score_form(form, profile)]
     _keep_clerk_cells(book, results)
+    _drop_stale_registry(book, {result.sheet for result in results})
+    check_title, meta_title, notes = tool_sheet_titles(book.sheets, book.meta)
+    book.flags += [Flag("tool_sheet_renamed", "info", None, note) for note in notes if not any(
+        flag.message == note for flag in book.flags)]
     tool_valued = {(form.sheet, cell.ref) for form in book.forms for cell in form.cells() if cell.tool_filled}
     keys = {(form.sheet, cell.ref): cell.key for form in book.forms for cell in form.cells()}
     meta = dict(book.meta)
     if book.forms and "template_id" not in meta:
         kind = kinds.kind_of(book.forms[0])
         meta.update(template_id=kind.template_id, template_version=kind.template_version)
+    meta["check_sheet"] = check_title
     plan = build_plan(results, previous=book.registry, tool_valued=tool_valued, keys=keys, meta=meta,
                       workbook_flags=book.flags)
+    plan.check_title, plan.meta_title = check_title, meta_title
     return results, plan
+
+
+def _drop_stale_registry(book: WorkbookData, sheets: set[str]) -> None:
+    """Registry rows of sheets that are no longer forms (deleted or renamed) are ignored, and said."""
+    registry = book.registry
+    stale = sorted({sheet for sheet, _ in [*registry.filled, *registry.flagged]} - sheets)
+    if not stale:
+        return
+    registry.filled = {key: value for key, value in registry.filled.items() if key[0] in sheets}
+    registry.flagged = {key for key in registry.flagged if key[0] in sheets}
+    book.flags.append(Flag("registry_stale", "info", None,
+                           f"上次计算得分时的工作表「{'」「'.join(stale)}」已不在（被删除或改名），其记录已忽略。"))
 
 
 def _keep_clerk_cells(book: WorkbookData, results: list[FormResult]) -> None:
@@ -66,6 +87,11 @@ def _keep_clerk_cells(book: WorkbookData, results: list[FormResult]) -> None:
     values. A clerk's unreadable text or formula is flagged by the scorer, never replaced."""
     cells = {(form.sheet, cell.ref): cell for form in book.forms for cell in form.cells()}
     for result in results:
+        for ref, merged in [(ref, _merge_holding(book, result.sheet, ref)) for ref in list(result.fills)]:
+            if merged:
+                result.flags.append(Flag("merged_cell", "warning", ref,
+                                         f"单元格 {ref} 在合并区域 {merged} 内（不是它的第一个单元格），工具无法写入计算值 "
+                                         f"{result.fills.pop(ref)}；请取消合并后再计算得分。", sheet=result.sheet))
         result.fills = {ref: value for ref, value in result.fills.items()
                         if (result.sheet, ref) not in cells or cells[(result.sheet, ref)].fillable}
         uncached = [cell for (sheet, _), cell in cells.items()
@@ -75,6 +101,15 @@ def _keep_clerk_cells(book: WorkbookData, results: list[FormResult]) -> None:
                                      "单元格有公式但文件中没有它的计算结果（文件不是由 Excel/WPS 保存的），"
                                      "已按空白处理且不会改写公式。请在 Excel/WPS 中打开、保存后再评分。",
                                      sheet=result.sheet))
+
+
+def _merge_holding(book: WorkbookData, sheet: str, ref: str) -> str | None:
+    """The merged range that holds ``ref`` other than as its first cell (None when there is none)."""
+    row, col = split_ref(ref)
+    for min_row, min_col, max_row, max_col, text in book.merged.get(sheet, ()):
+        if min_row <= row <= max_row and min_col <= col <= max_col and (row, col) != (min_row, min_col):
+            return text
+    return None
 
 
 def default_output(path: Path) -> Path:
@@ -102,9 +137,14 @@ def score_file(input_path: str | Path, output_path: str | Path | None = None, *,
         raise ToolkitError(f"输出文件与输入文件相同（{input_path.name}）。为防止覆盖填报内容，请用 -o 指定其他文件名，"
                            "或加 --in-place（会先备份原文件）。")
     # Values (cached results of any formulas) for scoring; the formula workbook for writing.
-    wb = open_workbook(input_path, data_only=False)
+    keep_macros = output.suffix.lower() == ".xlsm"
+    wb = open_workbook(input_path, data_only=False, keep_vba=keep_macros)
     data_book = open_workbook(input_path, data_only=True)
     book = read_openpyxl_book(data_book, input_path, formula_wb=wb)
+    if input_path.suffix.lower() == ".xlsm" and not keep_macros:
+        book.flags.append(Flag("macros_dropped", "info", None,
+                               f"输出文件「{output.name}」是 .xlsx，不能带宏：原文件中的宏没有带入（原文件不变）。"
+                               "如需保留宏，请用 -o 指定 .xlsm 输出文件。"))
     profile = resolve_profile(book, profile)
     results, plan = score_book(book, profile)
     report = workbook_report(str(input_path), results, profile, book.meta, book.flags)
@@ -128,17 +168,22 @@ def backup_copy(path: Path) -> Path:
     True
     """
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    target = path.with_name(f"{path.stem}.bak-{stamp}{path.suffix}")
+    stem = path.stem
+    if len(os.fsencode(path.name)) > 180:  # file systems allow 255 bytes: keep the backup name short
+        stem = f"{os.fsdecode(os.fsencode(stem)[:60]).rstrip(chr(0xFFFD))}-{hashlib.sha1(os.fsencode(stem)).hexdigest()[:8]}"
+    target = path.with_name(f"{stem}.bak-{stamp}{path.suffix}")
     counter = 1
     while target.exists():
         counter += 1
-        target = path.with_name(f"{path.stem}.bak-{stamp}-{counter}{path.suffix}")
+        target = path.with_name(f"{stem}.bak-{stamp}-{counter}{path.suffix}")
     shutil.copy2(path, target)
     return target
 
 
 def write_json(path: Path, data: dict) -> None:
-    text = json.dumps(data, ensure_ascii=False, indent=2)
+    """Write a report as UTF-8 JSON: file names that were not UTF-8 show U+FFFD where their bytes
+    were, and numbers that are not finite are written as null (JSON has no Infinity)."""
+    text = json.dumps(_json_safe(data), ensure_ascii=False, indent=2, allow_nan=False)
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
@@ -169,6 +214,9 @@ def read_openpyxl_book(wb, path: Path, formula_wb=None) -> WorkbookData:
     forms = kinds.read_forms(sheets, registry, path.name, meta)
     book = assemble_book(path, forms, meta, registry)
     book.flags.extend(unnamed_form_flags(wb))
+    book.sheets = sheet_infos(formula_wb or wb)
+    book.merged = {ws.title: [(m.min_row, m.min_col, m.max_row, m.max_col, str(m)) for m in ws.merged_cells.ranges]
+                   for ws in (formula_wb or wb).worksheets if hasattr(ws, "merged_cells")}
     return book
 
 
@@ -188,7 +236,7 @@ def _looks_like_unnamed_form(ws) -> bool:
     if any(name.startswith(kinds.name_prefixes()) for name in ws.defined_names):
         return False
     markers = kinds.title_markers()
-    for index, row in enumerate(ws.iter_rows(values_only=True)):
+    for index, row in enumerate(ws.iter_rows(values_only=True, max_col=min(ws.max_column, 60))):
         if index >= 20:
             break
         if any(isinstance(v, str) and any(marker in v for marker in markers) for v in row):
@@ -233,3 +281,15 @@ def assemble_book(path: Path, forms: list, meta: dict[str, str], registry: Regis
                           f"模板版本为 {meta.get('template_version')}，当前工具对应 {templates[template_id]}；"
                           "已按当前版本读取，请核对。"))
     return WorkbookData(path=path, forms=forms, meta=meta, registry=registry, flags=flags)
+
+
+def _json_safe(value):
+    if isinstance(value, str):
+        return safe_text(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {safe_text(str(key)): _json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(item) for item in value]
+    return value

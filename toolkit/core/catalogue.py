@@ -86,6 +86,10 @@ _ENTRIES = [
     ("workbook", "form_without_names", "error", "工作表像自评表但没有模板字段名称", "多半是复制粘贴到了新工作表；未评分"),
     ("workbook", "template_meta_missing", "warning", "缺少模板标识", "隐藏的 _jx_meta 表不在；按当前版本读取"),
     ("workbook", "template_version", "warning", "模板版本不同", "按当前版本读取，请核对"),
+    ("workbook", "registry_stale", "info", "上次记录的工作表已不在", "被删除或改名的工作表的记录已忽略"),
+    ("workbook", "tool_sheet_renamed", "info", "工具的工作表改用其他名称", "填报人已有同名工作表（如「校验结果」），工具不改动它"),
+    ("workbook", "macros_dropped", "info", "输出为 .xlsx，宏未带入", "原 .xlsm 文件不变；需要宏时请输出 .xlsm"),
+    ("form", "merged_cell", "warning", "单元格在合并区域内，无法写入", "计算值未写入；请取消合并后再计算得分"),
     # -- a rule profile (jixiao profile check) ----------------------------------------------------------
     ("profile", "schema", "error", "不符合配置格式", "JSON Schema 校验失败"),
     ("profile", "profile_not_found", "error", "找不到规则配置", "既不是内置名称也不是文件"),

@@ -46,7 +46,7 @@ from openpyxl.utils import quote_sheetname
 from toolkit import __version__
 from toolkit.forms.project import layout
 from toolkit.workbook.edits import KEEP, EditPlan, is_header_row, summary_line
-from toolkit.workbook.meta import CHECK_SHEET, META_SHEET, Registry, meta_rows, meta_rows_from_values
+from toolkit.workbook.meta import Registry, SheetInfo, is_meta_sheet, meta_rows, meta_rows_from_values
 from toolkit.core.problems import SEVERITY_LABELS, ToolkitError
 from toolkit.forms import registry as kinds
 from toolkit.service import assemble_book
@@ -172,11 +172,15 @@ def sheet_access(sheet) -> SheetAccess | None:
     return SheetAccess(sheet.name, names, values, _formats_needed(sheet, names, values))
 
 
+def _sheet_info(sheet) -> SheetInfo:
+    """What tells the tool's own sheets from a clerk's (see toolkit.workbook.meta.tool_sheet_titles)."""
+    return SheetInfo(sheet.name, _is_visible(sheet), _plain(sheet.range((1, 1)).value))
+
+
 def _meta_sheet(book):
-    for sheet in book.sheets:
-        if sheet.name == META_SHEET:
-            return sheet
-    return None
+    """The tool's meta sheet: hidden and starting with the template id (never a clerk's sheet
+    that is merely titled _jx_meta)."""
+    return next((sheet for sheet in book.sheets if is_meta_sheet(_sheet_info(sheet))), None)
 
 
 def read_book(book) -> WorkbookData:
@@ -199,7 +203,9 @@ def read_book(book) -> WorkbookData:
         if access is not None:
             sheets.append(access)
     forms = kinds.read_forms(sheets, registry, file_name, meta)
-    return assemble_book(Path(file_name), forms, meta, registry)
+    data = assemble_book(Path(file_name), forms, meta, registry)
+    data.sheets = [_sheet_info(sheet) for sheet in book.sheets]
+    return data
 
 
 # ---------------------------------------------------------------- writing
@@ -324,10 +330,10 @@ def _hide(sheet) -> None:
 
 def _write_check_sheet(book, plan: EditPlan):
     for sheet in book.sheets:
-        if sheet.name == CHECK_SHEET:
+        if sheet.name == plan.check_title:  # the tool's own (see toolkit.workbook.meta.tool_sheet_titles)
             sheet.delete()
             break
-    sheet = _add_sheet(book, CHECK_SHEET)
+    sheet = _add_sheet(book, plan.check_title)
     rows = check_sheet_rows(plan)
     sheet.range((1, 1)).value = rows
     width = len(rows[0])
@@ -346,7 +352,7 @@ def _write_check_sheet(book, plan: EditPlan):
 def _write_meta_sheet(book, plan: EditPlan) -> None:
     sheet = _meta_sheet(book)
     if sheet is None:
-        sheet = _add_sheet(book, META_SHEET)
+        sheet = _add_sheet(book, plan.meta_title)
         _hide(sheet)
     else:
         sheet.clear_contents()

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from toolkit import __version__
 from toolkit.core.arith import fmt
-from toolkit.workbook.meta import Registry
+from toolkit.workbook.meta import CHECK_SHEET, CHECK_TITLE_MARK, META_SHEET, Registry
 from toolkit.core.catalogue import catalogue_rows
 from toolkit.core.problems import SEVERITIES, SEVERITY_COLORS, SEVERITY_LABELS, Flag
 from toolkit.core.results import FormResult
@@ -48,6 +48,8 @@ class EditPlan:
     check_links: dict[int, tuple[str, str]] = field(default_factory=dict)  # row index → (sheet, cell)
     registry: Registry = field(default_factory=Registry)
     meta: dict[str, str] = field(default_factory=dict)
+    check_title: str = CHECK_SHEET  # the tool's own sheets (see toolkit.workbook.meta.tool_sheet_titles)
+    meta_title: str = META_SHEET
 
     def cell(self, sheet: str, ref: str, **changes) -> CellEdit:
         edit = self.edits.setdefault((sheet, ref), CellEdit(sheet, ref))
@@ -148,7 +150,7 @@ def _total_tool_refs(_fund_ref: str, result: FormResult) -> tuple[str, str] | No
 
 def _check_sheet(plan: EditPlan, results: list[FormResult], workbook_flags) -> None:
     rows = plan.check_rows
-    rows.append(["校验结果（由「计算得分」生成，请勿在此表填写）"])
+    rows.append([f"{CHECK_TITLE_MARK}，请勿在此表填写）"])
     rows.append([])
     rows.append(SUMMARY_HEADER)
     for result in results:

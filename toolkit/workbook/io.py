@@ -23,6 +23,13 @@ from pathlib import Path
 from toolkit.core.problems import ToolkitError
 
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # legacy Office (.xls) and encrypted packages
+
+# Limits checked from the zip directory before anything is parsed (README, 「文件大小限制」).
+# A real self-evaluation workbook of 200 projects is about 2 MB packed and 30 MB unpacked.
+MAX_PART_BYTES = 256 * 2**20  # one part (a sheet, the shared strings) unpacked
+MAX_TOTAL_BYTES = 512 * 2**20  # the whole package unpacked
+MAX_RATIO = 200  # unpacked ÷ packed for a part over RATIO_FLOOR: spreadsheets pack 5–30×
+RATIO_FLOOR = 16 * 2**20
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm"}
 
 # What :func:`sniff` can say. Everything but "xlsx" is unusable as it is.
@@ -58,6 +65,30 @@ def sniff(path: str | Path) -> str:
     return "xlsx"
 
 
+def package_limits(path: str | Path) -> str | None:
+    """The Chinese reason a package is too large to open safely (a 「zip 炸弹」 or a runaway
+    sheet), from its zip directory alone; None when it is within the limits.
+
+    >>> package_limits("samples/seed003_项目支出绩效自评表.xlsx") is None
+    True
+    """
+    path = Path(path)
+    with zipfile.ZipFile(path) as archive:
+        infos = archive.infolist()
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if info.file_size > MAX_PART_BYTES:
+            return (f"文件「{path.name}」的部件 {info.filename} 解压后有 {info.file_size / 2**20:,.0f} MB，"
+                    f"超过单个部件 {MAX_PART_BYTES // 2**20} MB 的限制")
+        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            return (f"文件「{path.name}」的部件 {info.filename} 压缩比为 {info.file_size / max(info.compress_size, 1):,.0f} 倍，"
+                    f"超过 {MAX_RATIO} 倍的限制（正常工作簿为 5–30 倍）")
+    if total > MAX_TOTAL_BYTES:
+        return f"文件「{path.name}」解压后共 {total / 2**20:,.0f} MB，超过 {MAX_TOTAL_BYTES // 2**20} MB 的限制"
+    return None
+
+
 def is_encrypted_ole(path: Path) -> bool:
     """True for an OLE container holding a password-encrypted Office package."""
     import olefile
@@ -86,11 +117,15 @@ def unusable_message(path: Path, what: str) -> str | None:
 
 
 def check_file_kind(path: str | Path) -> None:
-    """Raise a clear error unless ``path`` is an .xlsx/.xlsm package."""
+    """Raise a clear error unless ``path`` is an .xlsx/.xlsm package within the size limits."""
     path = Path(path)
     message = unusable_message(path, sniff(path))
     if message:
         raise ToolkitError(message)
+    too_large = package_limits(path)
+    if too_large:
+        raise ToolkitError(f"{too_large}，为防止卡死或耗尽内存，工具不读取它。"
+                           "请确认文件来源；如确为正常文件，请在 Excel/WPS 中删除多余的行列和格式后另存再试。")
 
 
 def open_workbook(path: str | Path, *, data_only: bool = True, keep_vba: bool | None = None,

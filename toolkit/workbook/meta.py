@@ -68,11 +68,82 @@ def meta_rows_from_values(rows) -> tuple[dict[str, str], Registry]:
     return meta, registry
 
 
+CHECK_TITLE_MARK = "校验结果（由「计算得分」生成"  # A1 of the tool's check sheet starts so
+META_FIRST_KEY = "template_id"  # A1 of the tool's (hidden) meta sheet
+
+
+@dataclass(frozen=True)
+class SheetInfo:
+    """What tells the tool's own sheets from a clerk's: title, visibility and cell A1."""
+
+    title: str
+    visible: bool
+    first: object
+
+
+def is_meta_sheet(info: SheetInfo) -> bool:
+    """The tool's meta sheet is hidden and starts with the template id — a clerk's sheet that is
+    merely titled _jx_meta is not it."""
+    return not info.visible and info.first == META_FIRST_KEY and info.title.startswith(META_SHEET)
+
+
+def is_check_sheet(info: SheetInfo, meta: dict[str, str]) -> bool:
+    return info.title == meta.get("check_sheet", CHECK_SHEET) and str(info.first or "").startswith(CHECK_TITLE_MARK)
+
+
+def tool_sheet_titles(sheets: list[SheetInfo], meta: dict[str, str]) -> tuple[str, str, list[str]]:
+    """(title of the check sheet, title of the meta sheet, notes for the clerk).
+
+    The tool's sheets are found by what it wrote into them, never by title alone; when a clerk's
+    sheet holds the title the tool wants, the clerk's sheet is left alone and the tool takes
+    another title — and says so.
+
+    >>> clerk = SheetInfo("校验结果", True, "我的核对记录")
+    >>> tool_sheet_titles([clerk], {})[0], tool_sheet_titles([clerk], {})[2][0][:19]
+    ('校验结果（工具）', '工作表「校验结果」是填报人自己的工作表')
+    """
+    titles = {info.title for info in sheets}
+    notes = []
+    check = next((info.title for info in sheets if is_check_sheet(info, meta)), None)
+    if check is None:
+        check = _free_title(CHECK_SHEET, "（工具）", titles)
+        if check != CHECK_SHEET:
+            notes.append(f"工作表「{CHECK_SHEET}」是填报人自己的工作表，工具未改动它；校验结果写在「{check}」。")
+    meta_title = next((info.title for info in sheets if is_meta_sheet(info)), None)
+    if meta_title is None:
+        meta_title = _free_title(META_SHEET, "_tool", titles)
+        if meta_title != META_SHEET:
+            notes.append(f"工作表「{META_SHEET}」是填报人自己的工作表，工具未改动它；工具的记录写在隐藏的「{meta_title}」。")
+    return check, meta_title, notes
+
+
+def _free_title(wanted: str, suffix: str, taken: set[str]) -> str:
+    if wanted not in taken:
+        return wanted
+    candidate, number = f"{wanted}{suffix}", 2
+    while candidate in taken:
+        candidate, number = f"{wanted}{suffix}{number}", number + 1
+    return candidate
+
+
+def sheet_infos(wb) -> list[SheetInfo]:
+    """:class:`SheetInfo` of every worksheet of an openpyxl workbook."""
+    return [SheetInfo(ws.title, getattr(ws, "sheet_state", "visible") == "visible", _first_value(ws))
+            for ws in wb.worksheets]
+
+
+def _first_value(ws) -> object:
+    for row in ws.iter_rows(min_row=1, max_row=1, min_col=1, max_col=1, values_only=True):
+        return row[0]
+    return None
+
+
 def read_meta(wb) -> tuple[dict[str, str], Registry]:
-    """Metadata and registry of an openpyxl workbook (empty when the sheet is absent)."""
-    if META_SHEET not in wb.sheetnames:
-        return {}, Registry()
-    return meta_rows_from_values(wb[META_SHEET].iter_rows(values_only=True))
+    """Metadata and registry of an openpyxl workbook (empty when it has no meta sheet of the tool)."""
+    for info, ws in zip(sheet_infos(wb), wb.worksheets):
+        if is_meta_sheet(info):
+            return meta_rows_from_values(ws.iter_rows(values_only=True))
+    return {}, Registry()
 
 
 def meta_rows(meta: dict[str, str], registry: Registry) -> list[list[object]]:

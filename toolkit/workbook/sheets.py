@@ -61,6 +61,19 @@ def resolve_reference(text: str | None) -> tuple[int, int, int, int] | None:
     return r1, c1, r2, c2
 
 
+TOOL_HEADER = "系统计算得分"  # heads the tool's columns on every template sheet
+
+
+def existing_cells(ws):
+    """The cells a worksheet really holds — never the max_row × max_column rectangle, which one
+    value typed at A1048576 makes a billion cells. openpyxl keeps them in ``ws._cells`` (its
+    public ``iter_rows`` fills the rectangle); read-only worksheets stream their rows."""
+    cells = getattr(ws, "_cells", None)
+    if cells is not None:
+        return list(cells.values())
+    return [cell for row in ws.iter_rows() for cell in row if getattr(cell, "value", None) is not None]
+
+
 @dataclass
 class SheetAccess:
     """The minimum a reader needs from a sheet: its title, its names, and cell values.
@@ -82,15 +95,14 @@ class SheetAccess:
         formula workbook, tells which cells are formulas (their cached value may be absent)."""
         names = {name: dn.attr_text for name, dn in ws.defined_names.items()}
         values, formats = {}, {}
-        for row in ws.iter_rows():
-            for cell in row:
-                if cell.value is not None:
-                    values[(cell.row, cell.column)] = cell.value
-                    if cell.number_format and cell.number_format != "General":
-                        formats[(cell.row, cell.column)] = cell.number_format
+        for cell in existing_cells(ws):
+            if cell.value is not None:
+                values[(cell.row, cell.column)] = cell.value
+                if cell.number_format and cell.number_format != "General":
+                    formats[(cell.row, cell.column)] = cell.number_format
         formulas = set()
         if formula_ws is not None:
-            formulas = {(c.row, c.column) for row in formula_ws.iter_rows() for c in row if c.data_type == "f"}
+            formulas = {(c.row, c.column) for c in existing_cells(formula_ws) if c.data_type == "f"}
         return cls(ws.title, names, values, formats, formulas,
                    visible=getattr(ws, "sheet_state", "visible") == "visible")
 
@@ -109,6 +121,29 @@ class SheetAccess:
     def max_row(self) -> int:
         return max((row for row, _ in self.values), default=0)
 
+    def rows_after(self, row: int) -> list[int]:
+        """The rows below ``row`` that hold a value, in order: reads follow the form's extent."""
+        return sorted({r for r, _ in self.values if r > row})
+
+    def tool_column(self, header_row: int, after_col: int) -> int:
+        """Where the tool's two columns are: under its 「系统计算得分」 header right of the form,
+        else the first two empty columns right of it — a column the clerk wrote in is never the
+        tool's.
+
+        >>> SheetAccess("s", {}, {(3, 9): "备注", (3, 10): "系统计算得分"}, {}).tool_column(3, 8)
+        10
+        >>> SheetAccess("s", {}, {(3, 9): "备注", (5, 11): "x"}, {}).tool_column(3, 8)
+        12
+        """
+        for col in range(after_col + 1, after_col + 40):
+            if self.text(header_row, col) == TOOL_HEADER:
+                return col
+        used = {col for _, col in self.values}
+        col = after_col + 1
+        while col in used or col + 1 in used:
+            col += 1
+        return col
+
     def has_names(self, prefixes: tuple[str, ...]) -> bool:
         return any(name.startswith(prefixes) for name in self.names)
 
@@ -122,3 +157,5 @@ class WorkbookData:
     meta: dict[str, str]
     registry: Registry
     flags: list = field(default_factory=list)
+    sheets: list = field(default_factory=list)  # SheetInfo of every sheet: finds the tool's own sheets
+    merged: dict = field(default_factory=dict)  # sheet → [(min_row, min_col, max_row, max_col, "A1:B2")]

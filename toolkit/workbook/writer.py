@@ -13,12 +13,13 @@ Example::
 
 from __future__ import annotations
 
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import quote_sheetname
 
 from toolkit.workbook.edits import KEEP, EditPlan, is_header_row
-from toolkit.workbook.meta import CHECK_SHEET, META_SHEET, meta_rows
+from toolkit.workbook.meta import meta_rows
 from toolkit.workbook.styles import print_within_page
 
 # What makes a spreadsheet read text as a formula (also DDE): such text is written as text.
@@ -30,10 +31,14 @@ AUTHOR = "绩效自评工具箱"
 def apply_plan(wb, plan: EditPlan) -> None:
     """Write the plan's cell edits, the 「校验结果」 sheet and the meta sheet into ``wb``."""
     for sheet, edits in plan.by_sheet().items():
+        if sheet not in wb.sheetnames:
+            continue  # a sheet deleted since the last run (its registry rows are stale)
         ws = wb[sheet]
         for edit in edits:
             cell = ws[edit.ref]
-            if edit.value is not KEEP:
+            if isinstance(cell, MergedCell):  # inside a merge: no value; its colour and note go on the merge
+                cell = ws[merge_anchor(ws, edit.ref)]
+            elif edit.value is not KEEP:
                 put_value(cell, edit.value)
             if edit.fill is not KEEP:
                 cell.fill = PatternFill("solid", fgColor=edit.fill) if edit.fill else PatternFill(fill_type=None)
@@ -50,6 +55,25 @@ def apply_plan(wb, plan: EditPlan) -> None:
     _write_meta_sheet(wb, plan)
 
 
+def merge_anchor(ws, ref: str) -> str:
+    """The first cell of the merged range holding ``ref`` (``ref`` itself when not merged)."""
+    for merged in ws.merged_cells.ranges:
+        if ref in merged:
+            return merged.start_cell.coordinate
+    return ref
+
+
+def safe_text(text: str) -> str:
+    """Text a workbook can hold: bytes that were not UTF-8 (in a file name) and control characters
+    XML forbids become U+FFFD.
+
+    >>> safe_text("a" + chr(0xDCFF) + chr(1) + "b") == "a" + chr(0xFFFD) * 2 + "b"
+    True
+    """
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
+
+
 def put_value(cell, value: object) -> None:
     """Write ``value``; text is always text — a clerk's 「=cmd|…」 or 「+86…」 never becomes a formula.
 
@@ -57,6 +81,8 @@ def put_value(cell, value: object) -> None:
     >>> cell = Workbook().active["A1"]; put_value(cell, "=1+1"); cell.data_type
     's'
     """
+    if isinstance(value, str):
+        value = safe_text(value)
     cell.value = value
     if isinstance(value, str) and cell.data_type == "f" or isinstance(value, str) and value[:1] in FORMULA_STARTS:
         cell.data_type = "s"
@@ -69,9 +95,9 @@ def _append_text_safe(ws, row: list) -> None:
 
 
 def _write_check_sheet(wb, plan: EditPlan) -> None:
-    if CHECK_SHEET in wb.sheetnames:
-        del wb[CHECK_SHEET]
-    ws = wb.create_sheet(CHECK_SHEET)
+    if plan.check_title in wb.sheetnames:  # the tool's own sheet (see tool_sheet_titles)
+        del wb[plan.check_title]
+    ws = wb.create_sheet(plan.check_title)
     ws.sheet_properties.tabColor = "C00000"
     for row in plan.check_rows:
         _append_text_safe(ws, row)
@@ -101,9 +127,9 @@ def _write_check_sheet(wb, plan: EditPlan) -> None:
 
 
 def _write_meta_sheet(wb, plan: EditPlan) -> None:
-    if META_SHEET in wb.sheetnames:
-        del wb[META_SHEET]
-    ws = wb.create_sheet(META_SHEET)
+    if plan.meta_title in wb.sheetnames:
+        del wb[plan.meta_title]
+    ws = wb.create_sheet(plan.meta_title)
     for row in meta_rows(plan.meta, plan.registry):
         _append_text_safe(ws, row)
     ws.sheet_state = "veryHidden"

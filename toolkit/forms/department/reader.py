@@ -77,7 +77,7 @@ class _Reader:
                                    f"应为表头「{expected}」，实际为「{found}」：评分表的列被改动，请从模板重新生成。")
         total_row = self.resolve(sheet, layout.FIELD_NAMES["total_score"])[0]
         col = {name: c1 + index for index, name in enumerate(layout.SCORE_COLUMNS)}
-        tool = c2 + 1
+        tool = sheet.tool_column(header, c2)
         rows: list[ScoreRow] = []
         level1 = level2 = ""
         for row in range(header + 1, total_row):
@@ -106,7 +106,7 @@ class _Reader:
         id_col = c1 + layout.INPUT_COLUMNS.index("id")
         value_col = c1 + layout.INPUT_COLUMNS.index("value")
         inputs: dict[str, CellValue] = {}
-        for row in range(header + 1, sheet.max_row + 1):
+        for row in sheet.rows_after(header):
             key = sheet.text(row, id_col)
             if key:
                 inputs[key] = self.cell(sheet, row, value_col)
@@ -139,7 +139,7 @@ class _Reader:
         column = {key: c1 + index for index, key in enumerate(("level1", "level2", "level3", "target", "actual"))}
         rows: list[IndicatorRow] = []
         level1 = level2 = ""
-        for row in range(header + 1, sheet.max_row + 1):
+        for row in sheet.rows_after(header):
             if sheet.text(row, column["level1"]):
                 level1, level2 = sheet.text(row, column["level1"]), ""
             if sheet.text(row, column["level2"]):

@@ -66,10 +66,15 @@ def read_project_sheet(sheet: SheetAccess, registry: Registry, file_name: str) -
 
     # 项目资金 block: check the row labels so a deleted row is reported, not misread.
     r1, c1, r2, c2 = resolve(layout.FUND_BLOCK_NAME)
-    if r2 - r1 + 1 != len(layout.FUND_ROWS) or c2 - c1 + 1 != len(layout.FUND_COLUMNS):
+    if r2 - r1 + 1 != len(layout.FUND_ROWS):
         raise ToolkitError(f"{where(f'{get_column_letter(c1)}{r1}')}：项目资金表应有 {len(layout.FUND_ROWS)} 行"
                            f"（{'、'.join(label for _, label in layout.FUND_ROWS)}），现为 {r2 - r1 + 1} 行；"
                            "可能删除或插入了资金行。请恢复模板的资金表结构。")
+    if c2 - c1 + 1 != len(layout.FUND_COLUMNS):
+        headers = "、".join(h for h in layout.FUND_HEADERS if h)
+        raise ToolkitError(f"{where(f'{get_column_letter(c1)}{r1}')}：项目资金表应有 {len(layout.FUND_COLUMNS)} 列"
+                           f"（行名与 {headers}），现为 {c2 - c1 + 1} 列；可能在表中插入或删除了列。"
+                           "请删除插入的列（或恢复删除的列）后再试。")
     funds: dict[str, FundRow] = {}
     for offset, (key, label) in enumerate(layout.FUND_ROWS):
         row = r1 + offset
@@ -92,7 +97,7 @@ def read_project_sheet(sheet: SheetAccess, registry: Registry, file_name: str) -
     if total_row <= header_row:
         raise ToolkitError(f"{where()}的「总分」行位于指标表头之上，表格结构已被破坏。")
 
-    tool_col = hc2 + 1
+    tool_col = sheet.tool_column(header_row, hc2)
     indicators: list[IndicatorRow] = []
     level1 = level2 = ""
     seen_labels: dict[str, int] = {}
