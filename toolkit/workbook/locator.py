@@ -47,6 +47,7 @@ Example::
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -222,6 +223,10 @@ class Grid:
                 for col in range(c1, c2 + 1):
                     self._merge_of[(row, col)] = merge
         self._norm: dict[tuple[int, int], str] = {}
+        self._rows: dict[int, list[int]] = {}
+        for row, col in sorted(self.cells):
+            self._rows.setdefault(row, []).append(col)
+        self._row_list = list(self._rows)  # ascending
 
     @classmethod
     def from_rows(cls, title: str, rows, *, top: int = 1, left: int = 1, merges=(), formats=None,
@@ -268,10 +273,16 @@ class Grid:
 
     def row_cells(self, row: int) -> list[int]:
         """Columns of the non-blank cells of ``row``, left to right."""
-        return sorted(col for (r, col) in self.cells if r == row)
+        return self._rows.get(row, [])
 
     def row_numbers(self) -> list[int]:
-        return sorted({row for row, _ in self.cells})
+        return list(self._row_list)
+
+    def keys_between(self, first: int, last: int) -> list[tuple[int, int]]:
+        """(row, column) of the non-blank cells of rows ``first``–``last``, in reading order."""
+        rows = self._row_list
+        chosen = rows[bisect.bisect_left(rows, first):bisect.bisect_right(rows, last)]
+        return [(row, col) for row in chosen for col in self._rows[row]]
 
 
 # -- results --------------------------------------------------------------------------------------
@@ -384,7 +395,7 @@ def locate_forms(grid: Grid, vocabulary: Vocabulary | None = None) -> SheetLocat
     """Every form of ``grid``, top to bottom (one per indicator grid header)."""
     vocabulary = vocabulary or Vocabulary()
     forms = [_FormReader(grid, vocabulary, *span).read() for span in _form_spans(grid)]
-    covered = {key for form in forms for key in grid.cells if form.first_row <= key[0] <= form.last_row}
+    covered = {key for form in forms for key in grid.keys_between(form.first_row, form.last_row)}
     outside = [Unmapped(address(*key), grid.cells[key], REASON_OUTSIDE)
                for key in sorted(grid.cells) if key not in covered]
     return SheetLocation(grid.title, forms, outside, "" if forms else _looks_like_form(grid))
@@ -552,7 +563,7 @@ class _FormReader:
 
     def zone(self) -> list[tuple[int, int]]:
         """The non-blank cells above the grid header."""
-        return sorted(key for key in self.grid.cells if self.first <= key[0] < self.header)
+        return self.grid.keys_between(self.first, self.header - 1)
 
     def read_header(self) -> None:
         """Title, year, header labels and their values, money unit, the fund block and the goals."""
@@ -809,11 +820,13 @@ class _FormReader:
         """Every non-blank cell of the form that is no value or label, with the reason."""
         ignored_texts = {normalise(text) for text in self.vocabulary.ignored_headers}
         ignored: dict[int, int] = {}
-        for row, col in sorted(self.grid.cells):
-            if self.first <= row <= self.last and self.grid.norm(row, col) in ignored_texts:
+        keys = self.grid.keys_between(self.first, self.last)
+        for row, col in keys:
+            if self.grid.norm(row, col) in ignored_texts:
                 ignored.setdefault(col, row)
-        for (row, col), value in sorted(self.grid.cells.items()):
-            if not self.first <= row <= self.last or (row, col) in self.used:
+        for row, col in keys:
+            value = self.grid.get(row, col)
+            if (row, col) in self.used:
                 continue
             if (row, col) in self.reasons:
                 reason = self.reasons[(row, col)]

@@ -28,7 +28,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from openpyxl.styles import Alignment
@@ -108,11 +108,14 @@ def read_source(path: str | Path) -> Source:
     wb = open_workbook(path, data_only=True, keep_vba=False)
     formula_wb = open_workbook(path, data_only=False, keep_vba=False, read_only=True)
     formulas = {}
-    for ws in formula_wb.worksheets:
-        found = [(cell.row, cell.column, str(cell.value)) for row in ws.iter_rows() for cell in row
-                 if getattr(cell, "data_type", None) == "f"]
-        if found:
-            formulas[ws.title] = found
+    try:
+        for ws in formula_wb.worksheets:
+            found = [(cell.row, cell.column, str(cell.value)) for row in ws.iter_rows() for cell in row
+                     if getattr(cell, "data_type", None) == "f"]
+            if found:
+                formulas[ws.title] = found
+    finally:
+        formula_wb.close()  # a read-only workbook keeps its file open until closed
     filled = read_meta(wb)[1].filled if META_SHEET in wb.sheetnames else {}
     return Source([Grid.from_openpyxl(ws) for ws in wb.worksheets], filled, formulas)
 
@@ -299,7 +302,6 @@ def _without_tool_values(form: LocatedForm, tool_cells: set[str]) -> LocatedForm
     """``form`` with the tool's own earlier values blanked (they are recomputed when scoring)."""
     if not tool_cells:
         return form
-    from dataclasses import replace
 
     def blank(hit):
         return replace(hit, value=None) if hit.cell in tool_cells else hit
