@@ -4,7 +4,7 @@ Usage::
 
     python benchmarks/hostile_run.py [--seeds 3] [--first-seed 0] [--families a,b] [--jobs N]
                                      [--timeout 60] [--memory-mb 1024] [--scale full|ci]
-                                     [--every-command] [--failures-only] [--out DIR]
+                                     [--every-command] [--failures-only] [--out DIR] [--json RUNS.json]
 
 Builds every family of ``tests/hostile/corpus.py`` once per seed (full scale: 5000 indicator
 rows, 1000 merged ranges, 40 MB of cell text, bombs inflating past 1 GB), runs each case
@@ -14,13 +14,16 @@ address space per command), and prints one line per case as it ends, the table o
 Once a command of a case runs out of time or memory, the case's other commands are skipped
 (same cause, and an hour saved) unless ``--every-command``.
 
-The corpus is written to ``--out`` (kept) or to a temporary folder (removed). Exit status 1
-when any count is not 0.
+The corpus is written to ``--out`` (kept) or to a temporary folder (removed); ``--json`` writes
+every run (problems in full, first error line) for whoever fixes them. Exit status 1 when any
+count is not 0.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import sys
 import tempfile
 import time
@@ -45,6 +48,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--every-command", action="store_true", help="run a case's commands after a limit was hit")
     parser.add_argument("--failures-only", action="store_true", help="print only the failed runs in the table")
     parser.add_argument("--out", type=Path, help="write the corpus and the outputs here (kept)")
+    parser.add_argument("--json", type=Path, help="write every run here as JSON")
     return parser.parse_args(argv)
 
 
@@ -76,6 +80,9 @@ def main(argv=None) -> int:
               f"{args.memory_mb} MB per command, in {out}", flush=True)
         runs = runner.run_corpus(out, setup, specs, options, jobs=args.jobs,
                                  progress=lambda case_runs: print(progress_line(case_runs), flush=True))
+    if args.json:
+        args.json.write_text(json.dumps([dataclasses.asdict(run) for run in runs], ensure_ascii=False, indent=1),
+                             encoding="utf-8")
     print()
     print(runner.table(runs, only_failures=args.failures_only))
     print()

@@ -75,7 +75,7 @@ class Scale:
 
 
 FULL = Scale()
-CI = Scale(indicator_rows=800, merged_ranges=1000, huge_text_mb=8, project_sheets=2)
+CI = Scale(indicator_rows=800, merged_ranges=1000, huge_text_mb=12, project_sheets=2)  # 12 MB: past lxml's 10 MB
 
 
 @dataclass
@@ -479,9 +479,10 @@ def value_at_a1048576(rng, out, setup):
 @family
 def styled_cell_at_xfd1048576(rng, out, setup):
     """One styled empty cell at XFD1048576 (and a styled empty last row), the used range the whole sheet."""
-    return _far_cell(rng, out, setup, "styled_cell_at_xfd1048576", "styled empty XFD1048576, dimension A1:XFD1048576",
-                     lambda s: f'<row r="{MAX_ROW}" s="{s}" customFormat="1"><c r="XFD{MAX_ROW}" s="{s}"/></row>',
-                     f"A1:XFD{MAX_ROW}")
+    last = f"{get_column_letter(MAX_COLUMN)}{MAX_ROW}"
+    return _far_cell(rng, out, setup, "styled_cell_at_xfd1048576", f"styled empty {last}, dimension A1:{last}",
+                     lambda s: f'<row r="{MAX_ROW}" s="{s}" customFormat="1"><c r="{last}" s="{s}"/></row>',
+                     f"A1:{last}")
 
 
 def _bomb_sheet(rng: random.Random, out: Path, setup: Setup, name: str, unit: bytes, what: str) -> Case:
@@ -533,9 +534,11 @@ def zip_bomb_shared_strings(rng, out, setup):
 def huge_cell_text(rng, out, setup):
     """One clerk cell holding tens of megabytes of text (far beyond Excel's 32,767 characters)."""
     kind, package, title, ref = _text_field(rng, setup)
-    text = (rng.choice(NOTES) + "。") * (setup.scale.huge_text_mb * 2**20 // 20)
+    unit = rng.choice(NOTES) + "。"
+    text = unit * (setup.scale.huge_text_mb * 2**20 // len(unit.encode("utf-8")))
     package.set_cell(title, ref, inline_string(text), "inlineStr")
-    return _saved(package, out, "huge_cell_text", f"{kind}: {len(text):,} characters in 「{title}」!{ref}")
+    return _saved(package, out, "huge_cell_text",
+                  f"{kind}: {len(text):,} characters ({setup.scale.huge_text_mb} MB) in 「{title}」!{ref}")
 
 
 @family
@@ -580,7 +583,8 @@ def _notes_sheet(wb, title: str, rng: random.Random) -> None:
 
 
 def _clerk_sheet_titled(rng: random.Random, out: Path, setup: Setup, name: str, title: str, drop_meta: bool) -> Case:
-    """Two files: a project form renamed ``title``, and the department book with a notes sheet ``title``."""
+    """Two files: a project form renamed ``title``, and a book with a notes sheet ``title`` — the
+    department book, unless the meta sheet goes (it alone names the department's profile)."""
     wb = setup.open("project")
     form = _project_grids(wb, rng)[0].ws
     if drop_meta:
@@ -589,13 +593,14 @@ def _clerk_sheet_titled(rng: random.Random, out: Path, setup: Setup, name: str, 
     rename_sheet(wb, form, title)
     first = out / f"{name}_form.xlsx"
     wb.save(first)
-    wb = setup.open("department")
+    notes_kind = "project" if drop_meta else "department"
+    wb = setup.open(notes_kind)
     if drop_meta:
         del wb[META_SHEET]
     _notes_sheet(wb, title, rng)
     second = out / f"{name}_notes.xlsx"
     wb.save(second)
-    return Case(name, f"project sheet 「{old}」 renamed 「{title}」; department book with a notes sheet 「{title}」"
+    return Case(name, f"project sheet 「{old}」 renamed 「{title}」; {notes_kind} book with a notes sheet 「{title}」"
                 + ("; the tool's meta sheet removed" if drop_meta else ""), [first, second],
                 tool_sheets=frozenset() if drop_meta else frozenset({META_SHEET}), in_place=True)
 
@@ -888,8 +893,7 @@ def duplicate_sheet_names(rng, out, setup):
     package = Package(base)
     first, second = rng.sample(package.clerk_titles(), 2)
     workbook = package.text("xl/workbook.xml")
-    package.put("xl/workbook.xml", workbook.replace(f"name={quoteattr(second)}", f"name={quoteattr(first)}", 1)
-                .replace(f'name="{escape(second)}"', f'name="{escape(first)}"', 1))
+    package.put("xl/workbook.xml", workbook.replace(f"name={quoteattr(second)}", f"name={quoteattr(first)}", 1))
     same_title = package.save(out / "duplicate_sheet_names.xlsx")
     package = Package(base)
     part = package.sheets()[first]
