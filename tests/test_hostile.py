@@ -34,7 +34,6 @@ KNOWN_FAILURES = {
     "special_numbers": "±inf in a clerk cell written back empty; export fails its self-check (exit 2 while score "
                        "exits 0); collect's JSON holds Infinity",
     "dates_in_numeric_cells": "export fails its own self-check (exit 2) on a file score accepts",
-    "total_formula_with_cached_value": "cached values dropped: scoring the output finds formula_not_calculated",
     "folder_copy_and_export": "the export is reported as a duplicate of the working copy",
     "folder_symlinks": "collect's report leaves out the loop, the dangling link and the directory link",
 }

@@ -25,8 +25,9 @@ from toolkit.core.profile import Profile, load_profile
 from toolkit.core.results import FormResult
 from toolkit.forms import registry as kinds
 from toolkit.report import workbook_report
-from toolkit.workbook.atomic import atomic_save, atomic_write
-from toolkit.workbook.edits import EditPlan, build_plan
+from toolkit.workbook.atomic import atomic_write
+from toolkit.workbook.cached import formula_cache, restore_cached_values
+from toolkit.workbook.edits import KEEP, EditPlan, build_plan
 from toolkit.workbook.io import check_file_kind, open_workbook
 from toolkit.workbook.meta import META_SHEET, Registry, read_meta, sheet_infos, tool_sheet_titles
 from toolkit.workbook.sheets import SheetAccess, WorkbookData, split_ref
@@ -86,6 +87,10 @@ def _keep_clerk_cells(book: WorkbookData, results: list[FormResult]) -> None:
     """The last word on what scoring may write: only blank cells and the tool's own earlier
     values. A clerk's unreadable text or formula is flagged by the scorer, never replaced."""
     cells = {(form.sheet, cell.ref): cell for form in book.forms for cell in form.cells()}
+    uncached: dict[str, list] = {}  # by sheet, once: linear in the number of forms
+    for (sheet, _), cell in cells.items():
+        if cell.formula and cell.value is None:
+            uncached.setdefault(sheet, []).append(cell)
     for result in results:
         for ref, merged in [(ref, _merge_holding(book, result.sheet, ref)) for ref in list(result.fills)]:
             if merged:
@@ -94,9 +99,7 @@ def _keep_clerk_cells(book: WorkbookData, results: list[FormResult]) -> None:
                                          f"{result.fills.pop(ref)}；请取消合并后再计算得分。", sheet=result.sheet))
         result.fills = {ref: value for ref, value in result.fills.items()
                         if (result.sheet, ref) not in cells or cells[(result.sheet, ref)].fillable}
-        uncached = [cell for (sheet, _), cell in cells.items()
-                    if sheet == result.sheet and cell.formula and cell.value is None]
-        for cell in uncached:
+        for cell in uncached.get(result.sheet, ()):
             result.flags.append(Flag("formula_not_calculated", "warning", cell.ref,
                                      "单元格有公式但文件中没有它的计算结果（文件不是由 Excel/WPS 保存的），"
                                      "已按空白处理且不会改写公式。请在 Excel/WPS 中打开、保存后再评分。",
@@ -138,9 +141,9 @@ def score_file(input_path: str | Path, output_path: str | Path | None = None, *,
                            "或加 --in-place（会先备份原文件）。")
     # Values (cached results of any formulas) for scoring; the formula workbook for writing.
     keep_macros = output.suffix.lower() == ".xlsm"
-    wb = open_workbook(input_path, data_only=False, keep_vba=keep_macros)
-    data_book = open_workbook(input_path, data_only=True)
-    book = read_openpyxl_book(data_book, input_path, formula_wb=wb)
+    wb = open_workbook(input_path, data_only=False, keep_vba=keep_macros, keep_merged_styles=True)
+    cache = formula_cache(input_path)  # the formulas' results, without a second full load
+    book = read_openpyxl_book(wb, input_path, cached=cache)
     if input_path.suffix.lower() == ".xlsm" and not keep_macros:
         book.flags.append(Flag("macros_dropped", "info", None,
                                f"输出文件「{output.name}」是 .xlsx，不能带宏：原文件中的宏没有带入（原文件不变）。"
@@ -152,7 +155,8 @@ def score_file(input_path: str | Path, output_path: str | Path | None = None, *,
     apply_plan(wb, plan)
     if output.resolve() == input_path.resolve():
         backup_copy(input_path)
-    atomic_save(wb, output)
+    written = {(sheet, ref) for (sheet, ref), edit in plan.edits.items() if edit.value is not KEEP}
+    atomic_write(output, lambda tmp: (wb.save(tmp), restore_cached_values(tmp, cache, written)))
     if json_path:
         write_json(Path(json_path), report)
     return ScoreOutcome(book=book, results=results, plan=plan, report=report, output=output)
@@ -196,7 +200,7 @@ def read_workbook(path: str | Path) -> WorkbookData:
     return read_openpyxl_book(wb, path)
 
 
-def read_openpyxl_book(wb, path: Path, formula_wb=None) -> WorkbookData:
+def read_openpyxl_book(wb, path: Path, formula_wb=None, cached: dict | None = None) -> WorkbookData:
     """Read every form (project and department) of an openpyxl workbook.
 
     ``wb`` holds values (cached formula results); ``formula_wb``, the same file opened with
@@ -210,7 +214,7 @@ def read_openpyxl_book(wb, path: Path, formula_wb=None) -> WorkbookData:
     for ws in wb.worksheets:
         if any(name.startswith(prefixes) for name in ws.defined_names):
             formula_ws = formula_wb[ws.title] if formula_wb is not None else None
-            sheets.append(SheetAccess.from_openpyxl(ws, formula_ws))
+            sheets.append(SheetAccess.from_openpyxl(ws, formula_ws, None if cached is None else cached.get(ws.title, {})))
     forms = kinds.read_forms(sheets, registry, path.name, meta)
     book = assemble_book(path, forms, meta, registry)
     book.flags.extend(unnamed_form_flags(wb))

@@ -23,11 +23,27 @@ TABLES = ("projects", "units", "files", "problems")
 NO_UNIT = "未填单位"
 
 
+def _pandas():
+    """pandas, which only the bureau's install has (``pip install "jixiao-toolkit[bureau]"``)."""
+    try:
+        import pandas
+    except ImportError:
+        from toolkit.core.problems import ToolkitError
+
+        raise ToolkitError("汇总表需要 pandas，本机安装的是填报人版本。请安装财政局版本："
+                           'pip install "jixiao-toolkit[bureau]"') from None
+    return pandas
+
+
 def _plain(value):
-    """A pandas/numpy scalar as a JSON-ready Python value (NaN → None)."""
+    """A pandas/numpy scalar as a JSON-ready Python value (NaN, ±inf → None: JSON has neither).
+
+    >>> _plain(float("nan")), _plain(float("inf")), _plain(2.5)
+    (None, None, 2.5)
+    """
     if hasattr(value, "item"):
         value = value.item()
-    if isinstance(value, float) and math.isnan(value):
+    if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
 
@@ -37,21 +53,24 @@ def unit_rows(projects: list[dict], grades: list[str], *, worst: Callable) -> li
     worst status (``worst`` picks it), ranked by average total."""
     if not projects:
         return []
-    import pandas as pd
+    import numpy as np
+    pd = _pandas()
 
     frame = pd.DataFrame(projects)
     frame["unit"] = frame["unit"].fillna("").replace("", NO_UNIT)
     grouped = frame.groupby("unit", sort=False)
-    table = grouped.agg(projects=("unit", "size"), budget=("budget", "sum"), actual=("actual", "sum"),
-                        average_total=("total", "mean"), min_total=("total", "min"), flags=("flags", "sum"))
+    with np.errstate(over="ignore", invalid="ignore"):  # a sum past the largest float is None below
+        table = grouped.agg(projects=("unit", "size"), budget=("budget", "sum"), actual=("actual", "sum"),
+                            average_total=("total", "mean"), min_total=("total", "min"), flags=("flags", "sum"))
     counts = pd.crosstab(frame["unit"], frame["grade"]) if frame["grade"].notna().any() else None
     out = []
     for unit, row in table.iterrows():
-        budget, actual = float(row["budget"]), float(row["actual"])
+        # A sum past the largest float (1E308 + 1E308) is None, never Infinity.
+        budget, actual = _plain(float(row["budget"])), _plain(float(row["actual"]))
         average = _plain(row["average_total"])
         out.append({
             "unit": unit, "projects": int(row["projects"]), "budget": budget, "actual": actual,
-            "rate": round(actual / budget, 4) if budget else None,
+            "rate": _plain(round(actual / budget, 4)) if budget and actual is not None else None,
             "average_total": round(average, 2) if average is not None else None,
             "min_total": _plain(row["min_total"]),
             "grades": {g: int(counts.at[unit, g]) if counts is not None and g in counts.columns else 0 for g in grades},
@@ -71,7 +90,7 @@ def to_frame(report: dict, table: str = "projects"):
     >>> to_frame({"projects": [{"project": "政府采购", "total": 83.96}]})["total"].tolist()
     [83.96]
     """
-    import pandas as pd
+    pd = _pandas()
 
     if table not in TABLES:
         raise ValueError(f"table must be one of {TABLES}")

@@ -90,17 +90,22 @@ class SheetAccess:
     visible: bool = True
 
     @classmethod
-    def from_openpyxl(cls, ws, formula_ws=None) -> "SheetAccess":
-        """``ws`` from a values (data_only) workbook; ``formula_ws``, the same sheet of the
-        formula workbook, tells which cells are formulas (their cached value may be absent)."""
+    def from_openpyxl(cls, ws, formula_ws=None, cached: dict | None = None) -> "SheetAccess":
+        """``ws`` from a values (data_only) workbook, with ``formula_ws`` (the same sheet of the
+        formula workbook) telling which cells are formulas — or ``ws`` from the formula workbook
+        with ``cached`` (cell → cached result, see :mod:`toolkit.workbook.cached`) giving their
+        values: one load instead of two."""
         names = {name: dn.attr_text for name, dn in ws.defined_names.items()}
-        values, formats = {}, {}
+        values, formats, formulas = {}, {}, set()
         for cell in existing_cells(ws):
-            if cell.value is not None:
-                values[(cell.row, cell.column)] = cell.value
+            value = cell.value
+            if cached is not None and cell.data_type == "f":
+                formulas.add((cell.row, cell.column))
+                value = cached.get(cell.coordinate)
+            if value is not None:
+                values[(cell.row, cell.column)] = value
                 if cell.number_format and cell.number_format != "General":
                     formats[(cell.row, cell.column)] = cell.number_format
-        formulas = set()
         if formula_ws is not None:
             formulas = {(c.row, c.column) for c in existing_cells(formula_ws) if c.data_type == "f"}
         return cls(ws.title, names, values, formats, formulas,

@@ -6,9 +6,9 @@ Example::
     True
 """
 
-from toolkit.excel.xl import about_active
+from toolkit.excel.launch import lean
 
 
 def main() -> None:
     """Show toolkit, xlwings and Python versions and paths, for IT staff checking an install."""
-    about_active()
+    lean("about_active")

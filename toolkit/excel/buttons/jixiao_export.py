@@ -6,9 +6,9 @@ Example::
     True
 """
 
-from toolkit.excel.xl import export_active
+from toolkit.excel.launch import lean
 
 
 def main() -> None:
     """Export the open workbook for submission (message box if the exporter is not installed)."""
-    export_active()
+    lean("export_active")

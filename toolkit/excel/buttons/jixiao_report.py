@@ -6,9 +6,9 @@ Example::
     True
 """
 
-from toolkit.excel.xl import report_active
+from toolkit.excel.launch import lean
 
 
 def main() -> None:
     """Draft the Word 自评报告 of the open workbook beside it (same as ``jixiao report``)."""
-    report_active()
+    lean("report_active")

@@ -9,9 +9,9 @@ Example::
     True
 """
 
-from toolkit.excel.xl import score_active
+from toolkit.excel.launch import lean
 
 
 def main() -> None:
     """Score the workbook the clerk has open, in place (same results as ``jixiao score``)."""
-    score_active()
+    lean("score_active")
