@@ -147,9 +147,12 @@ def _convert_with_libreoffice(path: Path) -> list[Grid]:
         raise ToolkitError(f"文件「{path.name}」是旧版 .xls：读取它需要 python-calamine（pip install python-calamine）"
                            "或 LibreOffice。也可以在 Excel/WPS 中另存为 .xlsx 后再导入。")
     with tempfile.TemporaryDirectory(prefix="jx-xls-") as folder:
+        # A private profile: a LibreOffice already running (the clerk's, another conversion) would
+        # otherwise hold the shared one and this call would wait for it.
+        profile = (Path(folder) / "profile").as_uri()
         try:
-            subprocess.run([soffice, "--headless", "--convert-to", "xlsx", "--outdir", folder, str(path)],
-                           check=True, capture_output=True, timeout=180)
+            subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "xlsx",
+                            "--outdir", folder, str(path)], check=True, capture_output=True, timeout=180)
         except (subprocess.SubprocessError, OSError) as exc:
             raise ToolkitError(f"文件「{path.name}」（.xls）无法用 LibreOffice 转换（{exc}）。"
                                "请在 Excel/WPS 中另存为 .xlsx 后再导入。") from None
