@@ -22,6 +22,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
+import shutil
 import sys
 from collections import Counter
 from pathlib import Path
@@ -424,3 +425,33 @@ def test_department_workbook_button_matches_the_command_line(tmp_path):
     assert score_sheet["values"][(18, 12)] == 5      # 公用经费控制率 computed in the tool column (L18)
     assert score_sheet["values"][(18, 10)] == 6      # the published 6 stays in 得分 (J18)…
     assert score_sheet["fills"][(18, 10)].lstrip("#").upper() == SEVERITY_COLORS["error"]  # …flagged
+
+
+def test_score_button_on_a_foreign_workbook_adopts_it_beside_and_opens_it(tmp_path, monkeypatch):
+    """A workbook in another official layout: the button saves it, adopts it into
+    <name>_导入.xlsx beside it, opens that and says so — the original is not changed."""
+    source = tmp_path / "B_stacked.xlsx"
+    shutil.copy(ROOT / "tests" / "data" / "foreign" / "B_stacked.xlsx", source)
+    before = source.read_bytes()
+    opened, messages = [], []
+
+    class Books:
+        def open(self, path):
+            opened.append(path)
+
+    class ForeignBook:  # what the button needs of an xlwings Book here
+        fullname = str(source)
+        app = type("App", (), {"books": Books()})()
+
+        def save(self):
+            pass
+
+    monkeypatch.setattr(xl, "run_score", lambda book, profile: (_ for _ in ()).throw(
+        xl.ToolkitError("文件「B_stacked.xlsx」中没有可识别的自评表")))
+    monkeypatch.setattr(xl, "alert", lambda book, text, title="", **_: messages.append(text))
+    assert xl.score_workbook(ForeignBook()) is False
+    adopted = tmp_path / "B_stacked_导入.xlsx"
+    assert opened == [str(adopted)] and adopted.exists() and source.read_bytes() == before
+    assert "已按本工具模板导入" in messages[-1] and str(adopted) in messages[-1]
+    from toolkit.service import read_workbook
+    assert len(read_workbook(adopted).forms) == 3  # the three stacked forms, one sheet each

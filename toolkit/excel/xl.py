@@ -475,6 +475,12 @@ def score_workbook(book, profile="national") -> bool:
     try:
         run = run_score(book, profile)
     except ToolkitError as exc:
+        adopted = adopt_beside(book) if not getattr(exc, "flags", None) else None
+        if adopted is not None:
+            alert(book, f"这是其他版式的自评表：已按本工具模板导入为\n{adopted}\n并已打开（原工作簿未改动）。"
+                        "请在新工作簿上再点「计算得分」。导入时每个单元格的去向见其「导入说明」表。",
+                  f"{TITLE} - 导入其他版式")
+            return False
         alert(book, f"未能计算得分：\n{exc}", f"{TITLE} - 计算得分", critical=True)
         return False
     except Exception as exc:  # noqa: BLE001 — the button's outermost boundary: a message, never a traceback
@@ -482,6 +488,29 @@ def score_workbook(book, profile="national") -> bool:
         return False
     alert(book, score_message(run), f"{TITLE} - 计算得分完成")
     return True
+
+
+def adopt_beside(book) -> Path | None:
+    """A workbook in another official layout (no template names, forms found by their labels):
+    save it, adopt it into ``<name>_导入.xlsx`` beside it, open that and return its path; None when
+    the workbook holds no such form or is not saved in a local folder."""
+    from toolkit.forms.project.adopt import adopt_file, adoption_hint
+
+    try:
+        path = Path(book.fullname)
+    except EXCEL_ERRORS:
+        return None
+    if not path.is_absolute() or not path.exists():
+        return None
+    try:
+        book.save()
+        if not adoption_hint(path):
+            return None
+        outcome = adopt_file(path)
+        book.app.books.open(str(outcome.output))
+    except (ToolkitError, *EXCEL_ERRORS):
+        return None
+    return outcome.output
 
 
 def active_book():
