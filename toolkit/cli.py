@@ -150,7 +150,8 @@ _ARGPARSE_CN = [  # argparse's own English, as a clerk should read it
 
 class _Formatter(argparse.HelpFormatter):
     def add_usage(self, usage, actions, groups, prefix=None):
-        super().add_usage(usage, actions, groups, prefix="用法：")
+        # prefix "" is argparse building a subcommand's prog: no label there
+        super().add_usage(usage, actions, groups, prefix="用法：" if prefix is None else prefix)
 
 
 class ChineseArgumentParser(argparse.ArgumentParser):
