@@ -141,9 +141,19 @@ def score_file(input_path: str | Path, output_path: str | Path | None = None, *,
                            "或加 --in-place（会先备份原文件）。")
     # Values (cached results of any formulas) for scoring; the formula workbook for writing.
     keep_macros = output.suffix.lower() == ".xlsm"
-    wb = open_workbook(input_path, data_only=False, keep_vba=keep_macros, keep_merged_styles=True)
+    try:
+        wb = open_workbook(input_path, data_only=False, keep_vba=keep_macros, keep_merged_styles=True)
+        links_dropped = False
+    except ToolkitError:  # a damaged link to another workbook (even a DDE one) must not make the form unusable
+        wb = open_workbook(input_path, data_only=False, keep_vba=keep_macros, keep_merged_styles=True,
+                           keep_links=False)
+        links_dropped = True
     cache = formula_cache(input_path)  # the formulas' results, without a second full load
     book = read_openpyxl_book(wb, input_path, cached=cache)
+    if links_dropped:
+        book.flags.append(Flag("links_dropped", "warning", None,
+                               "工作簿中指向其他文件的外部链接已损坏或无法读取，评分结果中未保留这些链接（原文件不变）；"
+                               "引用它们的公式保留上次的计算结果。"))
     if input_path.suffix.lower() == ".xlsm" and not keep_macros:
         book.flags.append(Flag("macros_dropped", "info", None,
                                f"输出文件「{output.name}」是 .xlsx，不能带宏：原文件中的宏没有带入（原文件不变）。"

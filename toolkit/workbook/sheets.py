@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from toolkit.core.problems import ToolkitError
 from toolkit.workbook.meta import Registry
 
 _REF = re.compile(r"^(?:(?:'(?:[^']|'')+'|[^!]+)!)?\$?(?P<c1>[A-Z]{1,3})\$?(?P<r1>\d+)"
@@ -62,6 +63,7 @@ def resolve_reference(text: str | None) -> tuple[int, int, int, int] | None:
 
 
 TOOL_HEADER = "系统计算得分"  # heads the tool's columns on every template sheet
+EXCEL_CELL_CHARACTERS = 32767  # what one Excel cell can hold
 
 
 def existing_cells(ws):
@@ -102,6 +104,10 @@ class SheetAccess:
             if cached is not None and cell.data_type == "f":
                 formulas.add((cell.row, cell.column))
                 value = cached.get(cell.coordinate)
+            if isinstance(value, str) and len(value) > EXCEL_CELL_CHARACTERS:
+                raise ToolkitError(f"工作表「{ws.title}」单元格 {cell.coordinate} 的文字有 {len(value):,} 个字符，"
+                                   f"超过 Excel 单元格 {EXCEL_CELL_CHARACTERS:,} 个字符的上限（文件不是由 Excel/WPS 正常保存的）。"
+                                   "请删减该单元格内容后再试。")
             if value is not None:
                 values[(cell.row, cell.column)] = value
                 if cell.number_format and cell.number_format != "General":
