@@ -4,7 +4,12 @@
 
 Every file under ``FOLDER`` (recursively, sorted by path; hidden and lock files included —
 no file is ever skipped silently) is checked independently, in parallel (``--jobs``,
-default: all CPU cores), with a progress bar:
+default: all CPU cores), with a progress bar. Symbolic links are listed too, each followed
+once (:func:`list_entries`): a link to a file is checked as that file; a link to a folder is
+walked once (folders are walked under their real path first, so a link to a folder already
+walked is listed as such, not read twice); a link into a folder holding the link itself (a
+loop), a link to itself, or a dangling link is ``unreadable`` (``io_error``); a pipe, socket or
+device file is ``not_excel``; a sub-folder that cannot be opened is ``unreadable``.
 
 1. is it an Excel workbook at all, can it be opened;
 2. is it one of our forms, and an *export* (has the ``jx.*`` fingerprint of
@@ -39,6 +44,22 @@ status                 中文           meaning
 A score cell changed by hand is ``score_edited`` whether or not the new value agrees with
 the re-score (the message says which); an edit of any other cell is ``tampered``.
 
+Precedence across files (``duplicate``, :func:`mark_duplicates`): files are taken in path
+order and only an *intact export of an accepted template* — a file that reached
+``profile_mismatch``, ``unresolved_errors`` or ``accepted`` on its own — can be the original
+that a later file repeats. A working copy (``not_export``), a file of another template, or a
+tampered or hand-edited export never counts as an original, so a folder holding a working copy
+and its export reports the working copy ``not_export`` and the export by its own checks
+(``accepted``, or e.g. ``unresolved_errors`` for a forced export), never ``duplicate``. Every
+file is still compared with the originals before it, and a status that outranks
+``duplicate`` keeps its place (the repetition is then listed as a problem of that file).
+
+Text in the report is for display: bytes of a file name that are not UTF-8 are shown as
+U+FFFD (the report is plain UTF-8 JSON, no surrogate escapes), and a number that is not
+finite (±inf, NaN) is written as ``null`` with a ``not_a_number`` problem naming the field.
+The summary workbook writes every text as text (never a formula, whatever it starts with:
+``=``, ``+``, ``-``, ``@``, TAB, CR) and replaces characters XML cannot hold by U+FFFD.
+
 Every problem is ``{code, severity, sheet, cell, message}`` (cell/sheet null when the
 problem concerns the whole file). The JSON report follows
 ``toolkit/schemas/collect_report.schema.json``.
@@ -52,12 +73,18 @@ Example::
 from __future__ import annotations
 
 import datetime as _dt
+import errno
 import json
+import math
 import os
+import stat
 import time
 import zipfile
+import zlib
 from xml.etree import ElementTree
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -68,6 +95,7 @@ from toolkit.core.profile import Profile, load_profile
 from toolkit.forms import registry as kinds
 from toolkit.submission.tables import unit_rows
 from toolkit.workbook.io import open_workbook, sniff, unusable_message
+from toolkit.workbook.writer import put_value
 
 STATUS_LABELS = {
     "not_excel": "不是 Excel",
@@ -82,10 +110,21 @@ STATUS_LABELS = {
     "accepted": "通过",
 }
 STATUS_ORDER = list(STATUS_LABELS)
+# An intact export of an accepted template: only such a file is the original of a duplicate.
+ORIGINAL_STATUSES = ("profile_mismatch", "unresolved_errors", "accepted")
 # Templates the bureau accepts: id → version. Department forms will add their own id.
 # What reading a damaged package that openpyxl opened can raise.
 READ_ERRORS = (KeyError, ValueError, TypeError, AttributeError, IndexError, OSError, EOFError, zipfile.BadZipFile,
                ElementTree.ParseError)
+try:  # openpyxl parses with lxml when it is installed (the full model), else with ElementTree
+    from lxml.etree import XMLSyntaxError as _LxmlSyntaxError
+except ImportError:  # pragma: no cover — lxml is optional
+    class _LxmlSyntaxError(Exception):
+        pass
+# What parsing a sheet part can raise: XML that is not well-formed (a character reference XML
+# forbids, such as &#1;), and a part whose zip stream is damaged.
+XML_ERRORS = (ElementTree.ParseError, _LxmlSyntaxError)
+PART_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError)
 EXIT_NOT_ACCEPTED = 6  # toolkit.cli.EXIT_NOT_ACCEPTED
 ACCEPTED_TEMPLATES = kinds.known_templates()  # project and department forms
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".xltx", ".xltm", ".et"}
@@ -165,6 +204,8 @@ def check_file(path: str | Path, profile: Profile) -> dict:
         wb = _CachedBook(open_workbook(path, read_only=True, data_only=False, keep_vba=False, keep_links=False))
     except ToolkitError as exc:
         return _finish(path, "unreadable", [_problem("corrupt", str(exc))])
+    except _SheetUnreadable as exc:  # a sheet part that is not well-formed XML, or a damaged zip stream
+        return _finish(path, "unreadable", [_problem("corrupt", exc.message(name), sheet=exc.title)])
     try:
         props = fp.read_properties(wb)
         book = read_openpyxl_book(wb, path)
@@ -233,6 +274,7 @@ def check_file(path: str | Path, profile: Profile) -> dict:
     # One row per form; a department workbook's 目标完成情况自评表 check is not a form of its own.
     rows = [kinds.kind_of(forms[result.sheet]).summary_row(forms[result.sheet], result)
             for result in results if result.sheet in forms]
+    problems += _finite_rows(rows)
     entry = _finish(path, worst_status(statuses), problems, fingerprint=_fp_summary(props), forms=rows)
     entry["timing"] = {"read": read_done - started, "score": time.perf_counter() - read_done}
     return entry
@@ -257,6 +299,38 @@ class _EmptyCell:
         self.row, self.column, self.coordinate = row, column, f"{get_column_letter(column)}{row}"
 
 
+class _SheetUnreadable(Exception):
+    """A sheet part that cannot be parsed: its title, its part in the package and why."""
+
+    def __init__(self, title: str, part: str | None, error: Exception):
+        super().__init__(title, part, error)
+        self.title, self.part, self.error = title, part, error
+
+    def message(self, name: str) -> str:
+        """The Chinese message for the report.
+
+        >>> from xml.etree import ElementTree
+        >>> try:
+        ...     ElementTree.fromstring("<a>&#1;</a>")
+        ... except ElementTree.ParseError as error:
+        ...     print(_SheetUnreadable("项目1", "/xl/worksheets/sheet2.xml", error).message("a.xlsx"))
+        文件「a.xlsx」的工作表「项目1」（部件 xl/worksheets/sheet2.xml）不是有效的 XML，无法读取（第 1 行第 3 列：reference to invalid character number）。文件已损坏或由其他程序生成，请让报送单位用 Excel/WPS 打开后重新导出报送。
+        """
+        part = f"（部件 {self.part.lstrip('/')}）" if self.part else ""
+        if isinstance(self.error, XML_ERRORS):
+            line, column = getattr(self.error, "position", None) or (getattr(self.error, "lineno", None),
+                                                                      getattr(self.error, "offset", None))
+            where = f"第 {line} 行第 {column} 列：" if line is not None else ""
+            reason = str(getattr(self.error, "msg", None) or self.error).split(":")[0].strip()
+            return (f"文件「{name}」的工作表「{self.title}」{part}不是有效的 XML，无法读取（{where}{reason}）。"
+                    "文件已损坏或由其他程序生成，请让报送单位用 Excel/WPS 打开后重新导出报送。")
+        if isinstance(self.error, ValueError):  # a value openpyxl cannot parse, such as <v>NaN</v>
+            return (f"文件「{name}」的工作表「{self.title}」{part}有无法识别的单元格内容，无法读取（{self.error}）。"
+                    "Excel 不会写出这样的内容：文件已损坏或由其他程序生成，请让报送单位用 Excel/WPS 打开后重新导出报送。")
+        return (f"文件「{name}」的工作表「{self.title}」{part}压缩数据已损坏，无法读取（{type(self.error).__name__}："
+                f"{self.error}）。请让报送单位重新发送文件。")
+
+
 class _CachedSheet:
     """A read-only worksheet parsed once: what the reader and the fingerprint both need."""
 
@@ -265,7 +339,10 @@ class _CachedSheet:
         self.title = ws.title
         self.defined_names = ws.defined_names
         self.sheet_state = getattr(ws, "sheet_state", "visible")
-        self._rows = [[_CachedCell(c) for c in row if c.value is not None] for row in ws.iter_rows()]
+        try:
+            self._rows = [[_CachedCell(c) for c in row if c.value is not None] for row in ws.iter_rows()]
+        except XML_ERRORS + PART_ERRORS + (ValueError,) as exc:
+            raise _SheetUnreadable(ws.title, getattr(ws, "_worksheet_path", None), exc) from exc
         self._cells = {(c.row, c.column): c for row in self._rows for c in row}
 
     @property
@@ -279,9 +356,21 @@ class _CachedSheet:
     def cell(self, row: int, column: int):
         return self._cells.get((row, column)) or _EmptyCell(row, column)
 
-    def iter_rows(self, values_only: bool = False):
+    def iter_rows(self, min_row: int | None = None, max_row: int | None = None, min_col: int | None = None,
+                  max_col: int | None = None, values_only: bool = False):
+        """Rows as openpyxl gives them — every cell from ``min_col`` to ``max_col`` (default: the
+        last column holding a value), blanks included — but only the rows that hold a value."""
+        min_row, min_col = min_row or 1, min_col or 1
+        last_row = self.max_row if max_row is None else max_row
+        last_col = self.max_column if max_col is None else max_col
         for row in self._rows:
-            yield tuple(c.value for c in row) if values_only else tuple(row)
+            number = row[0].row if row else 0
+            if not row or number < min_row:
+                continue
+            if number > last_row:
+                break
+            cells = tuple(self.cell(number, column) for column in range(min_col, last_col + 1))
+            yield tuple(c.value for c in cells) if values_only else cells
 
 
 class _CachedBook:
@@ -293,7 +382,11 @@ class _CachedBook:
 
     def __init__(self, wb):
         self._wb = wb
-        self.worksheets = [_CachedSheet(ws) for ws in wb.worksheets]
+        try:
+            self.worksheets = [_CachedSheet(ws) for ws in wb.worksheets]
+        except _SheetUnreadable:
+            wb.close()
+            raise
         self.sheetnames = [ws.title for ws in self.worksheets]
         self.custom_doc_props = wb.custom_doc_props
 
@@ -342,6 +435,61 @@ def _safe_float(text: str) -> float | None:
         return None
 
 
+ROW_NUMBERS = {"budget": "全年预算数", "actual": "全年执行数", "rate": "执行率", "total": "总分（复核）",
+               "total_entered": "填报总分"}
+
+
+def _finite_rows(rows: list[dict]) -> list[dict]:
+    """Numbers of the per-form rows that are not finite (±inf, NaN) become None, each with a problem.
+
+    JSON has no Infinity or NaN, and the summary workbook cannot hold them either.
+
+    >>> rows = [{"sheet": "项目1", "budget": float("inf"), "total": 90.0}]
+    >>> [p["code"] for p in _finite_rows(rows)], rows[0]["budget"], rows[0]["total"]
+    (['not_a_number'], None, 90.0)
+    """
+    problems = []
+    for row in rows:
+        for key, value in row.items():
+            if isinstance(value, float) and not math.isfinite(value):
+                row[key] = None
+                problems.append(_problem(
+                    "not_a_number", f"{ROW_NUMBERS.get(key, key)}不是有限数字（{value}），报告和汇总表中记为空（null）。"
+                    "请让报送单位核对该数值。", severity="warning", sheet=row.get("sheet")))
+    return problems
+
+
+def display_text(text: str) -> str:
+    """Text as the report shows it: bytes of a file name that were not UTF-8 (surrogate escapes)
+    become U+FFFD, as any UTF-8 decoder would show them.
+
+    >>> display_text("a" + chr(0xDCD1) + "b.xlsx")
+    'a\ufffdb.xlsx'
+    """
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a surrogate that is not an escaped byte
+        return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text)
+
+
+def display_safe(value):
+    """The report with every text passed through :func:`display_text` and every number that is
+    not finite as None: it is then plain UTF-8 JSON (see the module docstring).
+
+    >>> display_safe({"path": "x" + chr(0xDCFF), "total": float("nan"), "n": [1, float("-inf")]})
+    {'path': 'x\ufffd', 'total': None, 'n': [1, None]}
+    """
+    if isinstance(value, str):
+        return display_text(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {display_text(str(key)): display_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [display_safe(item) for item in value]
+    return value
+
+
 def _fp_summary(props: dict[str, str]) -> dict | None:
     if not props.get("jx.sha256"):
         return None
@@ -367,29 +515,139 @@ def _check_in_worker(path: str) -> dict:
         return _finish(Path(path), "unreadable", [_problem("internal_error", f"检查文件时发生意外错误（{type(exc).__name__}：{exc}）。")])
 
 
-def list_files(folder: Path) -> list[Path]:
-    """Every file under ``folder``, recursively, sorted by path (nothing filtered out)."""
-    return sorted((p for p in folder.rglob("*") if p.is_file()), key=lambda p: str(p.relative_to(folder)))
+@dataclass(frozen=True)
+class Listed:
+    """One thing found under the collect folder: a file to check (``entry`` None), or a link,
+    special file or folder whose report entry is already decided."""
+
+    path: Path
+    entry: dict | None = None
+
+
+def list_entries(folder: str | Path) -> list[Listed]:
+    """Everything under ``folder`` that the report lists, sorted by path; nothing is left out.
+
+    Real folders are walked first; then each link to a folder (in path order) is walked once,
+    unless its folder was walked already (listed as such) or holds the link itself (a loop). A
+    link to a file is checked as that file; a link to itself or dangling is unreadable.
+
+    >>> import tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp()); _ = (root / "a.xlsx").write_bytes(b"x")
+    >>> (root / "loop").symlink_to("loop"); (root / "up").symlink_to(".", target_is_directory=True)
+    >>> [(item.path.name, item.entry and item.entry["status"]) for item in list_entries(root)]
+    [('a.xlsx', None), ('loop', 'unreadable'), ('up', 'unreadable')]
+    """
+    folder = Path(folder)
+    root = os.path.realpath(folder)
+    listed: list[Listed] = []
+    walked: dict[str, Path] = {}  # real path of each folder walked → the path it was walked under
+    folder_links: list[Path] = []
+
+    def shown(path: Path | str) -> str:
+        relative = os.path.relpath(path, folder)
+        return "（汇总文件夹）" if relative == "." else relative
+
+    def shown_real(real: str) -> str:
+        inside = real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+        return shown(os.path.join(folder, os.path.relpath(real, root))) if inside else real
+
+    def decided(path: Path, status: str, code: str, message: str) -> None:
+        listed.append(Listed(path, _finish(path, status, [_problem(code, message)])))
+
+    def folder_reached(path: Path, real: str) -> bool:
+        """True (and the path listed) when the folder ``real`` holds ``path`` or was walked."""
+        holder = os.path.realpath(path.parent)
+        if holder == real or holder.startswith(real.rstrip(os.sep) + os.sep):
+            decided(path, "unreadable", "io_error",
+                    f"「{shown(path)}」是指向文件夹「{shown_real(real)}」的符号链接，而该文件夹包含这个链接本身"
+                    "（链接循环）；未进入，以免重复读取。")
+            return True
+        if real in walked:
+            decided(path, "not_excel", "not_excel",
+                    f"「{shown(path)}」指向文件夹「{shown(walked[real])}」，其中的文件已按该路径列出和检查，未重复读取。")
+            return True
+        return False
+
+    def walk(directory: Path) -> None:
+        walked[os.path.realpath(directory)] = directory
+        try:
+            with os.scandir(directory) as found:
+                children = sorted(found, key=lambda child: child.name)
+        except OSError as exc:
+            decided(directory, "unreadable", "io_error",
+                    f"文件夹「{shown(directory)}」无法打开（{exc.strerror or exc}），其中的文件未能检查。请检查权限后重试。")
+            return
+        for child in children:
+            path = Path(child.path)
+            try:
+                if child.is_symlink():
+                    link(path)
+                elif child.is_dir(follow_symlinks=False):
+                    if not folder_reached(path, os.path.realpath(path)):
+                        walk(path)
+                elif child.is_file(follow_symlinks=False):
+                    listed.append(Listed(path))
+                else:
+                    special(path)
+            except OSError as exc:
+                decided(path, "unreadable", "io_error", f"「{shown(path)}」无法读取（{exc.strerror or exc}）。")
+
+    def link(path: Path) -> None:
+        try:
+            mode = os.stat(path).st_mode  # follows the link
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                decided(path, "unreadable", "io_error",
+                        f"「{shown(path)}」是符号链接，但链接循环（指向自身或互相指向），无法读取。")
+            elif exc.errno in (errno.ENOENT, errno.ENOTDIR):
+                decided(path, "unreadable", "io_error",
+                        f"「{shown(path)}」是符号链接，指向的「{os.readlink(path)}」不存在（链接已失效），无法读取。")
+            else:
+                decided(path, "unreadable", "io_error", f"符号链接「{shown(path)}」无法读取（{exc.strerror or exc}）。")
+            return
+        if stat.S_ISDIR(mode):
+            folder_links.append(path)
+        elif stat.S_ISREG(mode):
+            listed.append(Listed(path))  # checked as the file it points to
+        else:
+            special(path)
+
+    def special(path: Path) -> None:
+        decided(path, "not_excel", "not_excel",
+                f"「{shown(path)}」不是普通文件（命名管道、套接字或设备文件），不是 Excel 工作簿，未读取。")
+
+    walk(folder)
+    while folder_links:
+        folder_links.sort(key=str)
+        path = folder_links.pop(0)
+        if not folder_reached(path, os.path.realpath(path)):
+            walk(path)
+    return sorted(listed, key=lambda item: os.path.relpath(item.path, folder))
 
 
 def mark_duplicates(entries: list[dict]) -> None:
     """Mark files that repeat a unit/year/project (or the exact content) of an earlier file.
 
     Files are taken in path order; the first file with a given unit/year/project is the
-    original. Tampered or hand-edited files never count as originals (a later clean copy
-    is not a duplicate of them), but they are still checked against earlier files.
+    original. Only an intact export of an accepted template (status :data:`ORIGINAL_STATUSES`,
+    see the module docstring) counts as an original: a working copy, a file of another template,
+    a tampered or hand-edited export never does (a later clean export is not a duplicate of
+    them), but they are still checked against earlier originals.
 
-    >>> a = {"path": "a", "status": "accepted", "problems": [], "fingerprint": None,
+    >>> a = {"path": "a", "status": "accepted", "problems": [], "fingerprint": {"sha256": "1"},
     ...      "forms": [{"unit": "甲", "year": "2021", "project": "P", "sheet": "s"}]}
     >>> b = dict(a, path="b", problems=[]); mark_duplicates([a, b]); b["status"], a["status"]
     ('duplicate', 'accepted')
+    >>> copy = dict(a, path="0_copy", status="not_export", fingerprint=None, problems=[])
+    >>> export = dict(a, path="1_export", problems=[]); mark_duplicates([copy, export]); export["status"]
+    'accepted'
     """
     seen: dict[tuple, str] = {}
     seen_sha: dict[str, str] = {}
     for entry in entries:
         if not entry["forms"]:
             continue
-        original = entry["status"] not in ("tampered", "score_edited")
+        original = entry["status"] in ORIGINAL_STATUSES and entry.get("fingerprint") is not None
         sha = (entry.get("fingerprint") or {}).get("sha256") if original else None
         same_file = seen_sha.get(sha) if sha else None
         repeated: dict[str, list[str]] = {}
@@ -427,33 +685,36 @@ def collect(folder: str | Path, *, profile: Profile | str = "national", jobs: in
         raise ToolkitError(f"「{folder}」不是文件夹。")
     if not isinstance(profile, Profile):
         profile = load_profile(profile)
-    paths = [str(p) for p in list_files(folder)]
-    jobs = max(1, jobs or os.cpu_count() or 1)
     started = time.perf_counter()
+    listed = list_entries(folder)
+    paths = [str(item.path) for item in listed if item.entry is None]
+    jobs = max(1, jobs or os.cpu_count() or 1)
     bar = None
     if progress:
         from tqdm import tqdm
         bar = tqdm(total=len(paths), desc="汇总", unit="个文件", disable=None)
-    entries: list[dict] = []
+    checked: list[dict] = []
     if jobs == 1 or len(paths) < 2:
         _init_worker(profile)
         for path in paths:
-            entries.append(_check_in_worker(path))
+            checked.append(_check_in_worker(path))
             if bar:
                 bar.update(1)
     else:
         chunk = max(1, min(8, len(paths) // (jobs * 4) or 1))
         with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(profile,)) as pool:
             for entry in pool.map(_check_in_worker, paths, chunksize=chunk):
-                entries.append(entry)
+                checked.append(entry)
                 if bar:
                     bar.update(1)
     if bar:
         bar.close()
+    results = iter(checked)
+    entries = [item.entry if item.entry is not None else next(results) for item in listed]
     for entry in entries:
-        entry["path"] = str(Path(entry["path"]).relative_to(folder)) if Path(entry["path"]).is_relative_to(folder) else entry["path"]
+        entry["path"] = os.path.relpath(entry["path"], folder) if Path(entry["path"]).is_relative_to(folder) else entry["path"]
     mark_duplicates(entries)
-    return build_report(folder, entries, profile, time.perf_counter() - started, jobs)
+    return display_safe(build_report(folder, entries, profile, time.perf_counter() - started, jobs))
 
 
 def build_report(folder: Path, entries: list[dict], profile: Profile, elapsed: float, jobs: int) -> dict:
@@ -519,8 +780,28 @@ FILE_HEADER = ["文件", "状态", "状态代码", "项目数", "问题数", "�
 PROBLEM_HEADER = ["文件", "状态", "代码", "级别", "工作表", "单元格", "说明"]
 
 
+def summary_value(value):
+    """A value as the summary workbook holds it: text without characters XML cannot hold (control
+    characters, lone surrogates → U+FFFD), numbers that are not finite as blank; the cell is then
+    written by :func:`toolkit.workbook.writer.put_value`, so text stays text (never a formula).
+
+    >>> summary_value("项目" + chr(1) + chr(0xDCD1)), summary_value(float("inf")), summary_value(3)
+    ('项目\ufffd\ufffd', None, 3)
+    """
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("\ufffd", display_text(value))
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def write_summary(report: dict, path: str | Path) -> Path:
-    """Write the summary workbook (projects, units, files, problems, charts) atomically."""
+    """Write the summary workbook (projects, units, files, problems, charts) atomically.
+
+    Every cell goes through :func:`summary_value` and ``put_value``: a project name or sheet
+    title typed as 「=cmd|' /C calc'!A0」, 「+SUM(1)」, 「-1+1」, 「@SUM(1)」 or with a leading TAB
+    or CR is written as text, never as a live formula.
+    """
     from openpyxl import Workbook
     from openpyxl.chart import BarChart, Reference
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -531,10 +812,18 @@ def write_summary(report: dict, path: str | Path) -> Path:
     bold = Font(bold=True)
     head_fill = PatternFill("solid", fgColor="F2F2F2")
 
+    def put(ws, row: int, column: int, value) -> None:
+        put_value(ws.cell(row, column), summary_value(value))
+
+    def append(ws, values) -> None:
+        row = ws.max_row + 1 if ws._cells else 1
+        for column, value in enumerate(values, start=1):
+            put(ws, row, column, value)
+
     def table(ws, header, rows, widths, formats=None):
-        ws.append(header)
+        append(ws, header)
         for row in rows:
-            ws.append(row)
+            append(ws, row)
         for cell in ws[1]:
             cell.font, cell.fill = bold, head_fill
         for index, width in enumerate(widths, start=1):
@@ -572,9 +861,9 @@ def write_summary(report: dict, path: str | Path) -> Path:
         row[-1].alignment = Alignment(wrap_text=True, vertical="top")
 
     ws = wb.create_sheet("图表")
-    ws.append(["等级", "项目数"])
+    append(ws, ["等级", "项目数"])
     for grade, count in report["grades"].items():
-        ws.append([grade, count])
+        append(ws, [grade, count])
     chart = BarChart()
     chart.title, chart.y_axis.title, chart.x_axis.title = "等级分布", "项目数", "等级"
     chart.add_data(Reference(ws, min_col=2, min_row=1, max_row=len(grades) + 1), titles_from_data=True)
@@ -582,12 +871,12 @@ def write_summary(report: dict, path: str | Path) -> Path:
     ws.add_chart(chart, "D2")
     start = len(grades) + 4
     bins = [(0, 60), (60, 70), (70, 80), (80, 90), (90, 100.0001)]
-    ws.cell(start, 1, "总分区间"), ws.cell(start, 2, "项目数")
+    put(ws, start, 1, "总分区间"), put(ws, start, 2, "项目数")
     totals = [p["total"] for p in report["projects"] if p["total"] is not None]
     for offset, (low, high) in enumerate(bins, start=1):
         label = f"{low}–{int(high)}" if high <= 100 else f"{low}–100"
-        ws.cell(start + offset, 1, label)
-        ws.cell(start + offset, 2, sum(1 for t in totals if low <= t < high))
+        put(ws, start + offset, 1, label)
+        put(ws, start + offset, 2, sum(1 for t in totals if low <= t < high))
     histogram = BarChart()
     histogram.title, histogram.y_axis.title, histogram.x_axis.title = "总分分布", "项目数", "总分"
     histogram.add_data(Reference(ws, min_col=2, min_row=start, max_row=start + len(bins)), titles_from_data=True)
@@ -596,9 +885,9 @@ def write_summary(report: dict, path: str | Path) -> Path:
     units = report["units"][:30]
     if units:
         ustart = start + len(bins) + 3
-        ws.cell(ustart, 1, "单位（前 30）"), ws.cell(ustart, 2, "平均总分")
+        put(ws, ustart, 1, "单位（前 30）"), put(ws, ustart, 2, "平均总分")
         for offset, unit in enumerate(units, start=1):
-            ws.cell(ustart + offset, 1, unit["unit"]), ws.cell(ustart + offset, 2, unit["average_total"])
+            put(ws, ustart + offset, 1, unit["unit"]), put(ws, ustart + offset, 2, unit["average_total"])
         bars = BarChart()
         bars.type = "bar"
         bars.title, bars.x_axis.title, bars.y_axis.title = "单位平均总分（前 30）", "单位", "平均总分"

@@ -17,6 +17,13 @@ What the export contains:
 * values only — the scored workbook's values (blank score cells the engine computed are
   filled); a formula is replaced by its cached value; text that starts with ``=`` is stored
   as text (``data_type "s"``), never as a formula;
+* every value as the saved file holds it (:func:`as_stored`), so the fingerprint computed
+  before saving is the one the bureau recomputes: a number keeps the 16 significant digits
+  openpyxl writes; a date, time or duration becomes the Excel serial number it is saved as, read
+  back as a date only where the cell's number format is a date format (a date typed into a
+  cell formatted as a number *is* that number in Excel), to the whole second; a number that is
+  not finite (±inf, NaN — Excel has no such value, and openpyxl would write an empty cell)
+  becomes the Excel error ``#NUM!`` and is listed in the export's notes, never dropped silently;
 * every cell locked, every sheet protected without a password (anyone may read; editing
   needs the protection removed deliberately), workbook structure locked; A4, fit to width;
 * the sheet-scoped ``JX_*`` names, so the bureau reads the export with the same reader;
@@ -46,6 +53,7 @@ Example::
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import re
 import shutil
 import subprocess
@@ -53,6 +61,7 @@ import sys
 import tempfile
 import warnings
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from toolkit import __version__
@@ -94,6 +103,7 @@ class ExportOutcome:
     blocking: list[Flag] = field(default_factory=list)
     results: list = field(default_factory=list)
     pdf: Path | None = None
+    notes: list[str] = field(default_factory=list)  # values written otherwise than read (see as_stored)
 
 
 def sanitize_part(text: object, fallback: str, limit: int = 60) -> str:
@@ -177,6 +187,7 @@ def export_file(input_path: str | Path, output: str | Path | None = None, *,
         tool_columns += _tool_header_columns(ws)
         _clean_sheet(ws, min(tool_columns) if tool_columns else None)
     _clean_workbook(wb)
+    notes = as_stored(wb)
 
     first = book.forms[0]
     kind = kinds.kind_of(first)
@@ -202,7 +213,8 @@ def export_file(input_path: str | Path, output: str | Path | None = None, *,
         raise ToolkitError(f"导出文件与输入文件相同（{input_path.name}），请用 -o 指定其他文件名。")
     atomic_save(wb, target)
     _self_check(target, props)
-    outcome = ExportOutcome(output=target, fingerprint=props, forced=forced, blocking=blocking, results=results)
+    outcome = ExportOutcome(output=target, fingerprint=props, forced=forced, blocking=blocking, results=results,
+                            notes=notes)
     if pdf:
         outcome.pdf = convert_to_pdf(target)
     return outcome
@@ -277,6 +289,69 @@ def _clean_workbook(wb) -> None:
     wb.active = 0
     for index, ws in enumerate(wb.worksheets):
         ws.sheet_view.tabSelected = index == 0
+
+
+def _stored_value(value, number_format: str, epoch):
+    """What openpyxl reads back after saving ``value`` in a cell of ``number_format``: None when
+    that is ``value`` itself. Numbers that are not finite are the caller's."""
+    from openpyxl.styles.numbers import is_date_format, is_timedelta_format
+    from openpyxl.utils.datetime import from_excel, to_excel
+
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, _dt.date, _dt.time, _dt.timedelta)):
+        return None
+    dated = is_date_format(number_format)  # a number in such a cell is read back as a date
+    if isinstance(value, (int, float, Decimal)):
+        if isinstance(value, int) and abs(value) < 2**53 and not dated:
+            return None  # written and read back exactly
+        serial = float("%.16g" % float(value))  # openpyxl writes 16 significant digits
+    else:
+        if isinstance(value, (_dt.datetime, _dt.time)):
+            value = value.replace(microsecond=0)  # the fingerprint's precision is the second
+        serial = float("%.16g" % to_excel(value, epoch))
+    if not dated:
+        return serial
+    try:
+        return from_excel(serial, epoch, timedelta=is_timedelta_format(number_format))
+    except (OverflowError, ValueError):
+        return "#VALUE!"  # what openpyxl reads for a date serial out of range
+
+
+def as_stored(wb) -> list[str]:
+    """Set every cell to the value the saved file will hold, so that the fingerprint computed
+    now is the one computed on the file (see the module docstring); returns the notes for
+    values written otherwise than Excel shows them: a number that is not finite becomes
+    ``#NUM!``, a number in a date-formatted cell outside Excel's dates ``#VALUE!``.
+
+    >>> from openpyxl import Workbook
+    >>> wb = Workbook(); ws = wb.active; ws.title = "项目1"
+    >>> ws["A1"], ws["A2"], ws["A3"] = float("inf"), 511.44691130204853, _dt.datetime(2021, 12, 31)
+    >>> ws["A3"].number_format = "0.00"
+    >>> as_stored(wb), ws["A1"].value, ws["A2"].value, ws["A3"].value
+    (['项目1!A1：数值 inf 不是有限数字（Excel 无法保存），导出为 #NUM!。'], '#NUM!', 511.4469113020485, 44561.0)
+    """
+    notes = []
+    for ws in wb.worksheets:
+        for cell in list(ws._cells.values()):
+            value = cell.value
+            if isinstance(value, (float, Decimal)) and not math.isfinite(value):
+                cell.value = "#NUM!"  # an Excel error value (data_type "e")
+                notes.append(f"{ws.title}!{cell.coordinate}：数值 {value} 不是有限数字（Excel 无法保存），导出为 #NUM!。")
+                continue
+            for _ in range(3):  # a stored value is stored as itself; the loop makes sure of it
+                stored = _stored_value(value, cell.number_format, wb.epoch)
+                if stored is None:
+                    break
+                settled = type(stored) is type(value) and fp.canonical_value(stored) == fp.canonical_value(value)
+                value = stored
+                if settled:
+                    break
+            if type(value) is type(cell.value) and value == cell.value:
+                continue
+            if value == "#VALUE!":
+                notes.append(f"{ws.title}!{cell.coordinate}：单元格为日期格式，但数值 {cell.value} 超出 Excel 的日期范围，"
+                             "导出为 #VALUE!。")
+            cell.value = value
+    return notes
 
 
 def _core_properties(wb, unit, year, title, props, now, forced) -> None:
@@ -370,6 +445,8 @@ def run_cli(args) -> int:
         print(f"  注意：仍有 {len(outcome.blocking)} 个错误，文件已标记为「{FORCED_MARK}」：")
         for flag in outcome.blocking:
             print(f"    [{SEVERITY_LABELS[flag.severity]}] {flag.where}：{flag.message}")
+    for note in outcome.notes:
+        print(f"  注意：{note}")
     print(f"  内容指纹 SHA-256：{outcome.fingerprint['jx.sha256']}")
     if outcome.pdf:
         print(f"  PDF：{outcome.pdf}")

@@ -30,7 +30,12 @@ newline):
   f     formula (never in an export)  the formula text, escaped like ``s``
   ====  ============================  ====================================================
 
-  "Empty" is ``None`` or the empty string; whitespace is content.
+  "Empty" is ``None`` or the empty string; whitespace is content. A number that is not
+  finite serialises as ``inf``, ``-inf`` or ``nan``, but an export never holds one, and every
+  value is stored before it is fingerprinted as the saved file will read it (16 significant
+  digits; a date in a cell not formatted as a date is its serial number; dates and times to
+  the second): see :func:`toolkit.submission.export.as_stored`. Error values (``#NUM!``)
+  serialise as text (tag ``s``).
 
 ``jx.sha256`` is the SHA-256 (hex) of the whole serialisation. To *locate* a change the
 fingerprint also keeps, per sheet ``i`` (1-based, workbook order):

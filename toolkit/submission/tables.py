@@ -53,8 +53,8 @@ def unit_rows(projects: list[dict], grades: list[str], *, worst: Callable) -> li
     worst status (``worst`` picks it), ranked by average total."""
     if not projects:
         return []
-    import numpy as np
     pd = _pandas()
+    import numpy as np  # installed with pandas
 
     frame = pd.DataFrame(projects)
     frame["unit"] = frame["unit"].fillna("").replace("", NO_UNIT)
