@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 from importlib import resources
 
 import jsonschema
@@ -20,6 +21,7 @@ from toolkit import __version__
 from toolkit.core.problems import Flag
 from toolkit.core.profile import Profile
 from toolkit.core.results import FormResult
+from toolkit.workbook.writer import display_text
 
 
 def form_report(result: FormResult) -> dict:
@@ -72,3 +74,21 @@ def report_schema() -> dict:
 def validate_report(report: dict) -> None:
     """Raise jsonschema.ValidationError when ``report`` does not match the shipped schema."""
     jsonschema.validate(report, report_schema())
+
+
+def json_safe(value):
+    """A report as plain UTF-8 JSON: every text through :func:`~toolkit.workbook.writer.display_text`,
+    every number that is not finite as None (JSON has no Infinity).
+
+    >>> json_safe({"path": "x", "total": float("nan"), "n": [1, float("-inf")]})
+    {'path': 'x', 'total': None, 'n': [1, None]}
+    """
+    if isinstance(value, str):
+        return display_text(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {display_text(str(key)): json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(item) for item in value]
+    return value

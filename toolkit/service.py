@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
-import math
 import os
 import shutil
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from toolkit.core.problems import Flag, ToolkitError
 from toolkit.core.profile import Profile, load_profile
 from toolkit.core.results import FormResult
 from toolkit.forms import registry as kinds
-from toolkit.report import workbook_report
+from toolkit.report import json_safe, workbook_report
 from toolkit.workbook.atomic import atomic_write
 from toolkit.workbook.cached import formula_cache, restore_cached_values
 from toolkit.workbook.edits import KEEP, EditPlan, build_plan
@@ -32,7 +31,7 @@ from toolkit.workbook.io import check_file_kind, open_workbook
 from toolkit.workbook.meta import META_SHEET, Registry, read_meta, sheet_infos, tool_sheet_titles
 from toolkit.workbook.sheets import SheetAccess, WorkbookData, split_ref
 from toolkit.workbook.meta import CHECK_SHEET, INSTRUCTIONS_SHEET
-from toolkit.workbook.writer import apply_plan, safe_text
+from toolkit.workbook.writer import apply_plan
 
 
 @dataclass
@@ -197,7 +196,7 @@ def backup_copy(path: Path) -> Path:
 def write_json(path: Path, data: dict) -> None:
     """Write a report as UTF-8 JSON: file names that were not UTF-8 show U+FFFD where their bytes
     were, and numbers that are not finite are written as null (JSON has no Infinity)."""
-    text = json.dumps(_json_safe(data), ensure_ascii=False, indent=2, allow_nan=False)
+    text = json.dumps(json_safe(data), ensure_ascii=False, indent=2, allow_nan=False)
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
@@ -295,15 +294,3 @@ def assemble_book(path: Path, forms: list, meta: dict[str, str], registry: Regis
                           f"模板版本为 {meta.get('template_version')}，当前工具对应 {templates[template_id]}；"
                           "已按当前版本读取，请核对。"))
     return WorkbookData(path=path, forms=forms, meta=meta, registry=registry, flags=flags)
-
-
-def _json_safe(value):
-    if isinstance(value, str):
-        return safe_text(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {safe_text(str(key)): _json_safe(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(item) for item in value]
-    return value

@@ -95,7 +95,8 @@ from toolkit.core.profile import Profile, load_profile
 from toolkit.forms import registry as kinds
 from toolkit.submission.tables import unit_rows
 from toolkit.workbook.io import open_workbook, sniff, unusable_message
-from toolkit.workbook.writer import put_value
+from toolkit.report import json_safe
+from toolkit.workbook.writer import display_text, put_value
 
 STATUS_LABELS = {
     "not_excel": "不是 Excel",
@@ -459,37 +460,6 @@ def _finite_rows(rows: list[dict]) -> list[dict]:
     return problems
 
 
-def display_text(text: str) -> str:
-    """Text as the report shows it: bytes of a file name that were not UTF-8 (surrogate escapes)
-    become U+FFFD, as any UTF-8 decoder would show them.
-
-    >>> display_text("a" + chr(0xDCD1) + "b.xlsx")
-    'a\ufffdb.xlsx'
-    """
-    try:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    except UnicodeEncodeError:  # a surrogate that is not an escaped byte
-        return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text)
-
-
-def display_safe(value):
-    """The report with every text passed through :func:`display_text` and every number that is
-    not finite as None: it is then plain UTF-8 JSON (see the module docstring).
-
-    >>> display_safe({"path": "x" + chr(0xDCFF), "total": float("nan"), "n": [1, float("-inf")]})
-    {'path': 'x\ufffd', 'total': None, 'n': [1, None]}
-    """
-    if isinstance(value, str):
-        return display_text(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {display_text(str(key)): display_safe(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [display_safe(item) for item in value]
-    return value
-
-
 def _fp_summary(props: dict[str, str]) -> dict | None:
     if not props.get("jx.sha256"):
         return None
@@ -714,7 +684,7 @@ def collect(folder: str | Path, *, profile: Profile | str = "national", jobs: in
     for entry in entries:
         entry["path"] = os.path.relpath(entry["path"], folder) if Path(entry["path"]).is_relative_to(folder) else entry["path"]
     mark_duplicates(entries)
-    return display_safe(build_report(folder, entries, profile, time.perf_counter() - started, jobs))
+    return json_safe(build_report(folder, entries, profile, time.perf_counter() - started, jobs))
 
 
 def build_report(folder: Path, entries: list[dict], profile: Profile, elapsed: float, jobs: int) -> dict:

@@ -71,13 +71,12 @@ from toolkit.workbook.edits import KEEP
 from toolkit.core.problems import SEVERITY_COLORS, SEVERITY_LABELS, Flag, ToolkitError
 from toolkit.forms import registry as kinds
 from toolkit.workbook.io import open_workbook
-from toolkit.workbook.sheets import split_ref
+from toolkit.workbook.sheets import TOOL_HEADER, split_ref
 from toolkit.core.profile import Profile, load_profile
 
 EXIT_BLOCKED = 4
 FORCED_MARK = "含未解决问题"
 _FLAG_COLORS = set(SEVERITY_COLORS.values())
-TOOL_HEADER = "系统计算得分"  # heads the tool columns of every template sheet
 _BAD_CHARS = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 
@@ -223,7 +222,7 @@ def export_file(input_path: str | Path, output: str | Path | None = None, *,
 def _tool_header_columns(ws) -> list[int]:
     """Columns headed 「系统计算得分」: the tool columns of any template sheet, even one
     whose result has no items (a department 目标完成情况自评表)."""
-    return [cell.column for row in ws.iter_rows(max_row=40) for cell in row
+    return [cell.column for row in ws.iter_rows(max_row=40, max_col=min(ws.max_column, 60)) for cell in row
             if cell.value == TOOL_HEADER]
 
 

@@ -11,6 +11,7 @@ Example::
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,6 +105,10 @@ class SheetAccess:
             if cached is not None and cell.data_type == "f":
                 formulas.add((cell.row, cell.column))
                 value = cached.get(cell.coordinate)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ToolkitError(f"工作表「{ws.title}」单元格 {cell.coordinate} 的数值是 {value}（不是有限数），"
+                                   "Excel/WPS 保存的文件中不会有这样的值，文件可能由其他程序生成或已损坏。"
+                                   "请在 Excel/WPS 中改正该单元格后另存再试。")
             if isinstance(value, str) and len(value) > EXCEL_CELL_CHARACTERS:
                 raise ToolkitError(f"工作表「{ws.title}」单元格 {cell.coordinate} 的文字有 {len(value):,} 个字符，"
                                    f"超过 Excel 单元格 {EXCEL_CELL_CHARACTERS:,} 个字符的上限（文件不是由 Excel/WPS 正常保存的）。"

@@ -70,8 +70,20 @@ def safe_text(text: str) -> str:
     >>> safe_text("a" + chr(0xDCFF) + chr(1) + "b") == "a" + chr(0xFFFD) * 2 + "b"
     True
     """
-    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", display_text(text))
+
+
+def display_text(text: str) -> str:
+    """Text as a report shows it: bytes of a file name that were not UTF-8 (surrogate escapes)
+    become U+FFFD, as any UTF-8 decoder would show them.
+
+    >>> display_text("a" + chr(0xDCD1) + "b.xlsx") == "a" + chr(0xFFFD) + "b.xlsx"
+    True
+    """
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a surrogate that is not an escaped byte
+        return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text)
 
 
 def put_value(cell, value: object) -> None:
