@@ -32,7 +32,7 @@ def test_cost_row_without_comparator_is_a_ceiling_and_says_so(tmp_path):
                                       filler(80)]))
     cost = result.items[1]
     assert cost.computed == pytest.approx(9.09)  # 50000 ÷ 55000 × 10: an overrun costs points
-    assert "不高于（≤）" in cost.explanation and "指标名称" in cost.explanation
+    assert "按「不高于 ≤」计（由指标名称推断）" in cost.explanation
     [inferred] = [f for f in cost.flags if f.code == "direction_inferred"]
     assert inferred.severity == "info" and inferred.cell == "E13" and "成本指标" in inferred.message
     # The same row outside 成本 stays "at least" (the rule's default), stated in the explanation.

@@ -226,7 +226,7 @@ class GridScorer(FormScorer):
         shown_t, shown_a = fmt(t), fmt(a)
         shown = f"{shown_a}{unit} 对目标 {target.text}"
         if reading.direction_source != "comparator":
-            shown += f"（{reading.direction_text}）"
+            shown += f"，{reading.direction_text}"
         met = {">=": a >= t, ">": a > t, "<=": a <= t, "<": a < t, "=": abs(a - t) < 1e-9}[comparator]
         reverse = comparator in ("<=", "<")
         if not met and (t <= 0 or (reverse and a <= 0)):

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from toolkit.core.arith import fmt
 from toolkit.core.values import ParsedValue, quantities_in
 
-DIRECTION_TEXT = {">=": "不低于（≥）", ">": "高于（>）", "<=": "不高于（≤）", "<": "低于（<）", "=": "等于（=）"}
+DIRECTION_TEXT = {">=": "「不低于 ≥」", ">": "「高于 >」", "<=": "「不高于 ≤」", "<": "「低于 <」", "=": "「等于 =」"}
 _DECREASE_TO = re.compile("降至|降低至|降低到|下降至|下降到|减少至|减少到|压减至|压缩至|控制在")
 _DECREASE_BY = re.compile("降低|减少|下降|压减|压缩")
 
@@ -69,9 +69,9 @@ class Reading:
     @property
     def direction_text(self) -> str:
         """How the direction is stated in an explanation."""
-        why = {"comparator": "", "words": "，由文字推断", "decrease": "，由「降至」等推断",
-               "label": "，由指标名称推断", "default": "，未写比较符按规则默认"}[self.direction_source]
-        return f"{DIRECTION_TEXT[self.direction]}{why}"
+        why = {"comparator": "", "words": "（由文字推断）", "decrease": "（由「降至」等推断）",
+               "label": "（由指标名称推断）", "default": "（未写比较符，按规则默认）"}[self.direction_source]
+        return f"按{DIRECTION_TEXT[self.direction]}计{why}"
 
 
 def _compatible(a: ParsedValue, b: ParsedValue) -> bool:
