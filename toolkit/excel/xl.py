@@ -635,7 +635,9 @@ def about_text(book=None) -> str:
              f"工具箱位置：{Path(__file__).resolve().parent}",
              f"导出报送：{'可用' if _exporter() else EXPORT_MISSING}"]
     if book is not None and book.app.engine.name == "excel" and sys.platform.startswith("win"):
-        for name in ("jixiao_score.xlam", "jixiao_export.xlam", "jixiao_about.xlam"):
+        from toolkit.excel.addin import read_ribbon
+
+        for name in dict.fromkeys(f"{button.addin}.xlam" for button in read_ribbon()[1]):  # every add-in
             try:
                 title = str(book.app.books[name].api.BuiltinDocumentProperties("Title").Value)
             except EXCEL_ERRORS:
