@@ -77,6 +77,11 @@ def package_limits(path: str | Path) -> str | None:
     path = Path(path)
     with zipfile.ZipFile(path) as archive:
         infos = archive.infolist()
+    seen: set[str] = set()
+    for info in infos:
+        if info.filename in seen:  # zipfile would silently read the last copy: which one counts is unknowable
+            return f"文件「{path.name}」的压缩包中部件 {info.filename} 出现了两次，文件已损坏或被改动"
+        seen.add(info.filename)
     total = 0
     for info in infos:
         total += info.file_size
