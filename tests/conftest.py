@@ -26,7 +26,7 @@ def libreoffice() -> str:
     missing = [name for name in LIBREOFFICE_PROGRAMS if not shutil.which(name)]
     if missing:
         reason = (f"需要 LibreOffice/poppler（缺少 {'、'.join(missing)}）："
-                  "apt-get install -y libreoffice-calc fonts-noto-cjk poppler-utils")
+                  "apt-get install -y libreoffice-calc libreoffice-writer fonts-noto-cjk poppler-utils")
         if os.environ.get("JIXIAO_REQUIRE_LIBREOFFICE") == "1":
             pytest.fail(reason)
         pytest.skip(reason)
