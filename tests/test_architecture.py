@@ -10,7 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from toolkit.cli import EXIT_DRIFT, EXIT_USAGE, main
+from toolkit.cli import main
+from toolkit.exits import EXIT_DRIFT, EXIT_USAGE
 from toolkit.core.catalogue import CATALOGUE
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,7 +19,7 @@ PACKAGE = ROOT / "toolkit"
 # Calls whose first argument is a problem code.
 CODE_CALLS = {"Flag", "Problem", "flag", "_problem", "add"}
 # Layers, bottom up: a module may import its own layer and those below, never above.
-LAYERS = [("toolkit.core",), ("toolkit.workbook",), ("toolkit.forms",), ("toolkit.report", "toolkit.service"),
+LAYERS = [("toolkit.core", "toolkit.exits"), ("toolkit.workbook",), ("toolkit.forms",), ("toolkit.report", "toolkit.service"),
           ("toolkit.submission", "toolkit.excel", "toolkit.narrative", "toolkit.commands"), ("toolkit.cli",)]
 
 

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from toolkit.core.problems import SEVERITY_LABELS, Problem
 from toolkit.core.profile import ProfileError, builtin_profile_names, check_profile_data, load_profile
+from toolkit.exits import EXIT_BAD_PROFILE, EXIT_DRIFT, EXIT_OK
 
-EXIT_OK, EXIT_BAD_PROFILE, EXIT_DRIFT = 0, 3, 5
 
 
 def score(args) -> int:

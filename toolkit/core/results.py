@@ -54,6 +54,7 @@ class FormResult:
     total_cell: str = ""
     total_shown: float | None = None  # what the sheet shows after scoring: the clerk's total, else the one filled
     grade_shown: str | None = None  # the grade the sheet shows (the clerk's, else the band of total_shown)
+    completion_only: bool = False  # a 完成情况表 (no 分值): statuses, no total or grade
 
     def count(self, severity: str) -> int:
         return sum(1 for f in self.flags if f.severity == severity)

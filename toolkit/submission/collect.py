@@ -92,6 +92,7 @@ from toolkit import __version__
 from toolkit.submission import fingerprint as fp
 from toolkit.core.problems import SEVERITY_LABELS, ToolkitError
 from toolkit.core.profile import Profile, load_profile
+from toolkit.exits import EXIT_NOT_ACCEPTED
 from toolkit.forms import registry as kinds
 from toolkit.submission.tables import unit_rows
 from toolkit.workbook.io import open_workbook, sniff, unusable_message
@@ -126,7 +127,6 @@ except ImportError:  # pragma: no cover — lxml is optional
 # forbids, such as &#1;), and a part whose zip stream is damaged.
 XML_ERRORS = (ElementTree.ParseError, _LxmlSyntaxError)
 PART_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError)
-EXIT_NOT_ACCEPTED = 6  # toolkit.cli.EXIT_NOT_ACCEPTED
 ACCEPTED_TEMPLATES = kinds.known_templates()  # project and department forms
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".xltx", ".xltm", ".et"}
 

@@ -69,12 +69,12 @@ from toolkit.submission import fingerprint as fp
 from toolkit.workbook.atomic import atomic_save
 from toolkit.workbook.edits import KEEP
 from toolkit.core.problems import SEVERITY_COLORS, SEVERITY_LABELS, Flag, ToolkitError
+from toolkit.exits import EXIT_BLOCKED
 from toolkit.forms import registry as kinds
 from toolkit.workbook.io import open_workbook
 from toolkit.workbook.sheets import TOOL_HEADER, split_ref
 from toolkit.core.profile import Profile, load_profile
 
-EXIT_BLOCKED = 4
 FORCED_MARK = "含未解决问题"
 _FLAG_COLORS = set(SEVERITY_COLORS.values())
 _BAD_CHARS = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')

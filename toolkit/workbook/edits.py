@@ -196,7 +196,7 @@ def summary_line(result: FormResult) -> str:
     '项目：总分 91.9（填报 91.9），等级 优；错误 0，提醒 0，说明 0'
     """
     counts = f"错误 {result.count('error')}，提醒 {result.count('warning')}，说明 {result.count('info')}"
-    if result.total_computed is None and result.total_explanation.startswith("完成情况表"):
+    if result.completion_only:
         return f"{result.name}：{result.total_explanation}，不计总分；{counts}"
     total = "无法计算" if result.total_computed is None else fmt(result.total_computed)
     if result.total_entered is not None:

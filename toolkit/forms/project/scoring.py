@@ -192,7 +192,8 @@ class _Scorer(GridScorer):
         return FormResult(sheet=form.sheet, name=form.name, kind=form.kind, items=items, total_computed=None,
                           total_entered=None, grade=None, grade_entered=None, execution_rate=self.execution_rate,
                           flags=self.flags + [f for item in items for f in item.flags], fills=self.fills,
-                          total_explanation=f"完成情况表：{met}/{len(items) - 1} 项达成", total_cell="")
+                          total_explanation=f"完成情况表：{met}/{len(items) - 1} 项达成", total_cell="",
+                          completion_only=True)
 
     def run(self) -> FormResult:
         form = self.form
