@@ -128,7 +128,7 @@ except ImportError:  # pragma: no cover — lxml is optional
 XML_ERRORS = (ElementTree.ParseError, _LxmlSyntaxError)
 PART_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError)
 ACCEPTED_TEMPLATES = kinds.known_templates()  # project and department forms
-EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".xltx", ".xltm", ".et"}
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".xltx", ".xltm", ".et"}  # named like a spreadsheet (WPS .et too)
 
 
 def _problem(code: str, message: str, *, severity: str = "error", sheet: str | None = None,
@@ -162,12 +162,12 @@ def _sniff(path: Path) -> dict | None:
     if what == "xlsx":
         return None
     if what == "not_zip":  # an .xlsx that is not a zip was damaged or renamed; anything else is not ours
-        if path.suffix.lower() in EXCEL_SUFFIXES:
+        if path.suffix.lower() in SPREADSHEET_SUFFIXES:
             return _finish(path, "unreadable", [_problem("corrupt", f"文件「{path.name}」扩展名是 {path.suffix.lower()}，"
                                                          "但内容不是 Excel 工作簿（文件已损坏或被改名）。")])
         return _finish(path, "not_excel", [_problem("not_excel", f"文件「{path.name}」不是 Excel 工作簿"
                                                     f"（{path.suffix.lower() or '无扩展名'}）。")])
-    if what == "legacy_xls" and path.suffix.lower() not in EXCEL_SUFFIXES:
+    if what == "legacy_xls" and path.suffix.lower() not in SPREADSHEET_SUFFIXES:
         return _finish(path, "not_excel", [_problem("not_excel", f"文件「{path.name}」是 Office 旧格式文档，不是 Excel 工作簿。")])
     status, code = _SNIFF_STATUS[what]
     message = unusable_message(path, what)

@@ -32,7 +32,6 @@ MAX_PART_BYTES = 256 * 2**20  # one part (a sheet, the shared strings) unpacked
 MAX_TOTAL_BYTES = 512 * 2**20  # the whole package unpacked
 MAX_RATIO = 200  # unpacked ÷ packed for a part over RATIO_FLOOR: spreadsheets pack 5–30×
 RATIO_FLOOR = 16 * 2**20
-EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm"}
 
 # What :func:`sniff` can say. Everything but "xlsx" is unusable as it is.
 SNIFF_RESULTS = ("missing", "folder", "io_error", "encrypted", "legacy_xls", "not_zip",
