@@ -245,7 +245,11 @@ def run_button_and_compare(source: Path, tmp_path: Path):
         assert replay.rows(name) == _file_rows(expected[name]), name
         assert _flag_fills_in_replay(replay.sheet(name)) == _flag_fills_in_file(expected[name]), name
     assert replay.rows(layout.CHECK_SHEET) == _file_rows(expected[layout.CHECK_SHEET])
-    assert replay.rows(layout.META_SHEET) == _file_rows(expected[layout.META_SHEET])
+    # The same meta rows, apart from the digests of notes (the remote engine writes no notes, so it
+    # records only those already in place; see test_notes_are_written_only_where_they_change).
+    def without_notes(rows):
+        return [row for row in rows if row[0] != "noted"]
+    assert without_notes(replay.rows(layout.META_SHEET)) == without_notes(_file_rows(expected[layout.META_SHEET]))
     assert replay.sheet(layout.META_SHEET)["visibility"] != "Visible"
     return book, actions, replay, outcome
 

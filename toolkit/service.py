@@ -28,7 +28,8 @@ from toolkit.workbook.atomic import atomic_write
 from toolkit.workbook.cached import formula_cache, restore_cached_values
 from toolkit.workbook.edits import KEEP, EditPlan, build_plan
 from toolkit.workbook.io import check_file_kind, open_workbook
-from toolkit.workbook.meta import META_SHEET, Registry, read_meta, sheet_infos, tool_sheet_titles
+from toolkit.workbook.meta import (META_SHEET, Registry, read_meta, sheet_infos, template_sheets_row,
+                                   tool_sheet_titles)
 from toolkit.workbook.sheets import SheetAccess, WorkbookData, split_ref
 from toolkit.workbook.meta import CHECK_SHEET, INSTRUCTIONS_SHEET
 from toolkit.workbook.writer import apply_plan
@@ -64,6 +65,7 @@ def score_book(book: WorkbookData, profile: Profile) -> tuple[list[FormResult], 
         kind = kinds.kind_of(book.forms[0])
         meta.update(template_id=kind.template_id, template_version=kind.template_version)
     meta["check_sheet"] = check_title
+    meta.update([template_sheets_row(book.template_sheets)])
     plan = build_plan(results, previous=book.registry, tool_valued=tool_valued, keys=keys, meta=meta,
                       workbook_flags=book.flags)
     plan.check_title, plan.meta_title = check_title, meta_title
@@ -219,13 +221,18 @@ def read_openpyxl_book(wb, path: Path, formula_wb=None, cached: dict | None = No
     if not meta:
         meta = export_meta(wb)
     prefixes = kinds.name_prefixes()
-    sheets = []
+    sheets, name_flags = [], []
     for ws in wb.worksheets:
         if any(name.startswith(prefixes) for name in ws.defined_names):
             formula_ws = formula_wb[ws.title] if formula_wb is not None else None
-            sheets.append(SheetAccess.from_openpyxl(ws, formula_ws, None if cached is None else cached.get(ws.title, {})))
+            sheet = SheetAccess.from_openpyxl(ws, formula_ws, None if cached is None else cached.get(ws.title, {}))
+            sheet, flags = kinds.confirm_names(sheet)  # stored names against the printed labels
+            sheets.append(sheet)
+            name_flags += flags
     forms = kinds.read_forms(sheets, registry, path.name, meta)
     book = assemble_book(path, forms, meta, registry)
+    book.flags.extend(name_flags)
+    book.template_sheets = [sheet.title for sheet in sheets]
     book.flags.extend(unnamed_form_flags(wb))
     book.sheets = sheet_infos(formula_wb or wb)
     book.merged = {ws.title: [(m.min_row, m.min_col, m.max_row, m.max_col, str(m)) for m in ws.merged_cells.ranges]
@@ -236,11 +243,7 @@ def read_openpyxl_book(wb, path: Path, formula_wb=None, cached: dict | None = No
 def unnamed_form_flags(wb) -> list[Flag]:
     """A flag (never a silent skip) for each visible sheet that shows a form's title or headers
     but carries none of the template's names — a form pasted into a new sheet."""
-    return [Flag("form_without_names", "error", None,
-                 f"工作表「{ws.title}」像是一张自评表，但没有模板的字段名称（多半是把单元格复制粘贴到了新工作表），"
-                 "因此没有评分，导出时也不会包含它。请在模板上右键工作表标签「移动或复制 → 建立副本」来增加项目，"
-                 "再把内容填进去。", sheet=ws.title)
-            for ws in wb.worksheets if _looks_like_unnamed_form(ws)]
+    return [kinds.unnamed_form_flag(ws.title) for ws in wb.worksheets if _looks_like_unnamed_form(ws)]
 
 
 def _looks_like_unnamed_form(ws) -> bool:
@@ -248,13 +251,9 @@ def _looks_like_unnamed_form(ws) -> bool:
         return False
     if any(name.startswith(kinds.name_prefixes()) for name in ws.defined_names):
         return False
-    markers = kinds.title_markers()
-    for index, row in enumerate(ws.iter_rows(values_only=True, max_col=min(ws.max_column, 60))):
-        if index >= 20:
-            break
-        if any(isinstance(v, str) and any(marker in v for marker in markers) for v in row):
-            return True
-    return False
+    first_rows = ws.iter_rows(min_row=1, max_row=20, max_col=min(ws.max_column, 60), values_only=True)
+    return kinds.looks_like_form({(r, c): v for r, row in enumerate(first_rows, start=1)
+                                  for c, v in enumerate(row, start=1) if v is not None})
 
 
 def export_meta(wb) -> dict[str, str]:

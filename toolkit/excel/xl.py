@@ -2,16 +2,13 @@
 
 Same data flow as ``jixiao score``, with the workbook read and written through xlwings::
 
-    xw.Book ─read_book→ WorkbookData ─service.score_book→ EditPlan ─apply_plan→ the same xw.Book
+    xw.Book ─reading.read_open_book→ WorkbookData ─service.score_book→ EditPlan
+            ─writing.apply_plan→ the same xw.Book
 
-Reading is whole-range: per form sheet one ``used_range`` value read, its sheet-scoped names,
-and number formats only of the numeric 年度指标值/实际完成值 cells (where a ``%`` format changes
-the meaning). Writing is whole-range too: the plan's value edits are merged into rectangles
-that contain only planned cells (so nothing the clerk typed is touched), flag colours go in one
-``Range.set_colors`` call per sheet (with ``...`` = keep elsewhere), the 「校验结果」 sheet and
-the ``_jx_meta`` sheet are each one ``.value = rows`` write. Notes (comments) are written where
-the engine has them (desktop Excel); xlwings' remote engine has none, and the explanation
-column and 「校验结果」 carry the same text anyway.
+:mod:`toolkit.excel.reading` reads each sheet in one bulk read and finds the forms by their
+printed labels; :mod:`toolkit.excel.writing` writes values in blocks, colours in one call per
+sheet (per colour on desktop Excel) and notes only where they change. This module holds what
+the ribbon buttons do with that.
 
 Entry points for buttons (:func:`score_active`, :func:`export_active`, :func:`about_active`)
 find the active workbook (not the add-in) and never show a traceback: every failure becomes a
@@ -34,60 +31,28 @@ Example (xlwings' remote engine, no Excel needed)::
 from __future__ import annotations
 
 import datetime as _dt
-import re
 import sys
 import tempfile
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from openpyxl.utils import quote_sheetname
-
 from toolkit import __version__
-from toolkit.forms.project import layout
-from toolkit.workbook.edits import KEEP, EditPlan, is_header_row, summary_line
-from toolkit.workbook.meta import Registry, SheetInfo, is_meta_sheet, meta_rows, meta_rows_from_values
 from toolkit.core.problems import SEVERITY_LABELS, ToolkitError
-from toolkit.forms import registry as kinds
-from toolkit.service import assemble_book
-from toolkit.workbook.sheets import SheetAccess, WorkbookData, resolve_reference, split_ref
+from toolkit.excel.engine import EXCEL_ERRORS, is_desktop
+from toolkit.excel.reading import read_book, read_open_book
+from toolkit.excel.writing import ApplyStats, apply_plan
+from toolkit.workbook.edits import EditPlan, summary_line
+from toolkit.workbook.meta import Registry
+from toolkit.workbook.sheets import WorkbookData
 
-
-def _excel_errors() -> tuple[type[BaseException], ...]:
-    """What a call into Excel can raise: COM errors on Windows (pywintypes.com_error), xlwings'
-    own errors, and what the remote engine raises for what it cannot do."""
-    errors: list[type[BaseException]] = [OSError, AttributeError, ValueError, TypeError, KeyError, IndexError,
-                                         NotImplementedError, RuntimeError]
-    try:
-        from xlwings import XlwingsError
-        errors.append(XlwingsError)
-    except ImportError:
-        pass
-    try:
-        from pywintypes import com_error  # Windows only
-        errors.append(com_error)
-    except ImportError:
-        pass
-    return tuple(errors)
-
-
-EXCEL_ERRORS = _excel_errors()
 
 TITLE = "绩效自评"
 EXPORT_MISSING = "导出报送功能尚未安装/可用"
 MESSAGE_LIMIT = 1800  # characters shown in one message box; the rest is in 「校验结果」
-CHECK_WIDTHS = (8, 22, 26, 9, 8, 24, 90)
-HEADER_FILL = "#F2F2F2"
 
-
-@dataclass
-class ApplyStats:
-    """What :func:`apply_plan` did, for tests and for measuring round-trips."""
-
-    value_blocks: dict[str, int] = field(default_factory=dict)  # sheet → rectangles written
-    coloured: dict[str, int] = field(default_factory=dict)      # sheet → cells coloured/cleared
-    notes_written: int = 0
-    notes_supported: bool = True
+__all__ = ["read_book", "apply_plan", "run_score", "score_workbook", "score_active", "export_workbook",
+           "export_active", "report_workbook", "report_active", "about_text", "about_active", "EXCEL_ERRORS"]
 
 
 @dataclass
@@ -100,319 +65,16 @@ class XlScoreRun:
     stats: ApplyStats
 
 
-# ---------------------------------------------------------------- reading
-
-def _plain(value: object) -> object:
-    """Excel hands every number over as a float; files store 2 as 2. Match openpyxl.
-
-    >>> _plain(2.0), _plain(2.5), _plain(True)
-    (2, 2.5, True)
-    """
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
-        return int(value)
-    return value
-
-
-def _sheet_names(sheet) -> dict[str, str]:
-    """Sheet-scoped names → their reference text without '=' (as openpyxl's attr_text)."""
-    names = {}
-    for name in sheet.names:
-        refers_to = name.refers_to or ""
-        names[name.name.rsplit("!", 1)[-1]] = refers_to[1:] if refers_to.startswith("=") else refers_to
-    return names
-
-
-def _number_format(rng) -> str | None:
-    """A range's common number format, None when mixed or when the engine cannot tell."""
-    try:
-        fmt = rng.number_format
-    except NotImplementedError:  # xlwings' remote engine reads formats only asynchronously
-        return None
-    return fmt if isinstance(fmt, str) else None
-
-
-def _formats_needed(sheet, names: dict[str, str], values: dict) -> dict:
-    """Number formats of the numeric 年度指标值/实际完成值 cells, the only ones scoring reads."""
-    header = resolve_reference(names.get(layout.GRID_HEADER_NAME))
-    total = resolve_reference(names.get(layout.FIELDS["total_score"].name))
-    if not header or not total or total[0] <= header[0] + 1:
-        return {}
-    first, last = header[0] + 1, total[0] - 1
-    columns = [header[1] + layout.GRID_COLUMNS.index(key) for key in ("target", "actual")]
-    numeric = [(row, col) for row in range(first, last + 1) for col in columns
-               if isinstance(values.get((row, col)), (int, float)) and not isinstance(values.get((row, col)), bool)]
-    if not numeric:
-        return {}
-    common = _number_format(sheet.range((first, columns[0]), (last, columns[-1])))
-    formats = {}
-    for row, col in numeric:
-        fmt = common if common is not None else _number_format(sheet.range((row, col)))
-        if fmt and fmt != "General":
-            formats[(row, col)] = fmt
-    return formats
-
-
-def sheet_access(sheet) -> SheetAccess | None:
-    """A template sheet (project form, or a department 评分表 / 基础数据 / 目标完成情况自评表) as
-    the readers' :class:`~toolkit.workbook.sheets.SheetAccess`; None for other sheets.
-
-    One whole-range read of ``used_range`` (errors as text, like openpyxl's cached values).
-    """
-    names = _sheet_names(sheet)
-    if not any(name.startswith(kinds.name_prefixes()) for name in names):
-        return None
-    used = sheet.used_range
-    rows = used.options(ndim=2, err_to_str=True).value or []
-    top, left = used.row, used.column
-    values = {}
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            if value is not None:
-                values[(top + r, left + c)] = _plain(value)
-    return SheetAccess(sheet.name, names, values, _formats_needed(sheet, names, values))
-
-
-def _sheet_info(sheet) -> SheetInfo:
-    """What tells the tool's own sheets from a clerk's (see toolkit.workbook.meta.tool_sheet_titles)."""
-    return SheetInfo(sheet.name, _is_visible(sheet), _plain(sheet.range((1, 1)).value))
-
-
-def _meta_sheet(book):
-    """The tool's meta sheet: hidden and starting with the template id (never a clerk's sheet
-    that is merely titled _jx_meta)."""
-    return next((sheet for sheet in book.sheets if is_meta_sheet(_sheet_info(sheet))), None)
-
-
-def read_book(book) -> WorkbookData:
-    """Read every form of an open workbook, like :func:`toolkit.service.read_openpyxl_book`.
-
-    Raises ToolkitError (Chinese, fit for a message box) when nothing can be used.
-    """
-    file_name = book.name
-    meta, registry = {}, Registry()
-    meta_sheet = _meta_sheet(book)
-    if meta_sheet is not None:
-        meta, registry = meta_rows_from_values(meta_sheet.used_range.options(ndim=2).value or [])
-    sheets: list[SheetAccess] = []
-    for sheet in book.sheets:
-        try:
-            access = sheet_access(sheet)
-        except EXCEL_ERRORS as exc:  # COM errors, unexpected payloads
-            raise ToolkitError(f"无法读取工作簿「{file_name}」工作表「{sheet.name}」的内容（{type(exc).__name__}：{exc}）。"
-                               "请确认没有单元格处于编辑状态，然后重试。") from None
-        if access is not None:
-            sheets.append(access)
-    forms = kinds.read_forms(sheets, registry, file_name, meta)
-    data = assemble_book(Path(file_name), forms, meta, registry)
-    data.sheets = [_sheet_info(sheet) for sheet in book.sheets]
-    return data
-
-
-# ---------------------------------------------------------------- writing
-
-_NUMBER_LIKE = re.compile(r"^\s*[-+]?(\d[\d,]*\.?\d*|\.\d+)([eE][-+]?\d+)?%?\s*$")
-
-
-def _cell_value(value: object) -> object:
-    """A plan value as Excel must receive it: text that Excel would turn into a formula,
-    number or date keeps Excel's text prefix (').
-
-    >>> _cell_value("=1+1"), _cell_value("001"), _cell_value("—"), _cell_value(2.76)
-    ("'=1+1", "'001", '—', 2.76)
-    """
-    if isinstance(value, str) and (value[:1] in ("=", "+", "-", "@", "'", "\t", "\r", "\n") or _NUMBER_LIKE.match(value)):
-        return "'" + value
-    if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
-        return _dt.datetime(value.year, value.month, value.day)
-    return value
-
-
-def rectangles(cells: dict[tuple[int, int], object]) -> list[tuple[int, int, list[list[object]]]]:
-    """Cover planned cells with rectangles made only of planned cells: (top, left, rows).
-
-    Horizontal runs first, then runs with the same columns on consecutive rows are stacked.
-
-    >>> rectangles({(6, 10): 1, (6, 11): "a", (7, 10): 2, (7, 11): "b", (9, 8): 3})
-    [(6, 10, [[1, 'a'], [2, 'b']]), (9, 8, [[3]])]
-    """
-    runs: dict[int, list[tuple[int, int]]] = {}
-    for row in sorted({r for r, _ in cells}):
-        columns = sorted(c for r, c in cells if r == row)
-        start = prev = columns[0]
-        for col in columns[1:] + [None]:
-            if col is not None and col == prev + 1:
-                prev = col
-                continue
-            runs.setdefault(row, []).append((start, prev))
-            if col is not None:
-                start = prev = col
-    blocks: list[list] = []  # [top, bottom, left, right]
-    open_blocks: dict[tuple[int, int], list] = {}
-    for row in sorted(runs):
-        for span in runs[row]:
-            block = open_blocks.get(span)
-            if block and block[1] == row - 1:
-                block[1] = row
-            else:
-                block = [row, row, span[0], span[1]]
-                blocks.append(block)
-                open_blocks[span] = block
-    blocks.sort(key=lambda b: (b[0], b[2]))
-    return [(top, left, [[cells[(r, c)] for c in range(left, right + 1)] for r in range(top, bottom + 1)])
-            for top, bottom, left, right in blocks]
-
-
-def _set_colors(sheet, colours: dict[tuple[int, int], str | None]) -> None:
-    """Fill (or clear, None) the given cells; one call over their bounding box where possible."""
-    top, bottom = min(r for r, _ in colours), max(r for r, _ in colours)
-    left, right = min(c for _, c in colours), max(c for _, c in colours)
-    rng = sheet.range((top, left), (bottom, right))
-    if hasattr(rng, "set_colors") and (bottom - top + 1) * (right - left + 1) <= 10_000:
-        rng.set_colors([[colours.get((r, c), ...) for c in range(left, right + 1)]
-                        for r in range(top, bottom + 1)])
-        return
-    for (row, col), colour in colours.items():  # xlwings < 0.37.5
-        sheet.range((row, col)).color = colour
-
-
-def _set_note(rng, text: str | None) -> None:
-    note = rng.note
-    if text:
-        if note is not None:
-            note.text = text
-        else:
-            rng.add_note(text)
-    elif note is not None:
-        note.delete()
-
-
-def _hyperlink(sheet: str, ref: str, text: object) -> str:
-    target = f"#{quote_sheetname(sheet)}!{ref}".replace('"', '""')
-    shown = str(text).replace('"', '""')
-    return f'=HYPERLINK("{target}","{shown}")'
-
-
-def check_sheet_rows(plan: EditPlan) -> list[list[object]]:
-    """The 「校验结果」 sheet as one rectangle; linked cells become HYPERLINK formulas.
-
-    >>> plan = EditPlan(check_rows=[["标题"], ["序号", "工作表", "项目", "单元格"], [1, "政府采购", "政府采购", "H13"]],
-    ...                 check_links={2: ("政府采购", "H13")})
-    >>> print(check_sheet_rows(plan)[2][3])
-    =HYPERLINK("#'政府采购'!H13","H13")
-    """
-    width = max((len(row) for row in plan.check_rows), default=1)
-    rows = [[_cell_value(v) for v in row] + [None] * (width - len(row)) for row in plan.check_rows]
-    for index, (sheet, ref) in plan.check_links.items():
-        column = 0 if ref == "A1" else 3
-        rows[index][column] = _hyperlink(sheet, ref, plan.check_rows[index][column])
-    return rows
-
-
-def _add_sheet(book, name: str):
-    visible = [s for s in book.sheets if _is_visible(s)]
-    return book.sheets.add(name, after=(visible or list(book.sheets))[-1])
-
-
-def _is_visible(sheet) -> bool:
-    try:
-        return bool(sheet.visible)
-    except EXCEL_ERRORS:  # payloads without visibility information
-        return True
-
-
-def _hide(sheet) -> None:
-    """Very hidden on desktop Excel (like the openpyxl writer); hidden elsewhere."""
-    if sheet.book.app.engine.name == "excel" and sys.platform.startswith("win"):
-        sheet.api.Visible = 2  # xlSheetVeryHidden
-    else:
-        sheet.visible = False
-
-
-def _write_check_sheet(book, plan: EditPlan):
-    for sheet in book.sheets:
-        if sheet.name == plan.check_title:  # the tool's own (see toolkit.workbook.meta.tool_sheet_titles)
-            sheet.delete()
-            break
-    sheet = _add_sheet(book, plan.check_title)
-    rows = check_sheet_rows(plan)
-    sheet.range((1, 1)).value = rows
-    width = len(rows[0])
-    headers = [i + 1 for i, row in enumerate(plan.check_rows) if is_header_row(row)]
-    sheet.range((1, 1)).font.bold = True
-    for row in headers:
-        header = sheet.range((row, 1), (row, width))
-        header.font.bold = True
-        header.color = HEADER_FILL
-    for column, size in enumerate(CHECK_WIDTHS[:width], start=1):
-        sheet.range((1, column)).column_width = size
-    sheet.range((3, width), (len(rows), width)).wrap_text = True
-    return sheet
-
-
-def _write_meta_sheet(book, plan: EditPlan) -> None:
-    sheet = _meta_sheet(book)
-    if sheet is None:
-        sheet = _add_sheet(book, plan.meta_title)
-        _hide(sheet)
-    else:
-        sheet.clear_contents()
-    rows = meta_rows(plan.meta, plan.registry)
-    if rows:
-        sheet.range((1, 1)).value = [[_cell_value(v) for v in row] for row in rows]
-
-
-def apply_plan(book, plan: EditPlan, *, notes: bool = True) -> ApplyStats:
-    """Apply an :class:`~toolkit.workbook.edits.EditPlan` to an open workbook with whole-range writes.
-
-    >>> rectangles({(13, 10): 2.76, (13, 11): "8 ÷ 29 × 10 = 2.76"})  # the kind of block written
-    [(13, 10, [[2.76, '8 ÷ 29 × 10 = 2.76']])]
-    """
-    stats = ApplyStats(notes_supported=notes)
-    app = book.app
-    try:
-        updating = app.screen_updating
-    except EXCEL_ERRORS:  # the remote engine cannot read it
-        updating = None
-    if updating:
-        app.screen_updating = False
-    try:
-        for sheet_name, edits in plan.by_sheet().items():
-            sheet = book.sheets[sheet_name]
-            values = {split_ref(e.ref): _cell_value(e.value) for e in edits if e.value is not KEEP}
-            blocks = rectangles(values) if values else []
-            for top, left, rows in blocks:
-                sheet.range((top, left)).value = rows
-            stats.value_blocks[sheet_name] = len(blocks)
-            colours = {split_ref(e.ref): (f"#{e.fill}" if e.fill else None) for e in edits if e.fill is not KEEP}
-            if colours:
-                _set_colors(sheet, colours)
-            stats.coloured[sheet_name] = len(colours)
-            for edit in edits:
-                if edit.comment is KEEP or not stats.notes_supported:
-                    continue
-                try:
-                    _set_note(sheet.range(edit.ref), edit.comment)
-                    stats.notes_written += 1
-                except NotImplementedError:  # remote engine: no notes; the text is in the sheet anyway
-                    stats.notes_supported = False
-        _write_meta_sheet(book, plan)
-        check = _write_check_sheet(book, plan)
-        check.activate()
-    finally:
-        if updating:
-            app.screen_updating = True
-    return stats
-
-
 # ---------------------------------------------------------------- entry points
 
 def run_score(book, profile="national") -> XlScoreRun:
     """Read, score and write back one open workbook; raises ToolkitError on unusable input."""
     from toolkit.service import resolve_profile, score_book
 
-    data = read_book(book)
+    opened = read_open_book(book)
+    data = opened.data
     results, plan = score_book(data, resolve_profile(data, profile))
-    stats = apply_plan(book, plan)
+    stats = apply_plan(book, plan, opened)
     return XlScoreRun(book=data, results=results, plan=plan, stats=stats)
 
 
@@ -634,7 +296,7 @@ def about_text(book=None) -> str:
              f"Python {sys.version.split()[0]}（{sys.executable}）",
              f"工具箱位置：{Path(__file__).resolve().parent}",
              f"导出报送：{'可用' if _exporter() else EXPORT_MISSING}"]
-    if book is not None and book.app.engine.name == "excel" and sys.platform.startswith("win"):
+    if book is not None and is_desktop(book) and sys.platform.startswith("win"):
         from toolkit.excel.addin import read_ribbon
 
         for name in dict.fromkeys(f"{button.addin}.xlam" for button in read_ribbon()[1]):  # every add-in

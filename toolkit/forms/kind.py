@@ -16,6 +16,7 @@ from toolkit.core.model import CellValue
 from toolkit.core.profile import Profile
 from toolkit.core.results import FormResult
 from toolkit.core.values import parse_number
+from toolkit.workbook.anchors import Anchor
 from toolkit.workbook.meta import Registry
 from toolkit.workbook.sheets import SheetAccess
 
@@ -50,6 +51,8 @@ class FormKind:
     build_samples: Callable
     check_samples: Callable
     default_profile: str | None = None  # scores a workbook that names no profile of this kind
+    # How each of its template sheets prints its names (toolkit.workbook.anchors), one table per sheet.
+    sheet_anchors: tuple[tuple[Anchor, ...], ...] = ()
     missing_profile_message: str = ""
 
 

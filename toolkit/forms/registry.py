@@ -14,12 +14,15 @@ Example::
 
 from __future__ import annotations
 
-from toolkit.core.problems import ToolkitError
+from dataclasses import replace
+
+from toolkit.core.problems import Flag, ToolkitError
 from toolkit.core.profile import Profile, load_profile
 from toolkit.core.results import FormResult
 from toolkit.forms.department import kind as department
 from toolkit.forms.kind import FormKind
 from toolkit.forms.project import kind as project
+from toolkit.workbook.anchors import disagreements, names_from_labels
 from toolkit.workbook.meta import Registry
 from toolkit.workbook.sheets import SheetAccess
 
@@ -47,6 +50,47 @@ def known_templates() -> dict[str, str]:
     return {kind.template_id: kind.template_version for kind in KINDS}
 
 
+def names_from_sheet_labels(values: dict[tuple[int, int], object]) -> dict[str, str] | None:
+    """The defined names of whichever kind's template sheet ``values`` shows, found from its printed
+    labels (:mod:`toolkit.workbook.anchors`); None when the sheet is no template sheet, or one
+    whose labels were changed (then only its stored names can say where things are).
+
+    >>> names_from_sheet_labels({(2, c + 1): h for c, h in enumerate(["编号", "数据项", "单位", "数值", "数据来源", "用于指标"])})
+    {'JXD_InputHeader': '$A$2:$F$2'}
+    >>> names_from_sheet_labels({(2, 1): "评价年度"}) is None
+    True
+    """
+    for kind in KINDS:
+        for table in kind.sheet_anchors:
+            names = names_from_labels(values, table)
+            if names is not None:
+                return names
+    return None
+
+
+def confirm_names(sheet: SheetAccess) -> tuple[SheetAccess, list[Flag]]:
+    """``sheet`` (read with its stored names) checked against its printed labels.
+
+    Where the labels place a name elsewhere than the stored name — a name damaged by a paste or
+    by hand, or pointing at a deleted cell — the sheet is read where the labels are (what the
+    clerk sees, and what the Excel button reads) and a warning says so. When the labels do not
+    give a whole table (a header was retyped), the stored names stay, and the readers report
+    what is wrong where they find it.
+    """
+    derived = names_from_sheet_labels(sheet.values)
+    if derived is None:
+        return sheet, []
+    moved = disagreements(sheet.names, derived)
+    if not moved:
+        return sheet, []
+    flags = [Flag("name_label_mismatch", "warning", where_labels,
+                  f"工作表「{sheet.title}」的定义名称 {name} 指向 {where_name}，但按表中标签该项在 {where_labels}："
+                  f"已按标签读取 {where_labels}（名称可能被复制粘贴或手工改动）。请核对该单元格；"
+                  "如需修复名称，可从模板重新复制该工作表后把内容粘贴为数值。", sheet=sheet.title)
+             for name, where_name, where_labels in moved]
+    return replace(sheet, names={**sheet.names, **derived}), flags
+
+
 def read_forms(sheets: list[SheetAccess], registry: Registry, file_name: str, meta: dict[str, str]) -> list:
     """Every form of every kind among ``sheets``, in kind order."""
     return [form for kind in KINDS for form in kind.read(sheets, registry, file_name, meta)]
@@ -72,3 +116,24 @@ def resolve_profile(forms: list, meta: dict[str, str], requested: Profile | str)
             return load_profile(kind.default_profile)
         raise ToolkitError(kind.missing_profile_message)
     return profile
+
+
+def looks_like_form(values: dict[tuple[int, int], object]) -> bool:
+    """Does a sheet show a form's title or headers in its first 20 rows and 60 columns (whatever
+    its names)?
+
+    >>> looks_like_form({(1, 1): "项目支出绩效自评表（2021年度）"}), looks_like_form({(1, 1): "备注"})
+    (True, False)
+    """
+    markers = title_markers()
+    return any(isinstance(value, str) and row <= 20 and col <= 60 and any(marker in value for marker in markers)
+               for (row, col), value in values.items())
+
+
+def unnamed_form_flag(title: str) -> Flag:
+    """The flag (never a silent skip) for a sheet that shows a form but carries none of the template's
+    names — a form pasted into a new sheet."""
+    return Flag("form_without_names", "error", None,
+                f"工作表「{title}」像是一张自评表，但没有模板的字段名称（多半是把单元格复制粘贴到了新工作表），"
+                "因此没有评分，导出时也不会包含它。请在模板上右键工作表标签「移动或复制 → 建立副本」来增加项目，"
+                "再把内容填进去。", sheet=title)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from toolkit import __version__
 from toolkit.core.arith import fmt
-from toolkit.workbook.meta import CHECK_SHEET, CHECK_TITLE_MARK, META_SHEET, Registry
+from toolkit.workbook.meta import CHECK_SHEET, CHECK_TITLE_MARK, META_SHEET, Registry, note_digest
 from toolkit.core.catalogue import catalogue_rows
 from toolkit.core.problems import SEVERITIES, SEVERITY_COLORS, SEVERITY_LABELS, Flag
 from toolkit.core.results import FormResult
@@ -39,6 +39,9 @@ class CellEdit:
     value: object = KEEP
     fill: object = KEEP      # a colour "RRGGBB", None to clear, or KEEP
     comment: object = KEEP   # text, None to remove, or KEEP
+    # The cell already carries exactly this comment (or none to remove), per the registry: a
+    # writer that pays per note may skip it; the file writer rewrites every comment anyway.
+    comment_in_place: bool = False
 
 
 @dataclass
@@ -120,15 +123,18 @@ def build_plan(results: list[FormResult], *, previous: Registry, tool_valued: se
                 by_cell.setdefault(flag.cell, []).append(flag)
         for ref, flags in by_cell.items():
             text = "\n".join(f"【{SEVERITY_LABELS[f.severity]}】{f.message}" for f in flags)
-            plan.cell(sheet, ref, fill=SEVERITY_COLORS[_worst(flags)], comment=text)
-            plan.registry.flagged.add((sheet, key_of(sheet, ref)))
+            key, digest = (sheet, key_of(sheet, ref)), note_digest(text)
+            plan.cell(sheet, ref, fill=SEVERITY_COLORS[_worst(flags)], comment=text,
+                      comment_in_place=previous.noted.get(key) == digest)
+            plan.registry.flagged.add(key)
+            plan.registry.noted[key] = digest
 
     # Cells the tool coloured last time but not now: clear the colour and the comment — where
     # they are now (rows may have moved); a key that is no cell of the form is an A1 reference.
     for sheet, key in previous.flagged - plan.registry.flagged:
         ref = refs_by_key.get((sheet, key), key if ":" not in key else None)
         if ref is not None:
-            plan.cell(sheet, ref, fill=None, comment=None)
+            plan.cell(sheet, ref, fill=None, comment=None, comment_in_place=(sheet, key) not in previous.noted)
     # Values the tool wrote last time that it no longer proposes, still untouched by the clerk.
     for sheet, ref in tool_valued:
         if (sheet, key_of(sheet, ref)) not in plan.registry.filled:

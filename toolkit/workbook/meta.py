@@ -9,6 +9,7 @@ Rows of the ``_jx_meta`` sheet::
     template_id | jixiao.project-self-evaluation
     filled      | <sheet> | <cell key> | <value>
     flagged     | <sheet> | <cell key>
+    noted       | <sheet> | <cell key> | <digest of the note the tool wrote there>
 
 A cell key is the cell's anchor (``field:total_score``, ``grid:案件调查数#1:score`` …), which
 stays true when the clerk inserts or deletes rows, or its A1 reference for cells without one.
@@ -23,6 +24,8 @@ Example::
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 
 # The tool's own sheets, the same in every form kind's workbook.
@@ -30,14 +33,21 @@ META_SHEET = "_jx_meta"  # very hidden: template id/version and the registry bel
 CHECK_SHEET = "校验结果"  # written by 计算得分
 INSTRUCTIONS_SHEET = "填表说明"  # written by the template builders
 
+# Meta key listing the template sheets as of the tool's last write (JSON list of titles): the
+# Excel buttons trust printed labels on these without reading their defined names again.
+TEMPLATE_SHEETS_KEY = "template_sheets"
 FILLED = "filled"
 FLAGGED = "flagged"
+NOTED = "noted"
 
 
 @dataclass
 class Registry:
     filled: dict[tuple[str, str], object] = field(default_factory=dict)
     flagged: set[tuple[str, str]] = field(default_factory=set)
+    # The note (comment) text the tool last wrote on a cell, as a digest: a writer that pays per
+    # note (the live Excel) rewrites only notes that change.
+    noted: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def is_tool_value(self, sheet: str, key: str, value: object) -> bool:
         """Does the cell known by ``key`` still hold the value the tool wrote there?"""
@@ -63,6 +73,8 @@ def meta_rows_from_values(rows) -> tuple[dict[str, str], Registry]:
             registry.filled[(str(row[1]), str(row[2]))] = row[3]
         elif kind == FLAGGED and row[1] and row[2]:
             registry.flagged.add((str(row[1]), str(row[2])))
+        elif kind == NOTED and row[1] and row[2]:
+            registry.noted[(str(row[1]), str(row[2]))] = str(row[3] or "")
         elif isinstance(kind, str) and kind:
             meta[kind] = "" if row[1] is None else str(row[1])
     return meta, registry
@@ -138,12 +150,43 @@ def _first_value(ws) -> object:
     return None
 
 
+def template_sheets_of(meta: dict[str, str]) -> set[str]:
+    """The titles :data:`TEMPLATE_SHEETS_KEY` lists (empty when absent or damaged).
+
+    >>> sorted(template_sheets_of({"template_sheets": '["项目1", "项目2"]'})), template_sheets_of({"template_sheets": "x"})
+    (['项目1', '项目2'], set())
+    """
+    try:
+        titles = json.loads(meta.get(TEMPLATE_SHEETS_KEY) or "[]")
+    except ValueError:
+        return set()
+    return {title for title in titles if isinstance(title, str)} if isinstance(titles, list) else set()
+
+
+def template_sheets_row(titles) -> tuple[str, str]:
+    """The meta row recording ``titles`` (see :func:`template_sheets_of`).
+
+    >>> template_sheets_row(["项目1"])
+    ('template_sheets', '["项目1"]')
+    """
+    return TEMPLATE_SHEETS_KEY, json.dumps(list(titles), ensure_ascii=False)
+
+
 def read_meta(wb) -> tuple[dict[str, str], Registry]:
     """Metadata and registry of an openpyxl workbook (empty when it has no meta sheet of the tool)."""
     for info, ws in zip(sheet_infos(wb), wb.worksheets):
         if is_meta_sheet(info):
             return meta_rows_from_values(ws.iter_rows(values_only=True))
     return {}, Registry()
+
+
+def note_digest(text: str) -> str:
+    """A short, stable digest of a note's text (what :attr:`Registry.noted` holds).
+
+    >>> note_digest("【错误】得分超过分值")
+    '18903b47f90b'
+    """
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
 def meta_rows(meta: dict[str, str], registry: Registry) -> list[list[object]]:
@@ -155,4 +198,5 @@ def meta_rows(meta: dict[str, str], registry: Registry) -> list[list[object]]:
     rows = [[key, value, None, None] for key, value in meta.items()]
     rows += [[FILLED, sheet, ref, value] for (sheet, ref), value in sorted(registry.filled.items())]
     rows += [[FLAGGED, sheet, ref, None] for sheet, ref in sorted(registry.flagged)]
+    rows += [[NOTED, sheet, ref, digest] for (sheet, ref), digest in sorted(registry.noted.items())]
     return rows

@@ -32,6 +32,7 @@ KIND = FormKind(
     summary_row=lambda form, result: summary_row(result, unit=_unit(form), department=_unit(form), year=_year(form)),
     build_templates=builds.build_templates, check_templates=builds.check_templates,
     build_samples=builds.build_samples, check_samples=builds.check_samples,
+    sheet_anchors=(layout.SCORE_ANCHORS, layout.INPUT_ANCHORS, layout.TARGET_ANCHORS),
     missing_profile_message="部门整体支出绩效工作簿没有记录规则配置（_jx_meta 表缺少 profile_id）："
                             "请用 --profile 指定部门整体规则配置，如 shenzhen-yantian-2021。",
 )

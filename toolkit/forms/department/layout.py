@@ -15,6 +15,8 @@ Example::
 
 from __future__ import annotations
 
+from toolkit.workbook.anchors import Anchor
+
 TEMPLATE_ID = "jixiao.department-self-evaluation"
 TEMPLATE_VERSION = "1.0"
 TEMPLATE_TITLE = "部门整体支出绩效"
@@ -53,3 +55,28 @@ TASK_HEADERS = ["任务名称", "主要内容", "完成情况", "预算数·总�
 TARGET_HEADER_NAME = "JXD_TargetHeader"
 TARGET_HEADERS = ["一级指标", "二级指标", "三级指标", "预期指标值", "实际完成指标值"]
 GOAL_NAMES = {"goal_expected": "JXD_GoalExpected", "goal_actual": "JXD_GoalActual"}
+
+# How each sheet prints its names (see toolkit.workbook.anchors and the project layout's ANCHORS).
+SCORE_ANCHORS: tuple[Anchor, ...] = (
+    Anchor(FIELD_NAMES["department"], "部门（单位）名称", offset=(0, 2)),
+    Anchor(FIELD_NAMES["year"], "评价年度"),
+    Anchor(SCORE_HEADER_NAME, SCORE_HEADERS[0], offset=(0, 0), span=(1, len(SCORE_COLUMNS)),
+           headers=tuple(SCORE_HEADERS)),
+    Anchor(FIELD_NAMES["total_score"], "综合评分", offset=(0, SCORE_COLUMNS.index("score")),
+           below=SCORE_HEADER_NAME, column_from=SCORE_HEADER_NAME),
+    Anchor(FIELD_NAMES["grade"], "评分等级", offset=(0, SCORE_COLUMNS.index("score")),
+           below=SCORE_HEADER_NAME, column_from=SCORE_HEADER_NAME),
+    Anchor(FIELD_NAMES["preparer"], "填表人", offset=(0, 2), below=SCORE_HEADER_NAME),
+)
+INPUT_ANCHORS: tuple[Anchor, ...] = (
+    Anchor(INPUT_HEADER_NAME, INPUT_HEADERS[0], offset=(0, 0), span=(1, len(INPUT_COLUMNS)),
+           headers=tuple(INPUT_HEADERS)),
+)
+TARGET_ANCHORS: tuple[Anchor, ...] = (
+    Anchor(TASK_HEADER_NAME, TASK_HEADERS[0], offset=(1, 0), span=(1, len(TASK_COLUMNS))),
+    Anchor(TASK_TOTAL_NAME, "金额合计", offset=(0, 3), span=(1, 4), below=TASK_HEADER_NAME),
+    Anchor(GOAL_NAMES["goal_expected"], "预期目标", offset=(1, 0), below=TASK_HEADER_NAME),
+    Anchor(GOAL_NAMES["goal_actual"], "目标实际完成情况", offset=(1, 0), below=TASK_HEADER_NAME),
+    Anchor(TARGET_HEADER_NAME, TARGET_HEADERS[0], offset=(0, 0), span=(1, len(TARGET_HEADERS)),
+           below=TASK_HEADER_NAME, headers=tuple(TARGET_HEADERS)),
+)

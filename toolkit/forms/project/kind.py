@@ -39,5 +39,5 @@ KIND = FormKind(
     summary_row=_summary_row,
     build_templates=builds.build_templates, check_templates=builds.check_templates,
     build_samples=builds.build_samples, check_samples=builds.check_samples,
-    default_profile="national",
+    default_profile="national", sheet_anchors=(layout.ANCHORS,),
 )

@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from toolkit.workbook import meta
+from toolkit.workbook.anchors import Anchor
 
 TEMPLATE_ID = "jixiao.project-self-evaluation"
 TEMPLATE_VERSION = "1.0"
@@ -117,3 +118,31 @@ def all_names() -> list[str]:
     True
     """
     return [f.name for f in _FIELD_LIST] + [FUND_BLOCK_NAME, GRID_HEADER_NAME]
+
+
+# How the template prints every name: label and offset (see toolkit.workbook.anchors). The Excel
+# buttons find the names from these labels in one bulk read; file readers confirm the stored names
+# with them. Kept beside the names: a change to the template's geometry changes both.
+_GRID = GRID_HEADER_NAME
+ANCHORS: tuple[Anchor, ...] = (
+    Anchor("JX_Year", "评价年度"),
+    Anchor("JX_MoneyUnit", "金额单位"),
+    Anchor("JX_ProjectName", "项目名称"),
+    Anchor("JX_ProjectAmount", "项目金额"),
+    Anchor("JX_Department", "主管部门"),
+    Anchor("JX_Implementer", "实施单位"),
+    Anchor(FUND_BLOCK_NAME, FUND_ROWS[0][1], offset=(0, 0), span=(len(FUND_ROWS), len(FUND_COLUMNS)),
+           headers=(FUND_ROWS[0][1],)),
+    Anchor("JX_GoalExpected", "预期目标", offset=(1, 0)),
+    Anchor("JX_GoalActual", "实际完成情况", offset=(1, 0)),
+    Anchor(_GRID, GRID_HEADERS[0], offset=(0, 0), span=(1, len(GRID_COLUMNS)), headers=tuple(GRID_HEADERS)),
+    Anchor("JX_TotalWeight", "总分", offset=(0, GRID_COLUMNS.index("weight")), below=_GRID, column_from=_GRID),
+    Anchor("JX_TotalScore", "总分", offset=(0, GRID_COLUMNS.index("score")), below=_GRID, column_from=_GRID),
+    Anchor("JX_Grade", "等级", offset=(0, GRID_COLUMNS.index("score")), below=_GRID, column_from=_GRID),
+    Anchor("JX_WeightOutput", "一级指标分值", offset=(0, 2), below=_GRID),
+    Anchor("JX_WeightBenefit", "一级指标分值", offset=(0, 4), below=_GRID),
+    Anchor("JX_WeightSatisfaction", "一级指标分值", offset=(0, 6), below=_GRID),
+    Anchor("JX_Preparer", "填表人", below=_GRID),
+    Anchor("JX_Phone", "联系电话", below=_GRID),
+    Anchor("JX_FillDate", "填报日期", below=_GRID),
+)

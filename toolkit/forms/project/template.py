@@ -25,6 +25,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from toolkit import __version__
 from toolkit.forms.project import layout
 from toolkit.workbook.atomic import atomic_save
+from toolkit.workbook.meta import template_sheets_row
 from toolkit.workbook.styles import (BOLD_FONT, BUILD_TIMESTAMP, HEADER_FILL, LEFT,
                                      LINE_HEIGHT, TITLE_FONT, TOOL_ALIGN, TOOL_FILL, TOOL_FONT, TOP_LEFT,
                                      define_name, merge, print_within_page, put_text, show_messages,
@@ -314,12 +315,13 @@ def _build_instructions(ws) -> None:
     print_within_page(ws, f"A1:A{len(INSTRUCTIONS)}")
 
 
-def _build_meta(ws) -> None:
-    """Hidden sheet recognised by readers (template id/version) and later migrations."""
+def _build_meta(ws, project_sheets: list[str]) -> None:
+    """Hidden sheet recognised by readers (template id/version, the template sheets) and later migrations."""
     rows = [
         ("template_id", layout.TEMPLATE_ID),
         ("template_version", layout.TEMPLATE_VERSION),
         ("generator", f"jixiao-toolkit {__version__}"),
+        template_sheets_row(project_sheets),
     ]
     for row in rows:
         ws.append(row)
@@ -343,7 +345,7 @@ def build_workbook(projects: Iterable[Mapping] | None = None, *,
         ws = wb.create_sheet(project.get("sheet") or f"项目{index}")
         build_project_sheet(ws, project, default_weights=default_weights,
                             execution_weight=execution_weight)
-    _build_meta(wb.create_sheet(layout.META_SHEET))
+    _build_meta(wb.create_sheet(layout.META_SHEET), wb.sheetnames[1:])
     wb.active = 1
     wb.properties.creator = "jixiao-toolkit"
     wb.properties.title = layout.TEMPLATE_TITLE

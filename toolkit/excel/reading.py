@@ -1,0 +1,232 @@
+"""Reading the workbook open in Excel: one bulk read per sheet, forms found by their labels.
+
+Same result as :func:`toolkit.service.read_openpyxl_book` on the saved file, with the calls
+into Excel kept to what the clerk can wait for:
+
+* each sheet: its name, then one read of its used range (address and values, errors as text);
+* template sheets are recognised and their defined names rebuilt from the printed labels
+  (:mod:`toolkit.workbook.anchors`); a sheet the hidden meta sheet lists as a template sheet
+  costs nothing more. Names are read (two or three calls each) only for a sheet the labels do
+  not settle — copied or renamed since the tool last wrote, labels retyped, a form pasted into
+  a new sheet — and then treated exactly as the file readers treat them;
+* number formats only of numeric 年度指标值/实际完成值 cells (a ``%`` format changes what 0.95
+  means): one call per form that has such numbers;
+* visibility only of a sheet that could be the tool's hidden meta sheet.
+
+Example (xlwings' remote engine, no Excel needed)::
+
+    >>> import os
+    >>> _ = os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")  # tests/CI set it anyway
+    >>> import xlwings as xw
+    >>> book = xw.Book(json={"client": "VBA", "version": xw.__version__, "names": [],
+    ...     "book": {"name": "空.xlsx", "active_sheet_index": 0, "selection": "A1"},
+    ...     "sheets": [{"name": "Sheet1", "values": [["项目名称", "零星修缮"]], "pictures": [], "tables": []}]})
+    >>> bulk_read(book.sheets[0]).values
+    {(1, 1): '项目名称', (1, 2): '零星修缮'}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from toolkit.core.problems import ToolkitError
+from toolkit.excel.engine import EXCEL_ERRORS, is_desktop, is_visible
+from toolkit.forms import registry as kinds
+from toolkit.forms.project import layout
+from toolkit.service import assemble_book
+from toolkit.workbook.meta import (CHECK_SHEET, INSTRUCTIONS_SHEET, META_FIRST_KEY, META_SHEET, Registry, SheetInfo,
+                                   is_meta_sheet, meta_rows_from_values, template_sheets_of)
+from toolkit.workbook.sheets import SheetAccess, WorkbookData, resolve_reference
+
+
+def _plain(value: object) -> object:
+    """Excel hands every number over as a float; files store 2 as 2. Match openpyxl.
+
+    >>> _plain(2.0), _plain(2.5), _plain(True)
+    (2, 2.5, True)
+    """
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
+        return int(value)
+    return value
+
+
+def _sheet_names(sheet) -> dict[str, str]:
+    """Sheet-scoped names → their reference text without '=' (as openpyxl's attr_text).
+
+    Two or three COM calls per name: read only for a sheet whose labels do not settle it (see
+    :func:`read_book`)."""
+    names = {}
+    for name in sheet.names:
+        refers_to = name.refers_to or ""
+        names[name.name.rsplit("!", 1)[-1]] = refers_to[1:] if refers_to.startswith("=") else refers_to
+    return names
+
+
+def _number_format(rng) -> str | None:
+    """A range's common number format, None when mixed or when the engine cannot tell."""
+    try:
+        fmt = rng.number_format
+    except NotImplementedError:  # xlwings' remote engine reads formats only asynchronously
+        return None
+    return fmt if isinstance(fmt, str) else None
+
+
+def _formats_needed(sheet, names: dict[str, str], values: dict) -> dict:
+    """Number formats of the numeric 年度指标值/实际完成值 cells, the only ones scoring reads
+    (a ``%`` format changes what 0.95 means). One call for the block when the sheet has such
+    numbers; cell by cell only where the block's formats differ."""
+    header = resolve_reference(names.get(layout.GRID_HEADER_NAME))
+    total = resolve_reference(names.get(layout.FIELDS["total_score"].name))
+    if not header or not total or total[0] <= header[0] + 1:
+        return {}
+    first, last = header[0] + 1, total[0] - 1
+    columns = [header[1] + layout.GRID_COLUMNS.index(key) for key in ("target", "actual")]
+    numeric = [(row, col) for row in range(first, last + 1) for col in columns
+               if isinstance(values.get((row, col)), (int, float)) and not isinstance(values.get((row, col)), bool)]
+    if not numeric:
+        return {}
+    common = _number_format(sheet.range((first, columns[0]), (last, columns[-1])))
+    if common is None and not is_desktop(sheet.book):
+        return {}  # an engine without formats: nothing more to ask
+    formats = {}
+    for row, col in numeric:
+        fmt = common if common is not None else _number_format(sheet.range((row, col)))
+        if fmt and fmt != "General":
+            formats[(row, col)] = fmt
+    return formats
+
+
+@dataclass
+class SheetRead:
+    """One sheet as the button reads it: one bulk read of its used range."""
+
+    sheet: object  # the xlwings Sheet
+    title: str
+    values: dict  # (row, column) → value, blanks left out
+
+
+def bulk_read(sheet) -> SheetRead:
+    """Every value of ``sheet`` in one read of its used range (errors as text, like openpyxl's
+    cached values); the range's address places it."""
+    used = sheet.used_range
+    top, left = _origin(used.address)
+    rows = used.options(ndim=2, err_to_str=True).value or []
+    values = {}
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if value is not None:
+                values[(top + r, left + c)] = _plain(value)
+    return SheetRead(sheet, sheet.name, values)
+
+
+def _origin(address: str) -> tuple[int, int]:
+    """'$B$2:$K$30' → (2, 2).
+
+    >>> _origin("$B$2:$K$30"), _origin("$A$1")
+    ((2, 2), (1, 1))
+    """
+    bounds = resolve_reference(address)
+    return (bounds[0], bounds[1]) if bounds else (1, 1)
+
+
+def _sheet_info(read: SheetRead) -> SheetInfo:
+    """What tells the tool's own sheets from a clerk's (see toolkit.workbook.meta.tool_sheet_titles).
+    Visibility costs a call and matters only for a sheet that could be the tool's meta sheet."""
+    first = read.values.get((1, 1))
+    candidate = first == META_FIRST_KEY and read.title.startswith(META_SHEET)
+    return SheetInfo(read.title, is_visible(read.sheet) if candidate else True, first)
+
+
+def _template_sheet(read: SheetRead, known: set[str]) -> tuple[SheetAccess | None, list]:
+    """``read`` as a template sheet (None if it is not one) and the flags its names raise.
+
+    Labels settle it without reading names when they give the whole name table and the meta
+    sheet lists the sheet as a template sheet. Otherwise — a copied or renamed sheet, retyped
+    labels, a form pasted into a new sheet — the sheet's names are read (the slow path) and
+    treated exactly as the file readers treat them.
+    """
+    derived = kinds.names_from_sheet_labels(read.values)
+    if derived is not None and read.title in known:
+        return SheetAccess(read.title, derived, read.values, {}), []
+    if derived is None and read.title not in known and not kinds.looks_like_form(read.values):
+        return None, []
+    stored = _sheet_names(read.sheet)
+    access = SheetAccess(read.title, stored, read.values, {})
+    if not access.has_names(kinds.name_prefixes()):
+        return None, ([kinds.unnamed_form_flag(read.title)] if kinds.looks_like_form(read.values) else [])
+    return kinds.confirm_names(access)
+
+
+@dataclass
+class OpenBook:
+    """An open workbook as read by :func:`read_open_book`: the readers' data and each sheet's bulk read."""
+
+    data: WorkbookData
+    reads: dict[str, SheetRead]  # title → bulk read
+
+    def meta_sheet(self):
+        """The tool's meta sheet (hidden, starting with the template id), None when absent."""
+        return next((self.reads[info.title].sheet for info in self.data.sheets if is_meta_sheet(info)), None)
+
+
+def read_book(book) -> WorkbookData:
+    """Read every form of an open workbook, like :func:`toolkit.service.read_openpyxl_book`.
+
+    Raises ToolkitError (Chinese, fit for a message box) when nothing can be used.
+    """
+    return read_open_book(book).data
+
+
+def read_open_book(book) -> OpenBook:
+    """Read an open workbook with one bulk read per sheet; forms are found by their printed
+    labels (:mod:`toolkit.workbook.anchors`), defined names read only where labels do not settle
+    it (see :func:`_template_sheet`)."""
+    file_name = book.name
+    reads: list[SheetRead] = []
+    for sheet in book.sheets:
+        try:
+            reads.append(bulk_read(sheet))
+        except EXCEL_ERRORS as exc:  # COM errors, unexpected payloads
+            raise ToolkitError(f"无法读取工作簿「{file_name}」工作表「{sheet.name}」的内容（{type(exc).__name__}：{exc}）。"
+                               "请确认没有单元格处于编辑状态，然后重试。") from None
+    infos = [_sheet_info(read) for read in reads]
+    meta, registry = {}, Registry()
+    for read, info in zip(reads, infos):
+        if is_meta_sheet(info):
+            meta, registry = meta_rows_from_values(_rows(read.values))
+            break
+    known = template_sheets_of(meta)
+    sheets: list[SheetAccess] = []
+    flags: list = []
+    for read, info in zip(reads, infos):
+        if read.title in (CHECK_SHEET, INSTRUCTIONS_SHEET) or is_meta_sheet(info):
+            continue
+        try:
+            access, found = _template_sheet(read, known)
+            if access is not None:
+                access.formats = _formats_needed(read.sheet, access.names, access.values)
+        except EXCEL_ERRORS as exc:
+            raise ToolkitError(f"无法读取工作簿「{file_name}」工作表「{read.title}」的定义名称或格式"
+                               f"（{type(exc).__name__}：{exc}）。请确认没有单元格处于编辑状态，然后重试。") from None
+        flags += found
+        if access is not None:
+            sheets.append(access)
+    forms = kinds.read_forms(sheets, registry, file_name, meta)
+    data = assemble_book(Path(file_name), forms, meta, registry)
+    data.flags += flags
+    data.sheets = infos
+    data.template_sheets = [sheet.title for sheet in sheets]
+    return OpenBook(data, {read.title: read for read in reads})
+
+
+def _rows(values: dict) -> list[list[object]]:
+    """(row, column) → value as rows from A1 (the meta sheet's reader takes rows).
+
+    >>> _rows({(1, 1): "a", (2, 2): 3})
+    [['a', None], [None, 3]]
+    """
+    if not values:
+        return []
+    height, width = max(r for r, _ in values), max(c for _, c in values)
+    return [[values.get((r, c)) for c in range(1, width + 1)] for r in range(1, height + 1)]

@@ -1,0 +1,354 @@
+"""Writing an :class:`~toolkit.workbook.edits.EditPlan` into the workbook open in Excel, in as
+few calls as the plan allows.
+
+Per form sheet:
+
+* **values** — only cells whose value changes (compared with the bulk read), one write per
+  rectangle. Inside the tool's own columns (under 「系统计算得分」/「计算说明」) a rectangle may
+  also cover cells written back unchanged — blank, the tool's header text, planned values
+  already shown — so the fund row, the indicator rows and the total row go in one block.
+  Nothing the clerk typed is ever inside a rectangle; a blank clerk cell the engine fills (a
+  missing grade or total) is a block of its own, written once: the next press finds it shown;
+* **colours** — one call: ``Range.set_colors`` over the bounding box on the remote engine, one
+  multi-area range per colour on desktop Excel (where ``set_colors`` would loop cell by cell);
+* **notes** — desktop Excel only (the remote engine has none), and only where the text changes:
+  the meta sheet records a digest of every note the tool wrote, so pressing the button again
+  on an unchanged form writes none. The row's 「计算说明」 cell and 「校验结果」 carry the same text.
+
+Per workbook: the meta sheet (cleared and written in one block), the 「校验结果」 sheet (one
+block of values, its header rows formatted, column widths set only when it is first created),
+screen updating off and on.
+
+Example::
+
+    >>> rectangles({(6, 10): 1, (6, 11): "a", (7, 10): 2, (7, 11): "b", (9, 8): 3})
+    [(6, 10, [[1, 'a'], [2, 'b']]), (9, 8, [[3]])]
+    >>> area_addresses([(13, 8), (15, 8), (16, 8)], limit=12)  # multi-area ranges, ≤ limit characters
+    ['H13,H15:H16']
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import sys
+from dataclasses import dataclass, field
+
+from openpyxl.utils import quote_sheetname
+
+from toolkit.excel.engine import EXCEL_ERRORS, is_desktop, is_visible, multi_area_colours
+from toolkit.excel.reading import OpenBook
+from toolkit.forms.project import layout
+from toolkit.workbook.edits import KEEP, EditPlan, is_header_row
+from toolkit.workbook.locator import address
+from toolkit.workbook.meta import meta_rows
+from toolkit.workbook.sheets import TOOL_HEADER, split_ref
+
+CHECK_WIDTHS = (8, 22, 26, 9, 8, 24, 90)
+HEADER_FILL = "#F2F2F2"
+AREA_ADDRESS_LIMIT = 255  # characters Excel accepts in one Range("A1,B2,…") address
+SET_COLORS_LIMIT = 10_000  # cells xlwings' set_colors takes in one call
+
+
+@dataclass
+class ApplyStats:
+    """What :func:`apply_plan` did, for tests and for measuring round-trips."""
+
+    value_blocks: dict[str, int] = field(default_factory=dict)  # sheet → rectangles written
+    coloured: dict[str, int] = field(default_factory=dict)      # sheet → cells coloured/cleared
+    colour_calls: dict[str, int] = field(default_factory=dict)  # sheet → calls that coloured them
+    notes_written: int = 0
+    notes_skipped: int = 0  # already in place (per the meta sheet's digests)
+    notes_supported: bool = True
+
+
+_NUMBER_LIKE = re.compile(r"^\s*[-+]?(\d[\d,]*\.?\d*|\.\d+)([eE][-+]?\d+)?%?\s*$")
+
+
+def _cell_value(value: object) -> object:
+    """A plan value as Excel must receive it: text that Excel would turn into a formula,
+    number or date keeps Excel's text prefix (').
+
+    >>> _cell_value("=1+1"), _cell_value("001"), _cell_value("—"), _cell_value(2.76)
+    ("'=1+1", "'001", '—', 2.76)
+    """
+    if isinstance(value, str) and (value[:1] in ("=", "+", "-", "@", "'", "\t", "\r", "\n") or _NUMBER_LIKE.match(value)):
+        return "'" + value
+    if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
+        return _dt.datetime(value.year, value.month, value.day)
+    return value
+
+
+def rectangles(cells: dict[tuple[int, int], object]) -> list[tuple[int, int, list[list[object]]]]:
+    """Cover planned cells with rectangles made only of planned cells: (top, left, rows).
+
+    Horizontal runs first, then runs with the same columns on consecutive rows are stacked.
+
+    >>> rectangles({(6, 10): 1, (6, 11): "a", (7, 10): 2, (7, 11): "b", (9, 8): 3})
+    [(6, 10, [[1, 'a'], [2, 'b']]), (9, 8, [[3]])]
+    """
+    runs: dict[int, list[tuple[int, int]]] = {}
+    for row in sorted({r for r, _ in cells}):
+        columns = sorted(c for r, c in cells if r == row)
+        start = prev = columns[0]
+        for col in columns[1:] + [None]:
+            if col is not None and col == prev + 1:
+                prev = col
+                continue
+            runs.setdefault(row, []).append((start, prev))
+            if col is not None:
+                start = prev = col
+    blocks: list[list] = []  # [top, bottom, left, right]
+    open_blocks: dict[tuple[int, int], list] = {}
+    for row in sorted(runs):
+        for span in runs[row]:
+            block = open_blocks.get(span)
+            if block and block[1] == row - 1:
+                block[1] = row
+            else:
+                block = [row, row, span[0], span[1]]
+                blocks.append(block)
+                open_blocks[span] = block
+    blocks.sort(key=lambda b: (b[0], b[2]))
+    return [(top, left, [[cells[(r, c)] for c in range(left, right + 1)] for r in range(top, bottom + 1)])
+            for top, bottom, left, right in blocks]
+
+
+def tool_columns(values: dict) -> set[int]:
+    """The columns under the tool's 「系统计算得分」 header and the one right of it (「计算说明」).
+
+    >>> sorted(tool_columns({(12, 10): "系统计算得分", (12, 11): "计算说明", (13, 8): 20}))
+    [10, 11]
+    """
+    return {col + offset for (_, col), value in values.items() if value == TOOL_HEADER for offset in (0, 1)}
+
+
+def unchanged(shown: object, planned: object) -> bool:
+    """Does the sheet already show ``planned`` (so writing it again would change nothing)?
+
+    >>> unchanged(2.76, 2.76), unchanged(2, 2.0), unchanged("良", "良"), unchanged(None, ""), unchanged(2.75, 2.76)
+    (True, True, True, True, False)
+    """
+    if planned in (None, "") or shown in (None, ""):
+        return planned in (None, "") and shown in (None, "")
+    numbers = (int, float)
+    if isinstance(planned, numbers) and isinstance(shown, numbers) and not isinstance(planned, bool):
+        return abs(float(planned) - float(shown)) < 1e-9
+    if isinstance(planned, _dt.date) and isinstance(shown, _dt.date):
+        as_datetime = lambda d: d if isinstance(d, _dt.datetime) else _dt.datetime(d.year, d.month, d.day)  # noqa: E731
+        return as_datetime(planned) == as_datetime(shown)
+    return type(planned) is type(shown) and planned == shown
+
+
+def value_blocks(planned: dict[tuple[int, int], object], current: dict, columns: set[int]):
+    """The rectangles to write for ``planned`` values on a sheet that shows ``current``:
+    only cells that change, joined into larger blocks inside the tool ``columns`` by cells that
+    may be written back unchanged — planned cells already showing their value, blank cells and
+    the tool's own header text. Nothing else is ever inside a block.
+
+    >>> planned = {(6, 10): 10, (6, 11): "10 分", (13, 10): 2.76, (13, 11): "8 ÷ 29 × 10 = 2.76"}
+    >>> shown = {(6, 10): 10, (6, 11): "10 分", (12, 10): "系统计算得分", (12, 11): "计算说明"}
+    >>> [(top, left, len(rows)) for top, left, rows in value_blocks(planned, shown, {10, 11})]
+    [(13, 10, 1)]
+    >>> planned[(6, 10)] = 9.5
+    >>> [(top, left, len(rows)) for top, left, rows in value_blocks(planned, shown, {10, 11})]  # one block
+    [(6, 10, 8)]
+    >>> value_blocks(planned, shown, {10, 11})[0][2][3]  # the blank J9:K9 written blank
+    [None, None]
+    >>> len(value_blocks(planned, {**shown, (9, 10): "我的备注"}, {10, 11}))  # a clerk's cell splits it
+    3
+    """
+    changed = {key: value for key, value in planned.items() if not unchanged(current.get(key), value)}
+    if not changed:
+        return []
+    tool = [key for key in changed if key[1] in columns]
+    if tool:
+        top, bottom = min(r for r, _ in tool), max(r for r, _ in tool)
+        left, right = min(c for _, c in tool), max(c for _, c in tool)
+        for row in range(top, bottom + 1):
+            for col in range(left, right + 1):
+                key = (row, col)
+                if key in changed or col not in columns:
+                    continue
+                if key in planned:
+                    changed[key] = planned[key]
+                elif current.get(key) is None or current.get(key) in layout.TOOL_HEADERS:
+                    changed[key] = current.get(key)
+    return rectangles({key: _cell_value(value) for key, value in changed.items()})
+
+
+def area_addresses(cells, *, limit: int = AREA_ADDRESS_LIMIT) -> list[str]:
+    """Multi-area addresses covering ``cells`` [(row, column)], vertical runs joined (H15:H16),
+    each address at most ``limit`` characters."""
+    runs: list[str] = []
+    for col in sorted({c for _, c in cells}):
+        rows = sorted(r for r, c in cells if c == col)
+        start = prev = rows[0]
+        for row in rows[1:] + [None]:
+            if row is not None and row == prev + 1:
+                prev = row
+                continue
+            runs.append(address(start, col) + ("" if prev == start else ":" + address(prev, col)))
+            if row is not None:
+                start = prev = row
+    addresses, current = [], ""
+    for run in sorted(runs, key=lambda text: split_ref(text.split(":")[0])):
+        candidate = f"{current},{run}" if current else run
+        if len(candidate) > limit and current:
+            addresses.append(current)
+            candidate = run
+        current = candidate
+    return addresses + ([current] if current else [])
+
+
+def paint(sheet, colours: dict[tuple[int, int], str | None]) -> int:
+    """Fill (or clear, None) the given cells; returns the number of calls made."""
+    if multi_area_colours(sheet.book):
+        calls = 0
+        by_colour: dict[str | None, list[tuple[int, int]]] = {}
+        for key, colour in colours.items():
+            by_colour.setdefault(colour, []).append(key)
+        for colour, cells in by_colour.items():
+            for text in area_addresses(cells):
+                sheet.range(text).color = colour
+                calls += 1
+        return calls
+    top, bottom = min(r for r, _ in colours), max(r for r, _ in colours)
+    left, right = min(c for _, c in colours), max(c for _, c in colours)
+    if (bottom - top + 1) * (right - left + 1) > SET_COLORS_LIMIT:
+        for (row, col), colour in colours.items():
+            sheet.range((row, col)).color = colour
+        return len(colours)
+    sheet.range((top, left), (bottom, right)).set_colors(
+        [[colours.get((r, c), ...) for c in range(left, right + 1)] for r in range(top, bottom + 1)])
+    return 1
+
+
+def _set_note(rng, text: str | None) -> None:
+    note = rng.note
+    if text:
+        if note is not None:
+            note.text = text
+        else:
+            rng.add_note(text)
+    elif note is not None:
+        note.delete()
+
+
+def _hyperlink(sheet: str, ref: str, text: object) -> str:
+    target = f"#{quote_sheetname(sheet)}!{ref}".replace('"', '""')
+    shown = str(text).replace('"', '""')
+    return f'=HYPERLINK("{target}","{shown}")'
+
+
+def check_sheet_rows(plan: EditPlan) -> list[list[object]]:
+    """The 「校验结果」 sheet as one rectangle; linked cells become HYPERLINK formulas.
+
+    >>> plan = EditPlan(check_rows=[["标题"], ["序号", "工作表", "项目", "单元格"], [1, "政府采购", "政府采购", "H13"]],
+    ...                 check_links={2: ("政府采购", "H13")})
+    >>> print(check_sheet_rows(plan)[2][3])
+    =HYPERLINK("#'政府采购'!H13","H13")
+    """
+    width = max((len(row) for row in plan.check_rows), default=1)
+    rows = [[_cell_value(v) for v in row] + [None] * (width - len(row)) for row in plan.check_rows]
+    for index, (sheet, ref) in plan.check_links.items():
+        column = 0 if ref == "A1" else 3
+        rows[index][column] = _hyperlink(sheet, ref, plan.check_rows[index][column])
+    return rows
+
+
+def _add_sheet(book, name: str):
+    """A new sheet after the last visible one (the meta sheet, hidden, stays last)."""
+    sheets = list(book.sheets)
+    after = next((sheet for sheet in reversed(sheets) if is_visible(sheet)), sheets[-1])
+    return book.sheets.add(name, after=after)
+
+
+def _hide(sheet) -> None:
+    """Very hidden on desktop Excel on Windows (like the openpyxl writer); hidden elsewhere."""
+    if is_desktop(sheet.book) and sys.platform.startswith("win"):
+        sheet.api.Visible = 2  # xlSheetVeryHidden
+    else:
+        sheet.visible = False
+
+
+def _write_check_sheet(book, plan: EditPlan, opened: OpenBook):
+    """「校验结果」: cleared (keeping its column widths) when the tool's own sheet is there, else added."""
+    read = opened.reads.get(plan.check_title)  # the title is the tool's own sheet's, or a free one
+    rows = check_sheet_rows(plan)
+    width = len(rows[0])
+    if read is not None:
+        sheet = read.sheet
+        sheet.clear()
+    else:
+        sheet = _add_sheet(book, plan.check_title)
+        for column, size in enumerate(CHECK_WIDTHS[:width], start=1):
+            sheet.range((1, column)).column_width = size
+    sheet.range((1, 1)).value = rows
+    sheet.range((1, 1)).font.bold = True
+    for row in [i + 1 for i, row in enumerate(plan.check_rows) if is_header_row(row)]:
+        header = sheet.range((row, 1), (row, width))
+        header.font.bold = True
+        header.color = HEADER_FILL
+    sheet.range((3, width), (len(rows), width)).wrap_text = True
+    return sheet
+
+
+def _write_meta_sheet(book, plan: EditPlan, opened: OpenBook) -> None:
+    sheet = opened.meta_sheet()
+    if sheet is None:
+        sheet = _add_sheet(book, plan.meta_title)
+        _hide(sheet)
+    else:
+        sheet.clear_contents()
+    rows = meta_rows(plan.meta, plan.registry)
+    if rows:
+        sheet.range((1, 1)).value = [[_cell_value(v) for v in row] for row in rows]
+
+
+def apply_plan(book, plan: EditPlan, opened: OpenBook, *, notes: bool = True) -> ApplyStats:
+    """Apply ``plan`` to the open workbook ``opened`` was read from (see the module doc)."""
+    stats = ApplyStats(notes_supported=notes)
+    app = book.app
+    try:
+        updating = app.screen_updating
+    except EXCEL_ERRORS:  # the remote engine cannot read it
+        updating = None
+    if updating:
+        app.screen_updating = False
+    try:
+        for sheet_name, edits in plan.by_sheet().items():
+            read = opened.reads[sheet_name]
+            sheet = read.sheet
+            values = {split_ref(e.ref): e.value for e in edits if e.value is not KEEP}
+            blocks = value_blocks(values, read.values, tool_columns(read.values))
+            for top, left, rows in blocks:
+                sheet.range((top, left)).value = rows
+            stats.value_blocks[sheet_name] = len(blocks)
+            colours = {split_ref(e.ref): (f"#{e.fill}" if e.fill else None) for e in edits if e.fill is not KEEP}
+            stats.colour_calls[sheet_name] = paint(sheet, colours) if colours else 0
+            stats.coloured[sheet_name] = len(colours)
+            _write_notes(sheet, edits, stats)
+        if not stats.notes_supported:  # nothing was noted: the next desktop run writes every note
+            plan.registry.noted.clear()
+        _write_meta_sheet(book, plan, opened)
+        check = _write_check_sheet(book, plan, opened)
+        check.activate()
+    finally:
+        if updating:
+            app.screen_updating = True
+    return stats
+
+
+def _write_notes(sheet, edits, stats: ApplyStats) -> None:
+    for edit in edits:
+        if edit.comment is KEEP or not stats.notes_supported:
+            continue
+        if edit.comment_in_place:
+            stats.notes_skipped += 1
+            continue
+        try:
+            _set_note(sheet.range(edit.ref), edit.comment)
+            stats.notes_written += 1
+        except NotImplementedError:  # remote engine: no notes; the text is in the sheet anyway
+            stats.notes_supported = False
