@@ -7,14 +7,14 @@ and fills, and compare with what ``jixiao score`` (``toolkit.service.score_file`
 file, read back with openpyxl: same cell values, same flag colours, same 「校验结果」 and
 ``_jx_meta`` rows.
 
-Action bound (the proxy for COM round-trips). Per form sheet: value writes are rectangles made
-only of planned cells — the fund-row tool cells, the indicator + total-row tool block, and the
-blank score cells the engine fills — so their number is 2 + the number of gaps (unused template
-rows between indicators, non-adjacent filled cells), independent of how many indicator rows
-there are; all flag colours go in one ``setRangeColors``. Measured on the sample: 4 actions per
-form (3 value blocks + 1 colour action), 18 per workbook (「校验结果」 sheet with its formatting,
-``_jx_meta``, activation, message box). Asserted: ≤ ``FORM_ACTIONS`` per form and
-≤ ``WORKBOOK_ACTIONS`` per workbook; no value is written cell by cell.
+Calls into Excel (the proxy for COM round trips) are counted with tests/xl_calls.py — reads,
+writes and lookups of every xlwings call the toolkit makes — on 1, 8 and 50 forms: one bulk
+read per sheet, values only where they change and in blocks (the tool's columns joined through
+blank cells), colours in one call per sheet; ≤ 3 reads + writes per form + 20 per workbook once a
+form has been scored (the first press adds the block filling a blank grade/total and a number-
+format read for forms with numbers in 年度指标值/实际完成值). The recorded actions are bounded
+too (``FORM_ACTIONS`` per form, ``WORKBOOK_ACTIONS`` per workbook) and no value is written cell
+by cell.
 """
 
 from __future__ import annotations
@@ -34,16 +34,24 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
 
 from toolkit.forms.project import layout
+from toolkit.forms.project.builds import seed003_projects
+from toolkit.forms.project.template import build_workbook
 from toolkit.excel import xl
+from toolkit.excel.writing import tool_columns
 from toolkit.core.problems import SEVERITY_COLORS
 from toolkit.service import score_file
+from toolkit.workbook.edits import KEEP
+from toolkit.workbook.sheets import split_ref
+
+from tests.xl_calls import CallCounter
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "samples" / "seed003_项目支出绩效自评表.xlsx"
 FORM_VALUE_BLOCKS = 5
 FORM_ACTIONS = FORM_VALUE_BLOCKS + 1
 WORKBOOK_ACTIONS = 20
-KNOWN_FORMATTING = {"setFontProperty", "setColumnWidth", "setWrapText", "setScreenUpdating"}
+FORM_LOOKUPS, WORKBOOK_LOOKUPS = 7, 30  # finding sheets and ranges (tests/xl_calls.py)
+KNOWN_FORMATTING = {"setFontProperty", "setColumnWidth", "setWrapText", "setScreenUpdating", "setAutofit"}
 
 
 @pytest.fixture(autouse=True)
@@ -318,6 +326,124 @@ def test_action_count_is_bounded_per_form(tmp_path):
     writes = [a for a in actions if a["func"] == "setValues"]
     assert sum(a["row_count"] * a["column_count"] for a in writes) > 4 * len(writes)
     assert not run.stats.notes_supported  # the remote engine has no notes; text is in the sheet
+
+
+# ------------------------------------------------------------------ calls into Excel, counted
+
+def projects_workbook(folder: Path, count: int) -> Path:
+    """A workbook of ``count`` project forms: the eight seed-003 projects, repeated."""
+    projects = seed003_projects(SAMPLE.parent)
+    path = folder / f"projects_{count}.xlsx"
+    build_workbook([dict(projects[i % len(projects)], sheet=f"项目{i + 1}") for i in range(count)]).save(path)
+    return path
+
+
+def payload_after(payload: dict, replay: Replay) -> dict:
+    """The JSON the VBA client would send for the workbook as ``replay`` left it (a second press)."""
+    sheets = []
+    for sheet in replay.sheets:
+        values = sheet["values"]
+        height = max((r for r, _ in values), default=0)
+        width = max((c for _, c in values), default=0)
+        rows = [[_json_value(values.get((r, c))) for c in range(1, width + 1)] for r in range(1, height + 1)]
+        sheets.append({"name": sheet["name"], "values": rows or [[]], "visibility": sheet["visibility"],
+                       "pictures": [], "tables": []})
+    positions = {sheet["name"]: index for index, sheet in enumerate(sheets)}
+    names = [dict(name, sheet_index=positions[name["scope_sheet_name"]],
+                  scope_sheet_index=positions[name["scope_sheet_name"]]) for name in payload["names"]]
+    return dict(payload, sheets=sheets, names=names)
+
+
+def press(payload: dict):
+    """Press 「计算得分」 on ``payload`` with every call counted: (run, calls, replay after it)."""
+    book, replay = open_remote(payload)
+    with CallCounter() as calls:
+        run = xl.run_score(book)
+    return run, calls, replay.apply(book.json()["actions"])
+
+
+def clerk_cells_filled(run) -> int:
+    """Forms where the engine fills a blank cell of the clerk's columns (a missing grade or total):
+    written once, in a block of its own, on the first press only."""
+    filled = 0
+    for sheet, edits in run.plan.by_sheet().items():
+        tools = tool_columns({(1, col): "系统计算得分" for col in range(10, 11)})  # J:K on the template
+        if any(e.value is not KEEP and split_ref(e.ref)[1] not in tools for e in edits):
+            filled += 1
+    return filled
+
+
+@pytest.mark.parametrize("forms", [1, 8, 50])
+def test_calls_into_excel_per_form_are_bounded(tmp_path, forms):
+    """Reads and writes (tests/xl_calls.py) per press: one bulk read per sheet, values in blocks,
+    colours in one call per sheet — ≤ 3 per form + 20 per workbook once the form has been scored.
+    The first press adds one block per form where the engine fills the clerk's blank grade/total,
+    and a form with numbers in 年度指标值/实际完成值 one read of their number format. Lookups
+    (finding sheets and ranges: one more COM call each on Windows) are bounded too."""
+    payload = book_json(projects_workbook(tmp_path, forms))
+    first, calls, replay = press(payload)
+    assert len(first.results) == forms
+    sheets = [sheet["name"] for sheet in payload["sheets"] if sheet["name"] != layout.INSTRUCTIONS_SHEET]
+    assert calls.calls["Range.value"] == len(sheets)  # one bulk read per sheet (填表说明 is only named)
+    assert all(count <= 1 for count in first.stats.colour_calls.values())
+    fills = clerk_cells_filled(first)
+    formats = calls.calls["Range.number_format"]  # forms with numbers in 年度指标值/实际完成值: a % format matters
+    assert formats <= forms
+    assert calls.reads + calls.writes <= 3 * forms + fills + formats + WORKBOOK_ACTIONS, calls.calls
+    assert calls.lookups <= FORM_LOOKUPS * forms + WORKBOOK_LOOKUPS, calls.by_kind("lookup")
+
+    # Second press, nothing changed: every value is already shown, only colours and the tool's sheets.
+    again, calls, replay = press(payload_after(payload, replay))
+    assert sum(again.stats.value_blocks.values()) == 0
+    assert calls.reads + calls.writes <= 3 * forms + WORKBOOK_ACTIONS, calls.calls
+    assert [r.total_computed for r in again.results] == [r.total_computed for r in first.results]
+
+    # The clerk corrects one 实际完成值 in every form: one block of tool values per form.
+    edited = payload_after(payload, replay)
+    for sheet in edited["sheets"][1:1 + forms]:
+        sheet["values"][12][5] = "约50万人次" if sheet["values"][12][5] != "约50万人次" else "约47万人次"
+    third, calls, _ = press(edited)
+    assert all(blocks <= 1 for blocks in third.stats.value_blocks.values()), third.stats.value_blocks
+    assert calls.reads + calls.writes <= 3 * forms + WORKBOOK_ACTIONS, calls.calls
+
+
+def test_desktop_colours_go_by_colour_over_multi_area_ranges():
+    """Desktop Excel: set_colors would loop cell by cell there; one multi-area range per colour
+    (addresses of at most 255 characters) instead."""
+    from toolkit.excel.writing import area_addresses, paint
+
+    written = []
+
+    class Area:
+        def __init__(self, address):
+            self.address = address
+
+        @property
+        def color(self):
+            raise AssertionError("never read")
+
+        @color.setter
+        def color(self, value):
+            written.append((self.address, value))
+
+    class Sheet:
+        def range(self, address):
+            return Area(address)
+
+    colours = {(13, 8): "#FFC7CE", (14, 8): "#FFC7CE", (20, 7): "#FFEB9C", (6, 8): None}
+    colours.update({(100 + i, 9): "#FFC7CE" for i in range(0, 120, 2)})  # 60 separate cells
+    calls = paint(Sheet(), colours, multi_area=True)
+    assert calls == len(written)
+    covered = {}
+    for address, colour in written:
+        assert len(address) <= 255
+        for part in address.split(","):
+            first, _, last = part.partition(":")
+            (r1, c1), (r2, c2) = split_ref(first), split_ref(last or first)
+            covered.update({(r, c): colour for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)})
+    assert covered == colours
+    assert calls == 1 + 1 + len(area_addresses([key for key, c in colours.items() if c == "#FFC7CE"]))
+    assert "H13:H14" in written[0][0]
 
 
 def _plain_book(values):

@@ -72,7 +72,7 @@ def _number_format(rng) -> str | None:
     return fmt if isinstance(fmt, str) else None
 
 
-def _formats_needed(sheet, names: dict[str, str], values: dict) -> dict:
+def _formats_needed(sheet, names: dict[str, str], values: dict, *, desktop: bool) -> dict:
     """Number formats of the numeric 年度指标值/实际完成值 cells, the only ones scoring reads
     (a ``%`` format changes what 0.95 means). One call for the block when the sheet has such
     numbers; cell by cell only where the block's formats differ."""
@@ -87,7 +87,7 @@ def _formats_needed(sheet, names: dict[str, str], values: dict) -> dict:
     if not numeric:
         return {}
     common = _number_format(sheet.range((first, columns[0]), (last, columns[-1])))
-    if common is None and not is_desktop(sheet.book):
+    if common is None and not desktop:
         return {}  # an engine without formats: nothing more to ask
     formats = {}
     for row, col in numeric:
@@ -108,7 +108,11 @@ class SheetRead:
 
 def bulk_read(sheet) -> SheetRead:
     """Every value of ``sheet`` in one read of its used range (errors as text, like openpyxl's
-    cached values); the range's address places it."""
+    cached values); the range's address places it. The template's 填表说明 sheet is only named:
+    it holds no form, and its text is long."""
+    title = sheet.name
+    if title == INSTRUCTIONS_SHEET:
+        return SheetRead(sheet, title, {})
     used = sheet.used_range
     top, left = _origin(used.address)
     rows = used.options(ndim=2, err_to_str=True).value or []
@@ -117,7 +121,7 @@ def bulk_read(sheet) -> SheetRead:
         for c, value in enumerate(row):
             if value is not None:
                 values[(top + r, left + c)] = _plain(value)
-    return SheetRead(sheet, sheet.name, values)
+    return SheetRead(sheet, title, values)
 
 
 def _origin(address: str) -> tuple[int, int]:
@@ -197,6 +201,7 @@ def read_open_book(book) -> OpenBook:
             meta, registry = meta_rows_from_values(_rows(read.values))
             break
     known = template_sheets_of(meta)
+    desktop = is_desktop(book)
     sheets: list[SheetAccess] = []
     flags: list = []
     for read, info in zip(reads, infos):
@@ -205,7 +210,7 @@ def read_open_book(book) -> OpenBook:
         try:
             access, found = _template_sheet(read, known)
             if access is not None:
-                access.formats = _formats_needed(read.sheet, access.names, access.values)
+                access.formats = _formats_needed(read.sheet, access.names, access.values, desktop=desktop)
         except EXCEL_ERRORS as exc:
             raise ToolkitError(f"无法读取工作簿「{file_name}」工作表「{read.title}」的定义名称或格式"
                                f"（{type(exc).__name__}：{exc}）。请确认没有单元格处于编辑状态，然后重试。") from None

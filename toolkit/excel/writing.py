@@ -16,8 +16,8 @@ Per form sheet:
   on an unchanged form writes none. The row's 「计算说明」 cell and 「校验结果」 carry the same text.
 
 Per workbook: the meta sheet (cleared and written in one block), the 「校验结果」 sheet (one
-block of values, its header rows formatted, column widths set only when it is first created),
-screen updating off and on.
+block of values; header rows bold and grey in one call each on desktop Excel; columns sized only
+when it is first created), screen updating off and on.
 
 Example::
 
@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 
 from openpyxl.utils import quote_sheetname
 
-from toolkit.excel.engine import EXCEL_ERRORS, is_desktop, is_visible, multi_area_colours
+from toolkit.excel.engine import EXCEL_ERRORS, is_desktop, multi_area_colours
 from toolkit.excel.reading import OpenBook
 from toolkit.forms.project import layout
 from toolkit.workbook.edits import KEEP, EditPlan, is_header_row
@@ -201,9 +201,10 @@ def area_addresses(cells, *, limit: int = AREA_ADDRESS_LIMIT) -> list[str]:
     return addresses + ([current] if current else [])
 
 
-def paint(sheet, colours: dict[tuple[int, int], str | None]) -> int:
-    """Fill (or clear, None) the given cells; returns the number of calls made."""
-    if multi_area_colours(sheet.book):
+def paint(sheet, colours: dict[tuple[int, int], str | None], *, multi_area: bool) -> int:
+    """Fill (or clear, None) the given cells; returns the number of calls made. ``multi_area``:
+    see :func:`toolkit.excel.engine.multi_area_colours`."""
+    if multi_area:
         calls = 0
         by_colour: dict[str | None, list[tuple[int, int]]] = {}
         for key, colour in colours.items():
@@ -257,23 +258,44 @@ def check_sheet_rows(plan: EditPlan) -> list[list[object]]:
     return rows
 
 
-def _add_sheet(book, name: str):
-    """A new sheet after the last visible one (the meta sheet, hidden, stays last)."""
-    sheets = list(book.sheets)
-    after = next((sheet for sheet in reversed(sheets) if is_visible(sheet)), sheets[-1])
+def _add_sheet(book, name: str, opened: OpenBook):
+    """A new sheet after the last visible one (the meta sheet, hidden, stays last); visibility as
+    read (see :func:`toolkit.excel.reading.read_open_book`), so placing it asks Excel nothing."""
+    visible = [info.title for info in opened.data.sheets if info.visible and info.title in opened.reads]
+    after = opened.reads[visible[-1]].sheet if visible else list(book.sheets)[-1]
     return book.sheets.add(name, after=after)
 
 
-def _hide(sheet) -> None:
+def _hide(sheet, *, desktop: bool) -> None:
     """Very hidden on desktop Excel on Windows (like the openpyxl writer); hidden elsewhere."""
-    if is_desktop(sheet.book) and sys.platform.startswith("win"):
+    if desktop and sys.platform.startswith("win"):
         sheet.api.Visible = 2  # xlSheetVeryHidden
     else:
         sheet.visible = False
 
 
-def _write_check_sheet(book, plan: EditPlan, opened: OpenBook):
-    """「校验结果」: cleared (keeping its column widths) when the tool's own sheet is there, else added."""
+def embolden(sheet, rows: list[int], width: int, *, multi_area: bool) -> int:
+    """Bold type on whole rows 1..``width`` wide; one call on desktop Excel, one per row elsewhere."""
+    areas = [f"{address(row, 1)}:{address(row, width)}" for row in rows]
+    if multi_area:
+        texts, current = [], ""
+        for area in areas:
+            joined = f"{current},{area}" if current else area
+            if len(joined) > AREA_ADDRESS_LIMIT and current:
+                texts.append(current)
+                joined = area
+            current = joined
+        texts += [current] if current else []
+    else:
+        texts = areas
+    for text in texts:
+        sheet.range(text).font.bold = True
+    return len(texts)
+
+
+def _write_check_sheet(book, plan: EditPlan, opened: OpenBook, *, multi_area: bool):
+    """「校验结果」: cleared (keeping its column widths) when the tool's own sheet is there, else added
+    with its columns sized: the 说明 column wide and wrapped, the others fitted to their content."""
     read = opened.reads.get(plan.check_title)  # the title is the tool's own sheet's, or a free one
     rows = check_sheet_rows(plan)
     width = len(rows[0])
@@ -281,24 +303,23 @@ def _write_check_sheet(book, plan: EditPlan, opened: OpenBook):
         sheet = read.sheet
         sheet.clear()
     else:
-        sheet = _add_sheet(book, plan.check_title)
-        for column, size in enumerate(CHECK_WIDTHS[:width], start=1):
-            sheet.range((1, column)).column_width = size
+        sheet = _add_sheet(book, plan.check_title, opened)
     sheet.range((1, 1)).value = rows
-    sheet.range((1, 1)).font.bold = True
-    for row in [i + 1 for i, row in enumerate(plan.check_rows) if is_header_row(row)]:
-        header = sheet.range((row, 1), (row, width))
-        header.font.bold = True
-        header.color = HEADER_FILL
+    if read is None:
+        sheet.range((3, 1), (len(rows), width - 1)).columns.autofit()  # from row 3: not the long title
+        sheet.range((1, width)).column_width = CHECK_WIDTHS[-1]
+    headers = [i + 1 for i, row in enumerate(plan.check_rows) if is_header_row(row)]
+    embolden(sheet, [1] + headers, width, multi_area=multi_area)
+    paint(sheet, {(row, col): HEADER_FILL for row in headers for col in range(1, width + 1)}, multi_area=multi_area)
     sheet.range((3, width), (len(rows), width)).wrap_text = True
     return sheet
 
 
-def _write_meta_sheet(book, plan: EditPlan, opened: OpenBook) -> None:
+def _write_meta_sheet(book, plan: EditPlan, opened: OpenBook, *, desktop: bool) -> None:
     sheet = opened.meta_sheet()
     if sheet is None:
-        sheet = _add_sheet(book, plan.meta_title)
-        _hide(sheet)
+        sheet = _add_sheet(book, plan.meta_title, opened)
+        _hide(sheet, desktop=desktop)
     else:
         sheet.clear_contents()
     rows = meta_rows(plan.meta, plan.registry)
@@ -309,11 +330,15 @@ def _write_meta_sheet(book, plan: EditPlan, opened: OpenBook) -> None:
 def apply_plan(book, plan: EditPlan, opened: OpenBook, *, notes: bool = True) -> ApplyStats:
     """Apply ``plan`` to the open workbook ``opened`` was read from (see the module doc)."""
     stats = ApplyStats(notes_supported=notes)
+    desktop, multi_area = is_desktop(book), multi_area_colours(book)  # asked once: each is a call on Windows
+    stats.notes_supported = notes and desktop  # xlwings' remote engine has no notes
     app = book.app
-    try:
-        updating = app.screen_updating
-    except EXCEL_ERRORS:  # the remote engine cannot read it
-        updating = None
+    updating = None
+    if desktop:  # nothing is redrawn elsewhere
+        try:
+            updating = app.screen_updating
+        except EXCEL_ERRORS:
+            updating = None
     if updating:
         app.screen_updating = False
     try:
@@ -326,13 +351,13 @@ def apply_plan(book, plan: EditPlan, opened: OpenBook, *, notes: bool = True) ->
                 sheet.range((top, left)).value = rows
             stats.value_blocks[sheet_name] = len(blocks)
             colours = {split_ref(e.ref): (f"#{e.fill}" if e.fill else None) for e in edits if e.fill is not KEEP}
-            stats.colour_calls[sheet_name] = paint(sheet, colours) if colours else 0
+            stats.colour_calls[sheet_name] = paint(sheet, colours, multi_area=multi_area) if colours else 0
             stats.coloured[sheet_name] = len(colours)
             _write_notes(sheet, edits, stats)
         if not stats.notes_supported:  # nothing was noted: the next desktop run writes every note
             plan.registry.noted.clear()
-        _write_meta_sheet(book, plan, opened)
-        check = _write_check_sheet(book, plan, opened)
+        _write_meta_sheet(book, plan, opened, desktop=desktop)
+        check = _write_check_sheet(book, plan, opened, multi_area=multi_area)
         check.activate()
     finally:
         if updating:
