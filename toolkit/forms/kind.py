@@ -1,24 +1,70 @@
 """The protocol every form kind implements (:class:`FormKind`), and what kinds share to
 describe a scored form to the bureau.
 
+A kind may also say how ``jixiao adopt`` turns a form found by its printed labels into a
+workbook of its template (:class:`AdoptHook`, the ``adopt`` field).
+
 Example::
 
     >>> FormKind.__dataclass_fields__["score"].type
     'Callable[[object, Profile], list[FormResult]]'
+    >>> FormKind.__dataclass_fields__["adopt"].default is None
+    True
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from toolkit.core.model import CellValue
 from toolkit.core.profile import Profile
 from toolkit.core.results import FormResult
 from toolkit.core.values import parse_number
 from toolkit.workbook.anchors import Anchor
+from toolkit.workbook.locator import Grid, LocatedForm
 from toolkit.workbook.meta import Registry
 from toolkit.workbook.sheets import SheetAccess
+
+
+@dataclass
+class AdoptedForm:
+    """A form the label locator found (``jixiao adopt``), the sheet it became and the workbook."""
+
+    located: LocatedForm
+    output_sheet: str
+    grid: Grid  # the source sheet
+    checks: list[str] = field(default_factory=list)  # names that disagree with labels, self-check
+    output: object = None  # the Path of the workbook it went to (set by the command)
+
+
+@dataclass(frozen=True)
+class AdoptOptions:
+    """What an adopt hook may use besides the forms."""
+
+    meta: dict[str, str] = field(default_factory=dict)  # the source's _jx_meta (an earlier output of this tool)
+    filled: dict[tuple[str, str], object] = field(default_factory=dict)  # values the tool wrote (a scored copy)
+    profile: str | None = None  # the rule profile asked for, for kinds whose template depends on one
+
+
+@dataclass(frozen=True)
+class AdoptHook:
+    """How ``jixiao adopt`` turns forms of one kind, found by their labels, into a new workbook.
+
+    * ``problems(form)`` → why a located form cannot be adopted ([] = it can);
+    * ``build(forms, options)`` → the workbook of this kind's template holding the forms; it sets
+      each form's ``output_sheet`` (and ``checks``) and may add notes to ``form.located``. The
+      command adds the 「导入说明」 sheet and saves it.
+    """
+
+    located_kind: str  # the LocatedForm.kind the label locator gives these forms
+    what: str  # what they are, in messages: 项目支出绩效自评表
+    count_word: str  # what one is called after a count: 3 张项目表
+    output_tag: str  # in the output's name beside another kind's output: <name>_<tag>_导入.xlsx
+    problems: Callable[[LocatedForm], list[str]]
+    build: Callable[[list[AdoptedForm], AdoptOptions], object]
+    per_workbook: int | None = None  # how many such forms one workbook takes (None: any number)
+    next_step: str = ""  # what the clerk does in the new workbook before scoring
 
 
 @dataclass(frozen=True)
@@ -30,7 +76,8 @@ class FormKind:
     * ``unit(form)``, ``year(form)`` → who and which year (export file name, collect tables);
     * ``score_cells(form, result)`` → the cells holding scores, total and grade (fingerprint);
     * ``summary_row(form, result)`` → the bureau's per-form row (collect);
-    * ``build_templates(out)`` / ``check_templates(folder)`` and the same for samples.
+    * ``build_templates(out)`` / ``check_templates(folder)`` and the same for samples;
+    * optionally ``adopt``: how ``jixiao adopt`` takes such a form laid out by someone else.
     """
 
     id: str
@@ -54,6 +101,7 @@ class FormKind:
     # How each of its template sheets prints its names (toolkit.workbook.anchors), one table per sheet.
     sheet_anchors: tuple[tuple[Anchor, ...], ...] = ()
     missing_profile_message: str = ""
+    adopt: AdoptHook | None = None  # how ``jixiao adopt`` takes such a form in another layout
 
 
 class NamedForm:

@@ -10,6 +10,8 @@ Example::
     ['project', 'department']
     >>> known_templates()["jixiao.project-self-evaluation"]
     '1.0'
+    >>> [hook.located_kind for hook in adopt_hooks()]
+    ['department_targets']
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from toolkit.core.problems import Flag, ToolkitError
 from toolkit.core.profile import Profile, load_profile
 from toolkit.core.results import FormResult
 from toolkit.forms.department import kind as department
-from toolkit.forms.kind import FormKind
+from toolkit.forms.kind import AdoptHook, FormKind
 from toolkit.forms.project import kind as project
 from toolkit.workbook.anchors import disagreements, names_from_labels
 from toolkit.workbook.meta import Registry
@@ -89,6 +91,12 @@ def confirm_names(sheet: SheetAccess) -> tuple[SheetAccess, list[Flag]]:
                   "如需修复名称，可从模板重新复制该工作表后把内容粘贴为数值。", sheet=sheet.title)
              for name, where_name, where_labels in moved]
     return replace(sheet, names={**sheet.names, **derived}), flags
+
+
+def adopt_hooks() -> list[AdoptHook]:
+    """The kinds' ``jixiao adopt`` hooks, in kind order (kinds without one are left out; the
+    project kind's adoption is :mod:`toolkit.forms.project.adopt` itself, which asks for these)."""
+    return [kind.adopt for kind in KINDS if kind.adopt is not None]
 
 
 def read_forms(sheets: list[SheetAccess], registry: Registry, file_name: str, meta: dict[str, str]) -> list:

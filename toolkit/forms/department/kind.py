@@ -10,6 +10,7 @@ Example::
 from __future__ import annotations
 
 from toolkit.forms.department import builds, layout
+from toolkit.forms.department.adopt import ADOPTION
 from toolkit.forms.department.reader import read_department_forms
 from toolkit.forms.department.scoring import score_department
 from toolkit.forms.kind import FormKind, first_text, score_cells, summary_row
@@ -35,4 +36,5 @@ KIND = FormKind(
     sheet_anchors=(layout.SCORE_ANCHORS, layout.INPUT_ANCHORS, layout.TARGET_ANCHORS),
     missing_profile_message="部门整体支出绩效工作簿没有记录规则配置（_jx_meta 表缺少 profile_id）："
                             "请用 --profile 指定部门整体规则配置，如 shenzhen-yantian-2021。",
+    adopt=ADOPTION,
 )

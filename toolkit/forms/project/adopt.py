@@ -1,14 +1,22 @@
-"""``jixiao adopt``: bring 项目支出绩效自评表 laid out by another bureau, another year or pasted
-into a new sheet into this tool's template, so they can be scored.
+"""``jixiao adopt``: bring self-evaluation forms laid out by another bureau, another year or
+pasted into a new sheet into this tool's templates, so they can be scored.
 
 The input (.xlsx, .xlsm — macros are not carried over — or legacy .xls, read with
 python-calamine, else converted by LibreOffice) is never changed. Every sheet is searched with
-the label locator (:mod:`toolkit.workbook.locator`); each form found becomes one sheet of a new
-workbook built by :func:`toolkit.forms.project.template.build_workbook`, holding every value as
-written (numbers stay numbers, text stays text, money stays in the form's unit). An 「导入说明」
-sheet and an optional JSON map say where each value came from and list every non-blank cell
-that was not taken, with the reason; a sheet that looks like a form but cannot be adopted is
-listed with the reason. Adopting the adopted workbook again gives the same sheets.
+the label locator (:mod:`toolkit.workbook.locator`). Each 项目支出绩效自评表 found becomes one
+sheet of a new workbook built by :func:`toolkit.forms.project.template.build_workbook`, holding
+every value as written (numbers stay numbers, text stays text, money stays in the form's unit).
+Forms of other kinds go to the kind's adopt hook (:class:`~toolkit.forms.kind.AdoptHook`, listed
+by :func:`toolkit.forms.registry.adopt_hooks`): the department's 目标完成情况表 becomes a
+department workbook (:mod:`toolkit.forms.department.adopt`). A source holding several kinds
+gives one workbook per kind: ``<name>_导入.xlsx`` for the project forms and
+``<name>_部门_导入.xlsx`` beside it (with ``-o OUT.xlsx``: ``OUT.xlsx`` and ``OUT_部门.xlsx``),
+since each template is a workbook of its own with its own meta sheet.
+
+An 「导入说明」 sheet in every new workbook and an optional JSON map say where each value came
+from and list every non-blank cell that was not taken, with the reason; a sheet that looks like
+a form but cannot be adopted is listed with the reason. Adopting the adopted workbook again
+gives the same sheets.
 
 Example::
 
@@ -35,6 +43,7 @@ from openpyxl.styles import Alignment
 
 from toolkit.core.problems import ToolkitError
 from toolkit.forms import registry
+from toolkit.forms.kind import AdoptedForm, AdoptHook, AdoptOptions
 from toolkit.forms.project import layout
 from toolkit.forms.project.template import build_workbook
 from toolkit.workbook.atomic import atomic_save, atomic_write
@@ -43,7 +52,7 @@ from toolkit.workbook.locator import (Grid, LocatedForm, SheetLocation, Unmapped
                                       locate_forms)
 from toolkit.workbook.meta import META_SHEET, read_meta
 from toolkit.workbook.sheets import resolve_reference, split_ref
-from toolkit.workbook.styles import BOLD_FONT, TITLE_FONT, TOP_LEFT, style_range
+from toolkit.workbook.styles import BOLD_FONT, TITLE_FONT, TOP_LEFT, style_range, text_lines
 
 NOTES_SHEET = "导入说明"
 WRAP = Alignment(wrap_text=True, vertical="top")
@@ -57,17 +66,10 @@ _NUMERIC_PATHS = re.compile(r"^(funds\.|indicators\[\d+\]\.(weight|score)$|total
 
 
 @dataclass
-class AdoptedForm:
-    """A located form and the sheet it became."""
-
-    located: LocatedForm
-    output_sheet: str
-    grid: Grid
-    checks: list[str] = field(default_factory=list)  # names that disagree with labels, self-check
-
-
-@dataclass
 class AdoptOutcome:
+    """What ``adopt_file`` did: ``output`` and ``notes_sheet`` are the first workbook's (the only
+    one unless the source holds forms of several kinds); ``outputs`` lists every workbook written."""
+
     source: Path
     output: Path
     notes_sheet: str
@@ -75,6 +77,7 @@ class AdoptOutcome:
     not_adopted: list[LocatedForm]
     sheets: list[SheetLocation]
     json_map: dict
+    outputs: list[Path] = field(default_factory=list)
 
 
 # -- reading ----------------------------------------------------------------------------------------
@@ -87,6 +90,7 @@ class Source:
     grids: list[Grid]
     filled: dict[tuple[str, str], object] = field(default_factory=dict)
     formulas: dict[str, list[tuple[int, int, str]]] = field(default_factory=dict)  # sheet → (row, col, formula)
+    meta: dict[str, str] = field(default_factory=dict)  # the tool's _jx_meta (template and profile ids)
 
 
 def read_grids(path: str | Path) -> list[Grid]:
@@ -116,8 +120,9 @@ def read_source(path: str | Path) -> Source:
                 formulas[ws.title] = found
     finally:
         formula_wb.close()  # a read-only workbook keeps its file open until closed
-    filled = read_meta(wb)[1].filled if META_SHEET in wb.sheetnames else {}
-    return Source([Grid.from_openpyxl(ws) for ws in wb.worksheets], filled, formulas)
+    meta, tool_registry = read_meta(wb) if META_SHEET in wb.sheetnames else ({}, None)
+    filled = tool_registry.filled if tool_registry is not None else {}
+    return Source([Grid.from_openpyxl(ws) for ws in wb.worksheets], filled, formulas, meta)
 
 
 def _read_xls(path: Path) -> list[Grid]:
@@ -178,6 +183,7 @@ def adoption_hint(path: str | Path) -> str:
     """
     try:
         sheets = locate_workbook(read_grids(path))
+        assess(sheets)
     except (ToolkitError, OSError, ValueError, KeyError, TypeError):
         return ""
     found = [(sheet.sheet, len([f for f in sheet.forms if not f.problems])) for sheet in sheets]
@@ -329,9 +335,85 @@ def default_output(path: Path) -> Path:
     return path.with_name(f"{path.stem}_导入.xlsx")
 
 
+def build_project_workbook(items: list[AdoptedForm], options: AdoptOptions):
+    """The project workbook holding ``items``, one sheet each (named by :func:`output_sheet_names`);
+    values the tool itself wrote into a scored copy are left out (recomputed when scoring)."""
+    forms = [item.located for item in items]
+    by_sheet = {form.sheet: [] for form in forms}
+    for form in forms:
+        by_sheet[form.sheet].append(form)
+    names = output_sheet_names([SheetLocation(sheet, found, []) for sheet, found in by_sheet.items()], forms)
+    for item, name in zip(items, names):
+        item.located = _without_tool_values(item.located, _tool_values(item.located, item.grid, options.filled))
+        item.output_sheet = name
+        item.checks.extend(_name_disagreements(item.located, item.grid))
+    wb = build_workbook([project_data(item.located, item.grid, item.output_sheet) for item in items])
+    for item in items:
+        _carry_formats_and_check(wb[item.output_sheet], item)
+    return wb
+
+
+# The project kind's own adoption. Its kind module cannot name it (this module asks the registry
+# for the other kinds' hooks: an import cycle), so it is listed here, first.
+PROJECT_ADOPTION = AdoptHook(located_kind="project", what="项目支出绩效自评表", count_word="项目表", output_tag="项目",
+                             problems=lambda form: list(form.problems), build=build_project_workbook)
+
+
+def adoption_hooks() -> list[AdoptHook]:
+    """How each kind of located form is adopted: the project forms here, the other kinds by their
+    hooks in the registry.
+
+    >>> [(hook.located_kind, hook.output_tag) for hook in adoption_hooks()]
+    [('project', '项目'), ('department_targets', '部门')]
+    """
+    return [PROJECT_ADOPTION, *registry.adopt_hooks()]
+
+
+def assess(sheets: list[SheetLocation]) -> list[tuple[AdoptHook, list[LocatedForm]]]:
+    """Each hook with the forms it adopts, in sheet order. Every located form's ``problems`` is
+    set to why it cannot be adopted ([] = it is): its kind's judgement, or that one workbook of its
+    kind takes no more of them, or that no kind adopts it."""
+    hooks = adoption_hooks()
+    by_kind = {hook.located_kind: hook for hook in hooks}
+    taken: dict[str, list[LocatedForm]] = {hook.located_kind: [] for hook in hooks}
+    for sheet in sheets:
+        for form in sheet.forms:
+            hook = by_kind.get(form.kind)
+            if hook is None:
+                form.problems = list(form.problems) or [f"本工具不导入这种表（{form.kind}）"]
+                continue
+            form.problems = hook.problems(form)
+            group = taken[hook.located_kind]
+            if not form.problems and hook.per_workbook is not None and len(group) >= hook.per_workbook:
+                first = group[0]
+                form.problems = [f"一个工作簿只能放 {hook.per_workbook} 张{hook.what}：已导入工作表「{first.sheet}」"
+                                 f"{first.top_left} 的表，本表未导入（可把它复制到单独的文件后再导入）"]
+            if not form.problems:
+                group.append(form)
+    return [(hook, taken[hook.located_kind]) for hook in hooks]
+
+
+def output_paths(source: Path, output: Path, explicit: bool, hooks: list[AdoptHook]) -> list[Path]:
+    """The workbook each kind's forms go to: the first kind's to ``output``; another kind's beside
+    it, named by its tag (``<name>_部门_导入.xlsx``, or ``OUT_部门.xlsx`` when ``-o OUT.xlsx``).
+
+    >>> [p.name for p in output_paths(Path("/tmp/单位.xls"), Path("/tmp/单位_导入.xlsx"), False, adoption_hooks())]
+    ['单位_导入.xlsx', '单位_部门_导入.xlsx']
+    >>> [p.name for p in output_paths(Path("/tmp/单位.xls"), Path("/tmp/out.xlsx"), True, adoption_hooks())]
+    ['out.xlsx', 'out_部门.xlsx']
+    """
+    paths = [output]
+    for hook in hooks[1:]:
+        name = f"{output.stem}_{hook.output_tag}.xlsx" if explicit else f"{source.stem}_{hook.output_tag}_导入.xlsx"
+        paths.append(output.with_name(name))
+    return paths
+
+
 def adopt_file(input_path: str | Path, output_path: str | Path | None = None, *,
-               json_path: str | Path | None = None) -> AdoptOutcome:
-    """Adopt every project form of ``input_path`` into a new workbook (see the module docstring).
+               json_path: str | Path | None = None, profile: str | None = None) -> AdoptOutcome:
+    """Adopt every form of ``input_path`` into new workbooks (see the module docstring): one per
+    kind of form found. ``profile`` is the rule profile of kinds whose template depends on one
+    (the department's 评分表; by default the one the source names, else the kind's default).
 
     Raises ToolkitError (exit 2) when the file is unusable or holds no form that can be adopted.
     """
@@ -339,33 +421,39 @@ def adopt_file(input_path: str | Path, output_path: str | Path | None = None, *,
     output = Path(output_path) if output_path else default_output(source)
     if output.suffix.lower() != ".xlsx":
         raise ToolkitError(f"输出文件「{output}」须以 .xlsx 结尾（导入结果是本工具模板的工作簿，不带宏）。")
-    if output.exists() and source.exists() and output.resolve() == source.resolve():
-        raise ToolkitError(f"输出文件与输入文件相同（{source.name}）：导入从不改动原文件，请用 -o 指定其他文件名。")
+    _refuse_overwriting_source(source, output)
     read = read_source(source)
     sheets = locate_workbook(read.grids)
     _note_formulas(sheets, read)
     by_title = {grid.title: grid for grid in read.grids}
     forms = [form for sheet in sheets for form in sheet.forms]
-    adoptable = [form for form in forms if not form.problems]
-    if not adoptable:
+    groups = [(hook, group) for hook, group in assess(sheets) if group]
+    if not groups:
         raise ToolkitError(_nothing_to_adopt(source, sheets))
-    names = output_sheet_names(sheets, adoptable)
-    adopted = []
-    for form, name in zip(adoptable, names):
-        grid = by_title[form.sheet]
-        form = _without_tool_values(form, _tool_values(form, grid, read.filled))
-        adopted.append(AdoptedForm(form, name, grid, _name_disagreements(form, grid)))
-    wb = build_workbook([project_data(item.located, item.grid, item.output_sheet) for item in adopted])
-    for item in adopted:
-        _carry_formats_and_check(wb[item.output_sheet], item)
-    notes_sheet = _unique(NOTES_SHEET, set(wb.sheetnames))
-    json_map = _json_map(source, output, notes_sheet, adopted, sheets)
-    _write_notes_sheet(wb.create_sheet(notes_sheet, index=len(wb.worksheets) - 1), json_map)
-    atomic_save(wb, output)
+    paths = output_paths(source, output, output_path is not None, [hook for hook, _ in groups])
+    for path in paths[1:]:
+        _refuse_overwriting_source(source, path)
+    options = AdoptOptions(meta=dict(read.meta), filled=dict(read.filled), profile=profile)
+    built = []
+    for (hook, group), path in zip(groups, paths):
+        items = [AdoptedForm(form, "", by_title[form.sheet], output=path) for form in group]
+        built.append((path, hook, hook.build(items, options), items))
+    notes = {path: _unique(NOTES_SHEET, set(wb.sheetnames)) for path, _, wb, _ in built}
+    adopted = [item for _, _, _, items in built for item in items]
+    json_map = _json_map(source, [(path, hook, notes[path]) for path, hook, _, _ in built], adopted, sheets, by_title)
+    for path, _, wb, _ in built:
+        _write_notes_sheet(wb.create_sheet(notes[path], index=len(wb.worksheets) - 1), json_map, path.name)
+        atomic_save(wb, path)
     if json_path:
         text = json.dumps(json_map, ensure_ascii=False, indent=2, default=str)
         atomic_write(Path(json_path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    return AdoptOutcome(source, output, notes_sheet, adopted, [f for f in forms if f.problems], sheets, json_map)
+    return AdoptOutcome(source, paths[0], notes[paths[0]], adopted, [f for f in forms if f.problems], sheets,
+                        json_map, paths)
+
+
+def _refuse_overwriting_source(source: Path, output: Path) -> None:
+    if output.exists() and source.exists() and output.resolve() == source.resolve():
+        raise ToolkitError(f"输出文件与输入文件相同（{source.name}）：导入从不改动原文件，请用 -o 指定其他文件名。")
 
 
 def _note_formulas(sheets: list[SheetLocation], read: Source) -> None:
@@ -385,18 +473,16 @@ def _note_formulas(sheets: list[SheetLocation], read: Source) -> None:
 
 
 def _nothing_to_adopt(source: Path, sheets: list[SheetLocation]) -> str:
-    """The error when no sheet holds a project form that can be adopted, sheet by sheet."""
+    """The error when no sheet holds a form that can be adopted, sheet by sheet."""
     reasons = []
     for sheet in sheets:
         for form in sheet.forms:
             reasons.append(f"工作表「{sheet.sheet}」{form.top_left}：{'；'.join(form.problems)}")
         if not sheet.forms:
             reasons.append(f"工作表「{sheet.sheet}」：{sheet.looks_like_form or '不是自评表'}")
-    advice = ""
-    if any(form.kind == "department_targets" for sheet in sheets for form in sheet.forms):
-        advice = "部门整体的目标完成情况表请填入部门整体模板（jixiao template build --kind department）的「目标完成情况自评表」。"
-    return (f"文件「{source.name}」中没有可以导入的项目支出绩效自评表（按标签查找「三级指标」「年度指标值」「实际完成值」"
-            f"等表头）。" + "；".join(reasons) + "。" + advice)
+    whats = "、".join(hook.what for hook in adoption_hooks())
+    return (f"文件「{source.name}」中没有可以导入的自评表（{whats}；按标签查找「三级指标」「年度指标值/预期指标值」"
+            f"「实际完成值」等表头）。" + "；".join(reasons) + "。")
 
 
 def _carry_formats_and_check(ws, item: AdoptedForm) -> None:
@@ -426,15 +512,17 @@ def _unmapped(items: list[Unmapped]) -> list[dict]:
     return [{"cell": item.cell, "value": item.value, "reason": item.reason} for item in items]
 
 
-def _form_entry(form: LocatedForm, output_sheet: str | None, checks: list[str] = ()) -> dict:
+def _form_entry(form: LocatedForm, item: AdoptedForm | None) -> dict:
     """One form of the JSON map: field → cell, cell → fields, labels, unmapped cells, notes."""
     fields = form.cells()
     by_cell: dict[str, list[str]] = {}
     for path, ref in fields.items():
         by_cell.setdefault(ref, []).append(path)
+    checks = item.checks if item is not None else []
     return {
         "sheet": form.sheet, "top_left": form.top_left, "kind": form.kind, "name": form.name,
-        "adopted": output_sheet is not None, "output_sheet": output_sheet, "scored": form.scored,
+        "adopted": item is not None, "output": item.output.name if item is not None else None,
+        "output_sheet": item.output_sheet if item is not None else None, "scored": form.scored,
         "problems": list(form.problems), "notes": list(form.notes) + list(checks),
         "fields": fields, "cells": by_cell,
         "labels": {key: hit.cell for key, hit in form.labels.items()},
@@ -442,16 +530,17 @@ def _form_entry(form: LocatedForm, output_sheet: str | None, checks: list[str] =
     }
 
 
-def _json_map(source: Path, output: Path, notes_sheet: str, adopted: list[AdoptedForm],
-              sheets: list[SheetLocation]) -> dict:
-    """The map: every form (adopted or not) in sheet order, then every sheet's status and the
-    cells outside all forms."""
+def _json_map(source: Path, outputs: list[tuple[Path, AdoptHook, str]], adopted: list[AdoptedForm],
+              sheets: list[SheetLocation], grids: dict[str, Grid]) -> dict:
+    """The map: the workbooks written (file, kind, notes sheet), every form (adopted or not) in
+    sheet order, then every sheet's status and the cells outside all forms."""
     by_form = {id(item.located): item for item in adopted}
     forms = []
     for sheet in sheets:
         for form in sheet.forms:
-            item = by_form.get(id(form))
-            forms.append(_form_entry(form, item.output_sheet if item else None, item.checks if item else ()))
+            forms.append(_form_entry(form, by_form.get(id(form))))
+    written = [{"file": path.name, "kind": hook.located_kind, "what": hook.what, "notes_sheet": notes,
+                "forms": sum(1 for item in adopted if item.output == path)} for path, hook, notes in outputs]
     other = []
     for sheet in sheets:
         status = "forms" if sheet.forms else ("form_like" if sheet.looks_like_form else "not_a_form")
@@ -460,10 +549,18 @@ def _json_map(source: Path, output: Path, notes_sheet: str, adopted: list[Adopte
                   "not_a_form": "不是自评表（没有绩效指标表头和表格栏目），未导入"}[status]
         if sheet.sheet == META_SHEET:
             reason = "本工具的隐藏登记表（模板标识、已填写记录），不导入"
+        elif status != "forms" and _template_sheet(grids.get(sheet.sheet)):
+            reason = ("本工具模板的工作表（带模板的定义名称）：新工作簿按模板重新生成此表，表中填写的内容未导入"
+                      "（原文件已是本工具的模板，可直接计算得分）")
         other.append({"sheet": sheet.sheet, "status": status, "reason": reason,
                       "unmapped": _unmapped(sheet.unmapped)})
-    return {"source": source.name, "output": output.name, "notes_sheet": notes_sheet,
+    return {"source": source.name, "output": outputs[0][0].name, "notes_sheet": outputs[0][2], "outputs": written,
             "forms": forms, "sheets": other}
+
+
+def _template_sheet(grid: Grid | None) -> bool:
+    """A sheet of one of this tool's templates (it carries a kind's defined names)."""
+    return grid is not None and any(name.startswith(registry.name_prefixes()) for name in grid.names)
 
 
 # -- the 导入说明 sheet -----------------------------------------------------------------------------
@@ -477,17 +574,24 @@ def _printable(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _write_notes_sheet(ws, json_map: dict) -> None:
-    """What was adopted from where, what was not and why (the JSON map has every detail)."""
+def _write_notes_sheet(ws, json_map: dict, output_name: str) -> None:
+    """What was adopted from where, what was not and why (the JSON map has every detail); in a
+    workbook beside another, forms that went to the other one name its file."""
     ws.append(["导入说明"])
+    others = [entry for entry in json_map["outputs"] if entry["file"] != output_name]
+    beside = ("原文件含多种表，已分别导入：" + "、".join(f"「{entry['file']}」（{entry['what']}）"
+                                                   for entry in json_map["outputs"]) + "。") if others else ""
     ws.append([f"来源文件「{json_map['source']}」（未改动）由 jixiao adopt 按标签识别后导入本模板；数值、文字按原样写入，"
-               "金额保持原表单位。得分、执行率等由「计算得分」（jixiao score）重新计算并标出差异。"])
+               f"金额保持原表单位。得分、执行率等由「计算得分」（jixiao score）重新计算并标出差异。{_printable(beside, 300)}"])
     ws.append([])
     headers = [_append_header(ws, ["原工作表", "位置", "名称", "导入到工作表", "说明"])]
     for entry in json_map["forms"]:
         notes = "；".join(entry["problems"] + entry["notes"]) or "—"
+        target = entry["output_sheet"] or "未导入"
+        if entry["output"] and entry["output"] != output_name:
+            target = f"{target}（在「{entry['output']}」中）"
         ws.append([entry["sheet"], entry["top_left"], _printable(entry["name"], 40),
-                   entry["output_sheet"] or "未导入", _printable(notes, 400)])
+                   _printable(target, 80), _printable(notes, 400)])
     for sheet in json_map["sheets"]:
         if sheet["status"] != "forms":
             ws.append([sheet["sheet"], "", "", "未导入", _printable(sheet["reason"], 200)])
@@ -496,15 +600,21 @@ def _write_notes_sheet(ws, json_map: dict) -> None:
     for entry in json_map["forms"] + json_map["sheets"]:
         for item in entry["unmapped"]:
             ws.append([entry["sheet"], item["cell"], item["reason"], _printable(item["value"])])
-    for col, width in {"A": 18, "B": 10, "C": 34, "D": 28, "E": 80}.items():
+    widths = {"A": 18, "B": 10, "C": 34, "D": 28, "E": 80}
+    for col, width in widths.items():
         ws.column_dimensions[col].width = width
     ws["A1"].font = TITLE_FONT
     ws.merge_cells("A2:E2")
     ws["A2"].alignment = TOP_LEFT
     ws.row_dimensions[2].height = 45
     for row in ws.iter_rows(min_row=3):
+        lines = 1
         for cell in row:
             cell.alignment = WRAP
+            if cell.value is not None and cell.column_letter in widths:
+                lines = max(lines, text_lines(str(cell.value), widths[cell.column_letter]))
+        if lines > 1:  # a wrapped note is shown whole, not cut at one line
+            ws.row_dimensions[row[0].row].height = min(lines * 13.5 + 4, 400)
     for row in headers:
         style_range(ws, f"A{row}:E{row}", font=BOLD_FONT, border=None)
     ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
@@ -518,26 +628,37 @@ def _append_header(ws, values: list[str]) -> int:
 
 
 def run_cli(args) -> int:
-    """``jixiao adopt INPUT [-o OUT.xlsx] [--json MAP.json]``."""
-    outcome = adopt_file(args.input, args.output, json_path=args.json)
-    print(f"已导入：{args.input} → {outcome.output}（{len(outcome.adopted)} 张项目表）")
-    for item in outcome.adopted:
-        form = item.located
-        kind = "" if form.scored else "（完成情况表，无分值）"
-        print(f"  {form.sheet}!{form.top_left} {form.name}{kind} → 工作表「{item.output_sheet}」")
-        for note in form.notes + item.checks:
-            print(f"      {note}")
+    """``jixiao adopt INPUT [-o OUT.xlsx] [--json MAP.json]`` (and ``--profile P`` where the
+    command line offers it: the department 评分表's framework)."""
+    outcome = adopt_file(args.input, args.output, json_path=args.json, profile=getattr(args, "profile", None))
+    hooks = {hook.located_kind: hook for hook in adoption_hooks()}
+    for entry in outcome.json_map["outputs"]:
+        path = next(path for path in outcome.outputs if path.name == entry["file"])
+        items = [item for item in outcome.adopted if item.output == path]
+        hook = hooks[entry["kind"]]
+        print(f"已导入：{args.input} → {path}（{len(items)} 张{hook.count_word}）")
+        for item in items:
+            form = item.located
+            kind = "（完成情况表，无分值）" if hook is PROJECT_ADOPTION and not form.scored else ""
+            print(f"  {form.sheet}!{form.top_left} {form.name}{kind} → 工作表「{item.output_sheet}」")
+            for note in form.notes + item.checks:
+                print(f"      {note}")
+        if entry["notes_sheet"] != NOTES_SHEET:
+            print(f"  「{NOTES_SHEET}」已是表格的工作表名，说明写在「{entry['notes_sheet']}」。")
     for form in outcome.not_adopted:
         print(f"  未导入 {form.sheet}!{form.top_left}：{'；'.join(form.problems)}")
     for sheet in outcome.json_map["sheets"]:
         if sheet["status"] != "forms":
             print(f"  未导入 工作表「{sheet['sheet']}」：{sheet['reason']}")
     skipped = sum(len(entry["unmapped"]) for entry in outcome.json_map["forms"] + outcome.json_map["sheets"])
-    if outcome.notes_sheet != NOTES_SHEET:
-        print(f"  「{NOTES_SHEET}」已是表格的工作表名，说明写在「{outcome.notes_sheet}」。")
-    print(f"  没有导入的非空单元格 {skipped} 个（占位符、填表说明等），逐个列在「{outcome.notes_sheet}」表"
+    where = "、".join(f"「{entry['file']}」的「{entry['notes_sheet']}」表" for entry in outcome.json_map["outputs"]) \
+        if len(outcome.outputs) > 1 else f"「{outcome.notes_sheet}」表"
+    print(f"  没有导入的非空单元格 {skipped} 个（占位符、填表说明等），逐个列在{where}"
           + ("和 JSON 映射中。" if args.json else "中。"))
     if args.json:
         print(f"映射：{args.json}")
-    print(f"下一步：jixiao score {outcome.output}")
+    for entry in outcome.json_map["outputs"]:
+        path = next(path for path in outcome.outputs if path.name == entry["file"])
+        step = hooks[entry["kind"]].next_step
+        print(f"下一步：jixiao score {path}" + (f"（{step}）" if step else ""))
     return 0
