@@ -2,16 +2,21 @@
 
 Usage::
 
-    python benchmarks/bench_collect.py [--count 1000] [--projects 10] [--distinct 50] [--jobs 2]
+    python benchmarks/bench_collect.py [--count 1000] [--projects 10] [--distinct 50] [--jobs 2] [--repeat 1]
 
 Generates ``--distinct`` different exports of ``--projects`` project sheets each (from the
 corrected seed-003 sample: blanked error cells, unit and project names varied), copies them
-to ``--count`` files, then measures
+to ``--count`` files, then measures, side by side in one run and with the same ``--jobs``
+processes:
 
-* ``collect`` with ``--jobs`` processes: wall time and files/second, and the split of the
-  workers' time between reading (open + parse + fingerprint properties) and checking
-  (re-score, fingerprint verification, comparison);
-* the floor: the same files read by python-calamine (values of every sheet), same pool.
+* the floor: the same files read by python-calamine alone (values of every sheet);
+* ``collect`` with its reader chosen per file (``auto``: python-calamine where the guard of
+  :mod:`toolkit.submission.fastread` allows, else openpyxl);
+* ``collect`` forced onto openpyxl (``JIXIAO_COLLECT_READER=openpyxl``), as before the fast reader;
+
+each as wall time, files/second and its ratio to the floor (best of ``--repeat`` interleaved runs), with
+the split of the workers' time between reading (open + parse + reading the forms) and checking
+(re-score, fingerprint verification, comparison) and which reader read how many files.
 
 Copies of one export are reported as duplicates; they go through exactly the same work.
 """
@@ -91,16 +96,43 @@ def _calamine_read(path: str) -> int:
     return cells
 
 
+def _collect(inbox: Path, jobs: int, engine: str) -> tuple[float, dict]:
+    """(wall seconds, report) of ``collect`` with the reader forced to ``engine`` (workers inherit it)."""
+    from toolkit.submission.collect import collect
+    from toolkit.submission.fastread import ENGINE_VARIABLE
+
+    previous = os.environ.get(ENGINE_VARIABLE)
+    os.environ[ENGINE_VARIABLE] = engine
+    try:
+        started = time.perf_counter()
+        report = collect(inbox, jobs=jobs, progress=False)
+        return time.perf_counter() - started, report
+    finally:
+        if previous is None:
+            del os.environ[ENGINE_VARIABLE]
+        else:
+            os.environ[ENGINE_VARIABLE] = previous
+
+
+def _floor(paths: list[str], jobs: int) -> tuple[float, int]:
+    """(wall seconds, cells) of reading every file with python-calamine alone, same pool size."""
+    started = time.perf_counter()
+    with ProcessPoolExecutor(jobs) as pool:
+        cells = sum(pool.map(_calamine_read, paths, chunksize=8))
+    return time.perf_counter() - started, cells
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1000, help="number of submission files (default 1000)")
     parser.add_argument("--projects", type=int, default=10, help="project sheets per file (default 10)")
     parser.add_argument("--distinct", type=int, default=50, help="distinct exports to generate (default 50)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count(), help="processes (default: CPU cores)")
-    parser.add_argument("--keep", help="generate into this folder and keep it")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each measurement; the best counts (default 1)")
+    parser.add_argument("--keep", help="generate into this folder and keep it (an existing inbox there is reused)")
     args = parser.parse_args(argv)
 
-    from toolkit.submission.collect import collect, summary_line
+    from toolkit.submission.collect import summary_line
 
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="jx-bench-"))
     (work / "exports").mkdir(parents=True, exist_ok=True)
@@ -108,32 +140,47 @@ def main(argv=None) -> int:
     inbox.mkdir(exist_ok=True)
     started = time.perf_counter()
     distinct = min(args.distinct, args.count)
-    with ProcessPoolExecutor(args.jobs) as pool:
-        exports = list(pool.map(_make_export, [(str(work), args.projects, v) for v in range(distinct)]))
-    for number in range(args.count):
-        shutil.copy(exports[number % distinct], inbox / f"{number:05d}.xlsx")
-    print(f"generated {args.count} files ({distinct} distinct exports × {args.projects} projects) "
-          f"in {time.perf_counter() - started:.1f} s; {os.cpu_count()} CPU cores; jobs={args.jobs}")
-
-    started = time.perf_counter()
-    report = collect(inbox, jobs=args.jobs, progress=True)
-    wall = time.perf_counter() - started
-    read = sum(f["timing"]["read"] for f in report["files"])
-    score = sum(f["timing"]["score"] for f in report["files"])
-    print(summary_line(report))
-    print(f"collect: {wall:.1f} s wall, {args.count / wall:.1f} files/s "
-          f"({args.count * args.projects / wall:.0f} forms/s)")
-    print(f"  worker time: read {read:.1f} s ({read / (read + score):.0%}), "
-          f"re-score + checks {score:.1f} s ({score / (read + score):.0%}); "
-          f"per file: read {read / args.count * 1000:.0f} ms, check {score / args.count * 1000:.0f} ms")
+    if len(list(inbox.iterdir())) != args.count:
+        with ProcessPoolExecutor(args.jobs) as pool:
+            exports = list(pool.map(_make_export, [(str(work), args.projects, v) for v in range(distinct)]))
+        for number in range(args.count):
+            shutil.copy(exports[number % distinct], inbox / f"{number:05d}.xlsx")
+        print(f"generated {args.count} files ({distinct} distinct exports × {args.projects} projects) "
+              f"in {time.perf_counter() - started:.1f} s")
+    print(f"{args.count} files in {inbox}; {os.cpu_count()} CPU cores; jobs={args.jobs}; best of {args.repeat}")
 
     paths = sorted(str(p) for p in inbox.iterdir())
-    started = time.perf_counter()
-    with ProcessPoolExecutor(args.jobs) as pool:
-        cells = sum(pool.map(_calamine_read, paths, chunksize=8))
-    floor = time.perf_counter() - started
-    print(f"floor (python-calamine, values only, same pool): {floor:.1f} s wall, {args.count / floor:.1f} files/s "
-          f"({cells} cells)")
+    floors, runs = [], {"auto": [], "openpyxl": []}
+    for _ in range(args.repeat):  # interleaved, so that a busy moment of the machine hits all three alike
+        floors.append(_floor(paths, args.jobs))
+        for engine in runs:
+            runs[engine].append(_collect(inbox, args.jobs, engine))
+    floor, cells = min(floors)
+    runs = {engine: min(found, key=lambda run: run[0]) for engine, found in runs.items()}
+    print(summary_line(runs["auto"][1]))
+    if [f["status"] for f in runs["auto"][1]["files"]] != [f["status"] for f in runs["openpyxl"][1]["files"]]:
+        print("WARNING: the two readers gave different statuses")
+
+    rows = [("python-calamine read only (floor)", floor, None)]
+    rows += [(f"collect, reader {engine}" + (" (calamine, openpyxl fallback)" if engine == "auto" else " (forced)"),
+              wall, report) for engine, (wall, report) in runs.items()]
+    print(f"{'measurement':44} {'wall s':>8} {'files/s':>9} {'× floor':>8}  worker read / check per file; readers")
+    for label, wall, report in rows:
+        line = f"{label:44} {wall:8.2f} {args.count / wall:9.1f} {wall / floor:8.2f}"
+        if report is not None:
+            files = report["files"]
+            read = sum(f["timing"]["read"] for f in files)
+            score = sum(f["timing"]["score"] for f in files)
+            readers: dict[str, int] = {}
+            for f in files:
+                readers[f["timing"].get("reader", "-")] = readers.get(f["timing"].get("reader", "-"), 0) + 1
+            line += (f"  {read / len(files) * 1000:.1f} / {score / len(files) * 1000:.1f} ms; "
+                     + ", ".join(f"{name} {count}" for name, count in sorted(readers.items())))
+        else:
+            line += f"  ({cells} cells)"
+        print(line)
+    auto, forced = runs["auto"][0], runs["openpyxl"][0]
+    print(f"ratios: auto / floor {auto / floor:.2f}; openpyxl / floor {forced / floor:.2f}; openpyxl / auto {forced / auto:.2f}")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     return 0

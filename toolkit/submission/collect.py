@@ -80,7 +80,6 @@ import os
 import stat
 import time
 import zipfile
-import zlib
 from xml.etree import ElementTree
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from concurrent.futures import ProcessPoolExecutor
@@ -95,7 +94,11 @@ from toolkit.core.profile import Profile, load_profile
 from toolkit.exits import EXIT_NOT_ACCEPTED
 from toolkit.forms import registry as kinds
 from toolkit.submission.tables import unit_rows
-from toolkit.workbook.io import open_workbook, sniff, unusable_message
+from toolkit.workbook.io import sniff, unusable_message
+from toolkit.submission.fastread import SheetUnreadable as _SheetUnreadable, read_submission
+# The openpyxl reader's names as they were when it lived here (its sheet, book and error types).
+from toolkit.submission.fastread import (PART_ERRORS, XML_ERRORS, OpenpyxlBook as _CachedBook,  # noqa: F401
+                                         OpenpyxlSheet as _CachedSheet)
 from toolkit.report import json_safe
 from toolkit.workbook.writer import display_text, put_value
 
@@ -118,15 +121,6 @@ ORIGINAL_STATUSES = ("profile_mismatch", "unresolved_errors", "accepted")
 # What reading a damaged package that openpyxl opened can raise.
 READ_ERRORS = (KeyError, ValueError, TypeError, AttributeError, IndexError, OSError, EOFError, zipfile.BadZipFile,
                ElementTree.ParseError)
-try:  # openpyxl parses with lxml when it is installed (the full model), else with ElementTree
-    from lxml.etree import XMLSyntaxError as _LxmlSyntaxError
-except ImportError:  # pragma: no cover — lxml is optional
-    class _LxmlSyntaxError(Exception):
-        pass
-# What parsing a sheet part can raise: XML that is not well-formed (a character reference XML
-# forbids, such as &#1;), and a part whose zip stream is damaged.
-XML_ERRORS = (ElementTree.ParseError, _LxmlSyntaxError)
-PART_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError)
 ACCEPTED_TEMPLATES = kinds.known_templates()  # project and department forms
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".xltx", ".xltm", ".et"}  # named like a spreadsheet (WPS .et too)
 
@@ -185,8 +179,12 @@ def _finish(path: Path, status: str, problems: list[dict], **extra) -> dict:
     return entry
 
 
-def check_file(path: str | Path, profile: Profile) -> dict:
+def check_file(path: str | Path, profile: Profile, *, engine: str | None = None) -> dict:
     """Validate and re-score one received file; returns its JSON report entry.
+
+    ``engine`` chooses the reader (:func:`toolkit.submission.fastread.read_submission`:
+    python-calamine where its guard allows, else openpyxl); the entry's ``timing.reader`` says
+    which one read the file. The entry is the same whichever reader read it.
 
     >>> entry = check_file("README.md", load_profile("national"))
     >>> entry["status"], entry["problems"][0]["code"]
@@ -201,8 +199,7 @@ def check_file(path: str | Path, profile: Profile) -> dict:
 
     name = path.name
     try:
-        # Read-only (streaming) mode: 10× faster than the full model (no styles, no merges).
-        wb = _CachedBook(open_workbook(path, read_only=True, data_only=False, keep_vba=False, keep_links=False))
+        wb = read_submission(path, engine)
     except ToolkitError as exc:
         return _finish(path, "unreadable", [_problem("corrupt", str(exc))])
     except _SheetUnreadable as exc:  # a sheet part that is not well-formed XML, or a damaged zip stream
@@ -214,10 +211,11 @@ def check_file(path: str | Path, profile: Profile) -> dict:
     except ToolkitError as exc:
         wb.close()
         return _finish(path, "wrong_template", [_problem("wrong_template", str(exc))],
-                       fingerprint=_fp_summary(props))
+                       fingerprint=_fp_summary(props), timing=_read_timing(started, wb))
     except READ_ERRORS as exc:  # a damaged structure openpyxl accepted
         wb.close()
-        return _finish(path, "unreadable", [_problem("corrupt", f"文件「{name}」结构异常（{type(exc).__name__}：{exc}）。")])
+        return _finish(path, "unreadable", [_problem("corrupt", f"文件「{name}」结构异常（{type(exc).__name__}：{exc}）。")],
+                       timing=_read_timing(started, wb))
     read_done = time.perf_counter()
 
     problems: list[dict] = []
@@ -277,128 +275,13 @@ def check_file(path: str | Path, profile: Profile) -> dict:
             for result in results if result.sheet in forms]
     problems += _finite_rows(rows)
     entry = _finish(path, worst_status(statuses), problems, fingerprint=_fp_summary(props), forms=rows)
-    entry["timing"] = {"read": read_done - started, "score": time.perf_counter() - read_done}
+    entry["timing"] = dict(_read_timing(started, wb, read_done), score=time.perf_counter() - read_done)
     return entry
 
 
-class _CachedCell:
-    __slots__ = ("value", "data_type", "row", "column", "coordinate", "number_format")
-
-    def __init__(self, cell):
-        self.value, self.data_type = cell.value, cell.data_type
-        self.row, self.column, self.coordinate = cell.row, cell.column, cell.coordinate
-        self.number_format = cell.number_format
-
-
-class _EmptyCell:
-    """What a cached sheet returns for a blank cell."""
-
-    def __init__(self, row: int, column: int):
-        from openpyxl.utils import get_column_letter
-
-        self.value, self.data_type, self.number_format = None, "n", "General"
-        self.row, self.column, self.coordinate = row, column, f"{get_column_letter(column)}{row}"
-
-
-class _SheetUnreadable(Exception):
-    """A sheet part that cannot be parsed: its title, its part in the package and why."""
-
-    def __init__(self, title: str, part: str | None, error: Exception):
-        super().__init__(title, part, error)
-        self.title, self.part, self.error = title, part, error
-
-    def message(self, name: str) -> str:
-        """The Chinese message for the report.
-
-        >>> from xml.etree import ElementTree
-        >>> try:
-        ...     ElementTree.fromstring("<a>&#1;</a>")
-        ... except ElementTree.ParseError as error:
-        ...     print(_SheetUnreadable("项目1", "/xl/worksheets/sheet2.xml", error).message("a.xlsx"))
-        文件「a.xlsx」的工作表「项目1」（部件 xl/worksheets/sheet2.xml）不是有效的 XML，无法读取（第 1 行第 3 列：reference to invalid character number）。文件已损坏或由其他程序生成，请让报送单位用 Excel/WPS 打开后重新导出报送。
-        """
-        part = f"（部件 {self.part.lstrip('/')}）" if self.part else ""
-        if isinstance(self.error, XML_ERRORS):
-            line, column = getattr(self.error, "position", None) or (getattr(self.error, "lineno", None),
-                                                                      getattr(self.error, "offset", None))
-            where = f"第 {line} 行第 {column} 列：" if line is not None else ""
-            reason = str(getattr(self.error, "msg", None) or self.error).split(":")[0].strip()
-            return (f"文件「{name}」的工作表「{self.title}」{part}不是有效的 XML，无法读取（{where}{reason}）。"
-                    "文件已损坏或由其他程序生成，请让报送单位用 Excel/WPS 打开后重新导出报送。")
-        if isinstance(self.error, ValueError):  # a value openpyxl cannot parse, such as <v>NaN</v>
-            return (f"文件「{name}」的工作表「{self.title}」{part}有无法识别的单元格内容，无法读取（{self.error}）。"
-                    "Excel 不会写出这样的内容：文件已损坏或由其他程序生成，请让报送单位用 Excel/WPS 打开后重新导出报送。")
-        return (f"文件「{name}」的工作表「{self.title}」{part}压缩数据已损坏，无法读取（{type(self.error).__name__}："
-                f"{self.error}）。请让报送单位重新发送文件。")
-
-
-class _CachedSheet:
-    """A read-only worksheet parsed once: what the reader and the fingerprint both need."""
-
-    def __init__(self, ws):
-        ws.reset_dimensions()  # never trust a stored <dimension>: read every row
-        self.title = ws.title
-        self.defined_names = ws.defined_names
-        self.sheet_state = getattr(ws, "sheet_state", "visible")
-        try:
-            self._rows = [[_CachedCell(c) for c in row if c.value is not None] for row in ws.iter_rows()]
-        except XML_ERRORS + PART_ERRORS + (ValueError,) as exc:
-            raise _SheetUnreadable(ws.title, getattr(ws, "_worksheet_path", None), exc) from exc
-        self._cells = {(c.row, c.column): c for row in self._rows for c in row}
-
-    @property
-    def max_row(self) -> int:
-        return max((row for row, _ in self._cells), default=0)
-
-    @property
-    def max_column(self) -> int:
-        return max((col for _, col in self._cells), default=0)
-
-    def cell(self, row: int, column: int):
-        return self._cells.get((row, column)) or _EmptyCell(row, column)
-
-    def iter_rows(self, min_row: int | None = None, max_row: int | None = None, min_col: int | None = None,
-                  max_col: int | None = None, values_only: bool = False):
-        """Rows as openpyxl gives them — every cell from ``min_col`` to ``max_col`` (default: the
-        last column holding a value), blanks included — but only the rows that hold a value."""
-        min_row, min_col = min_row or 1, min_col or 1
-        last_row = self.max_row if max_row is None else max_row
-        last_col = self.max_column if max_col is None else max_col
-        for row in self._rows:
-            number = row[0].row if row else 0
-            if not row or number < min_row:
-                continue
-            if number > last_row:
-                break
-            cells = tuple(self.cell(number, column) for column in range(min_col, last_col + 1))
-            yield tuple(c.value for c in cells) if values_only else cells
-
-
-class _CachedBook:
-    """The minimum of an openpyxl Workbook over :class:`_CachedSheet` (one XML parse per sheet).
-
-    Stands in for the full workbook model, which spends ~10× longer on styles and merged
-    cells that collection does not need.
-    """
-
-    def __init__(self, wb):
-        self._wb = wb
-        try:
-            self.worksheets = [_CachedSheet(ws) for ws in wb.worksheets]
-        except _SheetUnreadable:
-            wb.close()
-            raise
-        self.sheetnames = [ws.title for ws in self.worksheets]
-        self.custom_doc_props = wb.custom_doc_props
-
-    def __getitem__(self, name):
-        return self.worksheets[self.sheetnames.index(name)]
-
-    def __contains__(self, name):
-        return name in self.sheetnames
-
-    def close(self):
-        self._wb.close()
+def _read_timing(started: float, wb, read_done: float | None = None) -> dict:
+    """The timing of an entry whose file was read: seconds reading, and by which reader."""
+    return {"read": (read_done or time.perf_counter()) - started, "score": 0.0, "reader": wb.reader}
 
 
 def _fmt_canonical(text: str | None) -> str:
