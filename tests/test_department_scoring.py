@@ -1,5 +1,6 @@
 """Scoring the seed samples: the facts of the domain brief, computed from the seeds' own data."""
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -178,8 +179,8 @@ def test_target_grid_is_checked_by_the_shared_indicator_code(tmp_path):
     assert item.status == "未达成（完成 94.44%）"
     project = read_workbook(SAMPLES / "seed003_项目支出绩效自评表.xlsx").forms[0]
     row = project.indicators[-1]
-    pair = type(row)(**{**row.__dict__, "target": CellValue(row.target.ref, "大于等于90%"),
-                        "actual": CellValue(row.actual.ref, "85%"), "score": CellValue(row.score.ref)})
+    pair = dataclasses.replace(row, target=CellValue(row.target.ref, "大于等于90%"),
+                               actual=CellValue(row.actual.ref, "85%"), score=CellValue(row.score.ref))
     points = GridScorer(project.sheet, load_profile("national")).score_indicator(pair)
     assert points.computed == round(points.weight * 85 / 90, 2)
     assert score_form(project, load_profile("national")).items  # the project form still scores

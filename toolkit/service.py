@@ -19,6 +19,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from openpyxl.utils import get_column_letter
+
 from toolkit.core.problems import Flag, ToolkitError
 from toolkit.core.profile import Profile, load_profile
 from toolkit.core.results import FormResult
@@ -110,9 +112,9 @@ def _keep_clerk_cells(book: WorkbookData, results: list[FormResult]) -> None:
 def _merge_holding(book: WorkbookData, sheet: str, ref: str) -> str | None:
     """The merged range that holds ``ref`` other than as its first cell (None when there is none)."""
     row, col = split_ref(ref)
-    for min_row, min_col, max_row, max_col, text in book.merged.get(sheet, ()):
+    for min_row, min_col, max_row, max_col in book.merged.get(sheet, ()):
         if min_row <= row <= max_row and min_col <= col <= max_col and (row, col) != (min_row, min_col):
-            return text
+            return f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{max_row}"
     return None
 
 
@@ -235,7 +237,7 @@ def read_openpyxl_book(wb, path: Path, formula_wb=None, cached: dict | None = No
     book.template_sheets = [sheet.title for sheet in sheets]
     book.flags.extend(unnamed_form_flags(wb))
     book.sheets = sheet_infos(formula_wb or wb)
-    book.merged = {ws.title: [(m.min_row, m.min_col, m.max_row, m.max_col, str(m)) for m in ws.merged_cells.ranges]
+    book.merged = {ws.title: [(m.min_row, m.min_col, m.max_row, m.max_col) for m in ws.merged_cells.ranges]
                    for ws in (formula_wb or wb).worksheets if hasattr(ws, "merged_cells")}
     return book
 
@@ -251,9 +253,9 @@ def _looks_like_unnamed_form(ws) -> bool:
         return False
     if any(name.startswith(kinds.name_prefixes()) for name in ws.defined_names):
         return False
-    first_rows = ws.iter_rows(min_row=1, max_row=20, max_col=min(ws.max_column, 60), values_only=True)
-    return kinds.looks_like_form({(r, c): v for r, row in enumerate(first_rows, start=1)
-                                  for c, v in enumerate(row, start=1) if v is not None})
+    first_rows = ws.iter_rows(min_row=1, max_row=20, max_col=min(ws.max_column, 60))
+    return kinds.looks_like_form({(cell.row, cell.column): cell.value for row in first_rows for cell in row
+                                  if cell.value is not None})
 
 
 def export_meta(wb) -> dict[str, str]:

@@ -83,8 +83,8 @@ _ENTRIES = [
     ("form", "base_data_missing", "error", "缺少基础数据表或数据行", "公式指标无法计算"),
     ("form", "task_total_mismatch", "error", "金额合计不等于各任务之和", "目标完成情况自评表的金额合计行"),
     # -- the workbook ------------------------------------------------------------------------------
-    ("workbook", "name_label_mismatch", "warning", "定义名称与表中标签位置不一致", "已按标签读取；名称多半被复制粘贴或手工改动"),
     ("workbook", "form_without_names", "error", "工作表像自评表但没有模板字段名称", "多半是复制粘贴到了新工作表；未评分"),
+    ("workbook", "name_label_mismatch", "warning", "定义名称与表中标签位置不一致", "已按标签读取；名称多半被复制粘贴或手工改动"),
     ("workbook", "template_meta_missing", "warning", "缺少模板标识", "隐藏的 _jx_meta 表不在；按当前版本读取"),
     ("workbook", "template_version", "warning", "模板版本不同", "按当前版本读取，请核对"),
     ("workbook", "registry_stale", "info", "上次记录的工作表已不在", "被删除或改名的工作表的记录已忽略"),

@@ -33,7 +33,7 @@ from toolkit.core.values import ParsedValue, parse_indicator_value, parse_number
 STATUS_MET, STATUS_NOT_MET, STATUS_JUDGEMENT = "达成", "未达成", "需人工判断"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IndicatorRow:
     """One 三级指标 row of the 绩效指标 grid.
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CellValue:
     """A cell's value as read, with its reference and number format.
 
@@ -27,11 +27,19 @@ class CellValue:
     number_format: str | None = None
     tool_filled: bool = False
     formula: bool = False  # the clerk wrote a formula; ``value`` is its cached result
-    anchor: str = ""  # an identity that survives inserted/deleted rows ("field:total_score", "grid:…")
+    # An identity that survives inserted/deleted rows ("field:total_score", "grid:…"); a grid cell's
+    # is (its row's anchor, its column), joined only when asked (a big workbook has thousands).
+    anchor: str | tuple[str, str] = ""
 
     @property
     def key(self) -> str:
-        """What the registry remembers this cell by: its anchor, else its reference."""
+        """What the registry remembers this cell by: its anchor, else its reference.
+
+        >>> CellValue("H13", 20, anchor=("grid:维修次数#1", "score")).key
+        'grid:维修次数#1:score'
+        """
+        if isinstance(self.anchor, tuple):
+            return ":".join(self.anchor)
         return self.anchor or self.ref
 
     @property

@@ -18,7 +18,7 @@ SEVERITY_LABELS = {"error": "错误", "warning": "提醒", "info": "说明"}
 SEVERITY_COLORS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}  # cell fills: red, yellow, blue
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Problem:
     code: str
     severity: str
@@ -29,7 +29,7 @@ class Problem:
         return asdict(self)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Flag:
     code: str
     severity: str

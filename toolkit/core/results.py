@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from toolkit.core.problems import Flag
 
 
-@dataclass
+@dataclass(slots=True)
 class ItemResult:
     """One scored line: the 预算执行率 or a 三级指标."""
 
@@ -37,7 +37,7 @@ class ItemResult:
         return self.entered if self.entered is not None else self.computed
 
 
-@dataclass
+@dataclass(slots=True)
 class FormResult:
     sheet: str
     name: str

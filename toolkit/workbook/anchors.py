@@ -46,7 +46,9 @@ class Anchor:
     of that earlier anchor's first column (the 得分 column of the 总分 row). ``span`` is the
     named range's size. With ``below``, the label is the first one under that earlier anchor.
     ``headers``, for a header row, are the labels its cells must show ("" = any): one matching
-    word is not enough to call a row the header.
+    word is not enough to call a row the header. ``row_labels`` are what the first column of a
+    block must show, row by row (a deleted or inserted row then gives no table rather than a
+    block read across the wrong rows).
     """
 
     name: str
@@ -56,6 +58,7 @@ class Anchor:
     below: str | None = None
     column_from: str | None = None
     headers: tuple[str, ...] = ()
+    row_labels: tuple[str, ...] = ()
 
 
 def normalise_label(text: object) -> str:
@@ -76,11 +79,15 @@ def names_from_labels(values: dict[tuple[int, int], object], table: tuple[Anchor
     """The name table of a sheet whose (row, column) → value are ``values``, built from the
     labels of ``table``; None when any label of the table is missing."""
     wanted = {normalise_label(anchor.label) for anchor in table}
+    longest = 2 * max(len(text) for text in wanted) + 4  # room for spaces, line breaks and a colon
     places: dict[str, list[tuple[int, int]]] = {}
-    for key in sorted(values):
-        text = normalise_label(values[key])
-        if text in wanted:
-            places.setdefault(text, []).append(key)
+    for key, value in values.items():
+        if isinstance(value, str) and len(value) <= longest:  # a label is short: skip the clerk's long texts
+            text = normalise_label(value)
+            if text in wanted:
+                places.setdefault(text, []).append(key)
+    for keys in places.values():
+        keys.sort()
     found: dict[str, tuple[int, int]] = {}  # anchor name → first cell of its range
     names: dict[str, str] = {}
     for anchor in table:
@@ -106,8 +113,11 @@ def _named_cell(anchor: Anchor, label: tuple[int, int], found: dict[str, tuple[i
 
 
 def _shows_headers(values: dict[tuple[int, int], object], anchor: Anchor, first: tuple[int, int]) -> bool:
-    return all(not header or normalise_label(values.get((first[0], first[1] + index))) == normalise_label(header)
-               for index, header in enumerate(anchor.headers))
+    across = all(not header or normalise_label(values.get((first[0], first[1] + index))) == normalise_label(header)
+                 for index, header in enumerate(anchor.headers))
+    down = all(not label or normalise_label(values.get((first[0] + index, first[1]))) == normalise_label(label)
+               for index, label in enumerate(anchor.row_labels))
+    return across and down
 
 
 def disagreements(stored: dict[str, str], derived: dict[str, str]) -> list[tuple[str, str, str]]:

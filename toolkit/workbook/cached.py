@@ -35,14 +35,19 @@ _FORMULA_CELL = re.compile(r'<c r="(?P<ref>[A-Z]{1,3}[0-9]+)"(?P<attrs>[^>]*)>(?
 
 def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     """Sheet title → its part name inside the package (``xl/worksheets/sheet3.xml``)."""
-    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
     rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
     targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}
     parts = {}
-    for sheet in workbook.iter(f"{MAIN}sheet"):
-        target = targets.get(sheet.get(REL), "")
-        parts[sheet.get("name")] = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
-            posixpath.join("xl", target))
+    # Streamed: workbook.xml also holds every defined name (thousands in a big workbook), which a
+    # whole-tree parse would keep in memory at once.
+    with archive.open("xl/workbook.xml") as stream:
+        for _event, element in ElementTree.iterparse(stream):
+            if element.tag == f"{MAIN}sheet":
+                target = targets.get(element.get(REL), "")
+                parts[element.get("name")] = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
+                    posixpath.join("xl", target))
+            if element.tag != f"{MAIN}sheets":
+                element.clear()
     return parts
 
 
@@ -97,9 +102,11 @@ def restore_cached_values(path: str | Path, cache: dict[str, dict[str, object]],
     how many were restored."""
     path = Path(path)
     restored = 0
+    if not any(cache.values()):
+        return 0  # no formula results to put back (the usual case): the package is left as saved
     with zipfile.ZipFile(path) as archive:
-        parts = {part: cache[title] for title, part in sheet_parts(archive).items() if cache.get(title)}
         titles = {part: title for title, part in sheet_parts(archive).items()}
+        parts = {part: cache[title] for part, title in titles.items() if cache.get(title)}
         if not parts:
             return 0
         with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as handle:

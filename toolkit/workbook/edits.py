@@ -32,7 +32,7 @@ CODES_HEADER = ["", "代码说明", "", "", "级别", "代码", "含义"]  # no 
 SUMMARY_HEADER = ["工作表", "项目名称", "按规则总分", "表中总分", "按规则等级", "表中等级", "标记"]
 
 
-@dataclass
+@dataclass(slots=True)
 class CellEdit:
     sheet: str
     ref: str
@@ -44,7 +44,7 @@ class CellEdit:
     comment_in_place: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class EditPlan:
     edits: dict[tuple[str, str], CellEdit] = field(default_factory=dict)
     check_rows: list[list[object]] = field(default_factory=list)  # the 校验结果 sheet, row by row

@@ -174,5 +174,5 @@ class WorkbookData:
     registry: Registry
     flags: list = field(default_factory=list)
     sheets: list = field(default_factory=list)  # SheetInfo of every sheet: finds the tool's own sheets
-    merged: dict = field(default_factory=dict)  # sheet → [(min_row, min_col, max_row, max_col, "A1:B2")]
+    merged: dict = field(default_factory=dict)  # sheet → [(min_row, min_col, max_row, max_col)]
     template_sheets: list = field(default_factory=list)  # titles of the sheets read as template sheets

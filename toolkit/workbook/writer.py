@@ -81,6 +81,11 @@ def display_text(text: str) -> str:
     True
     """
     try:
+        text.encode("utf-8")
+        return text  # the usual case: no surrogates, no copy (a big plan holds thousands of texts)
+    except UnicodeEncodeError:
+        pass
+    try:
         return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     except UnicodeEncodeError:  # a surrogate that is not an escaped byte
         return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text)

@@ -132,7 +132,7 @@ ANCHORS: tuple[Anchor, ...] = (
     Anchor("JX_Department", "主管部门"),
     Anchor("JX_Implementer", "实施单位"),
     Anchor(FUND_BLOCK_NAME, FUND_ROWS[0][1], offset=(0, 0), span=(len(FUND_ROWS), len(FUND_COLUMNS)),
-           headers=(FUND_ROWS[0][1],)),
+           row_labels=tuple(label for _, label in FUND_ROWS)),
     Anchor("JX_GoalExpected", "预期目标", offset=(1, 0)),
     Anchor("JX_GoalActual", "实际完成情况", offset=(1, 0)),
     Anchor(_GRID, GRID_HEADERS[0], offset=(0, 0), span=(1, len(GRID_COLUMNS)), headers=tuple(GRID_HEADERS)),

@@ -52,11 +52,12 @@ def read_project_sheet(sheet: SheetAccess, registry: Registry, file_name: str) -
                                f"很可能删除了「{_label_of(name)}」所在的行或列。请撤销删除或从模板重新复制该工作表。")
         return bounds
 
-    def cell(row: int, col: int, anchor: str = "") -> CellValue:
+    def cell(row: int, col: int, anchor: str | tuple[str, str] = "") -> CellValue:
         ref = f"{get_column_letter(col)}{row}"
         value = sheet.get(row, col)
+        key = ":".join(anchor) if isinstance(anchor, tuple) else anchor or ref
         return CellValue(ref, value, sheet.formats.get((row, col)),
-                         tool_filled=registry.is_tool_value(sheet.title, anchor or ref, value),
+                         tool_filled=registry.is_tool_value(sheet.title, key, value),
                          formula=(row, col) in sheet.formulas, anchor=anchor)
 
     fields: dict[str, CellValue] = {}
@@ -107,7 +108,7 @@ def read_project_sheet(sheet: SheetAccess, registry: Registry, file_name: str) -
         label = str(sheet.get(row, hc1 + layout.GRID_COLUMNS.index("level3")) or "").strip()
         seen_labels[label] = seen_labels.get(label, 0) + 1
         row_anchor = f"grid:{label}#{seen_labels[label]}" if label else ""
-        cells = {column: cell(row, hc1 + index, f"{row_anchor}:{column}" if row_anchor else "")
+        cells = {column: cell(row, hc1 + index, (row_anchor, column) if row_anchor else "")
                  for index, column in enumerate(layout.GRID_COLUMNS)}
         if cells["level1"].text:
             if cells["level1"].text != level1:
