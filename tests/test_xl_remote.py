@@ -557,11 +557,27 @@ def test_department_workbook_button_matches_the_command_line(tmp_path):
     assert score_sheet["fills"][(18, 10)].lstrip("#").upper() == SEVERITY_COLORS["error"]  # …flagged
 
 
-def test_score_button_on_a_foreign_workbook_adopts_it_beside_and_opens_it(tmp_path, monkeypatch):
+@pytest.mark.parametrize("fixture, outputs, forms", [
+    ("B_stacked.xlsx", ["B_stacked_导入.xlsx"], [3]),
+    ("mixed", ["mixed_导入.xlsx", "mixed_部门_导入.xlsx"], [3, 1]),  # project forms and a department table
+])
+def test_score_button_on_a_foreign_workbook_adopts_it_beside_and_opens_it(tmp_path, monkeypatch, fixture, outputs, forms):
     """A workbook in another official layout: the button saves it, adopts it into
-    <name>_导入.xlsx beside it, opens that and says so — the original is not changed."""
-    source = tmp_path / "B_stacked.xlsx"
-    shutil.copy(ROOT / "tests" / "data" / "foreign" / "B_stacked.xlsx", source)
+    <name>_导入.xlsx beside it (and <name>_部门_导入.xlsx for a department table), opens them and
+    says so — the original is not changed."""
+    foreign = ROOT / "tests" / "data" / "foreign"
+    source = tmp_path / (fixture if fixture.endswith(".xlsx") else f"{fixture}.xlsx")
+    if fixture == "mixed":  # the stacked project forms, and the department table as another sheet
+        wb = load_workbook(foreign / "B_stacked.xlsx")
+        department = load_workbook(foreign / "F_department.xlsx")["目标完成情况表"]
+        copy_to = wb.create_sheet("部门")
+        for row in department.iter_rows():
+            for cell in row:
+                if cell.value is not None:
+                    copy_to.cell(cell.row, cell.column, cell.value)
+        wb.save(source)
+    else:
+        shutil.copy(foreign / fixture, source)
     before = source.read_bytes()
     opened, messages = [], []
 
@@ -577,11 +593,11 @@ def test_score_button_on_a_foreign_workbook_adopts_it_beside_and_opens_it(tmp_pa
             pass
 
     monkeypatch.setattr(xl, "run_score", lambda book, profile: (_ for _ in ()).throw(
-        xl.ToolkitError("文件「B_stacked.xlsx」中没有可识别的自评表")))
+        xl.ToolkitError(f"文件「{source.name}」中没有可识别的自评表")))
     monkeypatch.setattr(xl, "alert", lambda book, text, title="", **_: messages.append(text))
     assert xl.score_workbook(ForeignBook()) is False
-    adopted = tmp_path / "B_stacked_导入.xlsx"
-    assert opened == [str(adopted)] and adopted.exists() and source.read_bytes() == before
-    assert "已按本工具模板导入" in messages[-1] and str(adopted) in messages[-1]
+    adopted = [tmp_path / name for name in outputs]
+    assert opened == [str(path) for path in adopted] and source.read_bytes() == before
+    assert "已按本工具模板导入" in messages[-1] and all(str(path) in messages[-1] for path in adopted)
     from toolkit.service import read_workbook
-    assert len(read_workbook(adopted).forms) == 3  # the three stacked forms, one sheet each
+    assert [len(read_workbook(path).forms) for path in adopted] == forms

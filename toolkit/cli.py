@@ -3,7 +3,7 @@
 Commands (``jixiao 命令 -h`` shows each one's options)::
 
     jixiao score INPUT.xlsx [-o OUT.xlsx] [--profile P] [--json REPORT.json] [--in-place]
-    jixiao adopt INPUT.xlsx|.xls [-o OUT.xlsx] [--json MAP.json]
+    jixiao adopt INPUT.xlsx|.xls [-o OUT.xlsx] [--json MAP.json] [--profile ID]
     jixiao export INPUT.xlsx [-o DIR|FILE] [--pdf] [--force]
     jixiao report INPUT.xlsx [-o 自评报告.docx] [--pdf] [--profile P]
     jixiao collect FOLDER [-o 汇总.xlsx] [--json REPORT.json] [--jobs N]
@@ -72,6 +72,8 @@ COMMANDS: list[Command] = [
         Arg(("input",), "含自评表的 .xlsx / .xlsm / .xls 工作簿（不会被改动）"),
         Arg(("-o", "--output"), "输出工作簿（默认：输入文件名加「_导入」，.xlsx）"),
         Arg(("--json",), "同时写出 JSON 映射：每个字段取自哪个单元格，哪些非空单元格未导入及原因"),
+        Arg(("--profile",), "部门整体目标完成情况表导入后「评分表」所用的规则配置"
+                            "（默认：原文件记录的配置，否则 shenzhen-yantian-2021）"),
     )),
     Command(("export",), "导出报送：评分后生成只含数值、带内容指纹的报送文件（可选 PDF）",
             "toolkit.submission.export:run_cli", (

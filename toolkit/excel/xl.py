@@ -137,10 +137,10 @@ def score_workbook(book, profile="national") -> bool:
     try:
         run = run_score(book, profile)
     except ToolkitError as exc:
-        adopted = adopt_beside(book) if not getattr(exc, "flags", None) else None
-        if adopted is not None:
-            alert(book, f"这是其他版式的自评表：已按本工具模板导入为\n{adopted}\n并已打开（原工作簿未改动）。"
-                        "请在新工作簿上再点「计算得分」。导入时每个单元格的去向见其「导入说明」表。",
+        adopted = adopt_beside(book) if not getattr(exc, "flags", None) else []
+        if adopted:
+            alert(book, "这是其他版式的自评表：已按本工具模板导入为\n" + "\n".join(map(str, adopted)) +
+                        "\n并已打开（原工作簿未改动）。请在新工作簿上再点「计算得分」。导入时每个单元格的去向见其「导入说明」表。",
                   f"{TITLE} - 导入其他版式")
             return False
         alert(book, f"未能计算得分：\n{exc}", f"{TITLE} - 计算得分", critical=True)
@@ -152,27 +152,30 @@ def score_workbook(book, profile="national") -> bool:
     return True
 
 
-def adopt_beside(book) -> Path | None:
+def adopt_beside(book) -> list[Path]:
     """A workbook in another official layout (no template names, forms found by their labels):
-    save it, adopt it into ``<name>_导入.xlsx`` beside it, open that and return its path; None when
-    the workbook holds no such form or is not saved in a local folder."""
+    save it, adopt it into ``<name>_导入.xlsx`` beside it (and ``<name>_部门_导入.xlsx`` when it also
+    holds a department table), open them and return their paths; [] when the workbook holds no
+    such form or is not saved in a local folder."""
     from toolkit.forms.project.adopt import adopt_file, adoption_hint
 
     try:
         path = Path(book.fullname)
     except EXCEL_ERRORS:
-        return None
+        return []
     if not path.is_absolute() or not path.exists():
-        return None
+        return []
     try:
         book.save()
         if not adoption_hint(path):
-            return None
+            return []
         outcome = adopt_file(path)
-        book.app.books.open(str(outcome.output))
+        outputs = outcome.outputs or [outcome.output]
+        for output in outputs:
+            book.app.books.open(str(output))
     except (ToolkitError, *EXCEL_ERRORS):
-        return None
-    return outcome.output
+        return []
+    return outputs
 
 
 def active_book():
