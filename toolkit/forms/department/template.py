@@ -24,7 +24,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from toolkit import __version__
 from toolkit.forms.department import layout
 from toolkit.core.framework import leaves, rule_inputs
-from toolkit.workbook.meta import META_SHEET
+from toolkit.workbook.meta import META_SHEET, template_sheets_row
 from toolkit.workbook.styles import (BODY_FONT, BOLD_FONT, BUILD_TIMESTAMP, CENTER, HEADER_FILL, LEFT,
                                      TITLE_FONT, TOOL_ALIGN, TOOL_FILL, TOOL_FONT, TOP_LEFT,
                                      define_name, merge, print_within_page, put_text, show_messages,
@@ -33,7 +33,7 @@ from toolkit.workbook.styles import (BODY_FONT, BOLD_FONT, BUILD_TIMESTAMP, CENT
 SCORE_WIDTHS = {"A": 8, "B": 5, "C": 9, "D": 5, "E": 14, "F": 5, "G": 30, "H": 44, "I": 11, "J": 7,
                 "K": 24, "L": 10, "M": 60}
 INPUT_WIDTHS = {"A": 22, "B": 40, "C": 10, "D": 16, "E": 44, "F": 30}
-TARGET_WIDTHS = {"A": 9, "B": 14, "C": 30, "D": 10, "E": 15, "F": 15, "G": 15, "H": 15, "I": 10, "J": 50}
+TARGET_WIDTHS = {"A": 9, "B": 14, "C": 30, "D": 24, "E": 15, "F": 15, "G": 15, "H": 15, "I": 10, "J": 50}
 LINE = 13.5
 
 INSTRUCTIONS = [
@@ -73,7 +73,8 @@ def build_department_workbook(profile: Mapping, data: Mapping | None = None) -> 
     meta = wb.create_sheet(META_SHEET)
     for row in (("template_id", layout.TEMPLATE_ID), ("template_version", layout.TEMPLATE_VERSION),
                 ("profile_id", profile["id"]), ("profile_version", profile["version"]),
-                ("generator", f"jixiao-toolkit {__version__}")):
+                ("generator", f"jixiao-toolkit {__version__}"),
+                template_sheets_row([layout.TARGET_SHEET, layout.SCORE_SHEET, layout.INPUT_SHEET])):
         meta.append(row)
     meta.sheet_state = "veryHidden"
     wb.active = 2
@@ -342,6 +343,8 @@ def build_target_sheet(ws, data: Mapping) -> None:
         for col, key in zip("BCDEF", ("level1", "level2", "level3", "target", "actual")):
             put_text(ws, f"{col}{row}", target.get(key))
         style_range(ws, f"B{row}:F{row}")
+        _fit(ws, row, {"D": target.get("level3"), "E": target.get("target"), "F": target.get("actual")},
+             TARGET_WIDTHS)  # a long 三级指标 wraps into a row tall enough to show it
         row += 1
     merge(ws, f"A{header}:A{row - 1}", "年度绩效指标完成情况", font=BOLD_FONT, fill=HEADER_FILL)
     ws.print_area = f"A1:H{row - 1}"
