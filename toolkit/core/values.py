@@ -47,6 +47,7 @@ dates, so a date in an indicator cell is flagged rather than trusted.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 import numbers
 import re
@@ -232,6 +233,7 @@ def _parse_cell_number(text: str, value: object, number_format: str | None) -> P
     return ParsedValue(text, "number", number=number, percent=percent)
 
 
+@functools.lru_cache(maxsize=8192)  # a pure function of the text; the same texts recur across forms and files
 def _parse_text(text: str) -> ParsedValue:
     tidy = _normalise(text)
     if not tidy:

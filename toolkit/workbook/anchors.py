@@ -80,9 +80,11 @@ def names_from_labels(values: dict[tuple[int, int], object], table: tuple[Anchor
     labels of ``table``; None when any label of the table is missing."""
     wanted = {normalise_label(anchor.label) for anchor in table}
     longest = 2 * max(len(text) for text in wanted) + 4  # room for spaces, line breaks and a colon
+    starts = {text[0] for text in wanted}  # labels start with a CJK character, which NFKC keeps
     places: dict[str, list[tuple[int, int]]] = {}
     for key, value in values.items():
-        if isinstance(value, str) and len(value) <= longest:  # a label is short: skip the clerk's long texts
+        # A label is short and starts like one: the clerk's texts and numbers are not normalised.
+        if isinstance(value, str) and len(value) <= longest and value.lstrip()[:1] in starts:
             text = normalise_label(value)
             if text in wanted:
                 places.setdefault(text, []).append(key)
