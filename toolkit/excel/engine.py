@@ -3,7 +3,7 @@ what one call can do.
 
 * desktop Excel (``engine.name == "excel"``: COM on Windows, AppleScript on a Mac) — every
   property read or write is a round trip to Excel; ``Range.set_colors`` loops cell by cell
-  there, but a multi-area range (``"H13,H15,J20"``) takes one colour in one call;
+  there, but on Windows a multi-area range (``"H13,H15,J20"``) takes one colour in one call;
 * xlwings' remote engine (xlwings Server, and the tests) — one recorded action per write, no
   multi-area ranges, ``set_colors`` in one action, no notes.
 
@@ -20,6 +20,8 @@ Example::
 """
 
 from __future__ import annotations
+
+import sys
 
 
 def _excel_errors() -> tuple[type[BaseException], ...]:
@@ -49,9 +51,10 @@ def is_desktop(book) -> bool:
 
 
 def multi_area_colours(book) -> bool:
-    """Colour many cells in one call through a multi-area range (desktop Excel); otherwise
-    ``Range.set_colors`` over their bounding box is the one call (the remote engine)."""
-    return is_desktop(book)
+    """Colour (or embolden) many cells in one call through a multi-area range — desktop Excel on
+    Windows, where COM takes ``Range("H13,H15:H16")``; elsewhere ``Range.set_colors`` over their
+    bounding box: one action on the remote engine, one call per coloured cell on a Mac."""
+    return is_desktop(book) and sys.platform.startswith("win")
 
 
 def is_visible(sheet) -> bool:

@@ -10,13 +10,13 @@ Per form sheet:
   Nothing the clerk typed is ever inside a rectangle; a blank clerk cell the engine fills (a
   missing grade or total) is a block of its own, written once: the next press finds it shown;
 * **colours** — one call: ``Range.set_colors`` over the bounding box on the remote engine, one
-  multi-area range per colour on desktop Excel (where ``set_colors`` would loop cell by cell);
+  multi-area range per colour on Excel for Windows (where ``set_colors`` would loop cell by cell);
 * **notes** — desktop Excel only (the remote engine has none), and only where the text changes:
   the meta sheet records a digest of every note the tool wrote, so pressing the button again
   on an unchanged form writes none. The row's 「计算说明」 cell and 「校验结果」 carry the same text.
 
 Per workbook: the meta sheet (cleared and written in one block), the 「校验结果」 sheet (one
-block of values; header rows bold and grey in one call each on desktop Excel; columns sized only
+block of values; header rows bold and grey in one call each on Excel for Windows; columns sized only
 when it is first created), screen updating off and on.
 
 Example::
@@ -79,6 +79,21 @@ def _cell_value(value: object) -> object:
     return value
 
 
+def consecutive_runs(numbers) -> list[tuple[int, int]]:
+    """(first, last) of each run of consecutive ``numbers``.
+
+    >>> consecutive_runs([13, 6, 7, 15, 14, 20])
+    [(6, 7), (13, 15), (20, 20)]
+    """
+    runs: list[tuple[int, int]] = []
+    for number in sorted(numbers):
+        if runs and number == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], number)
+        else:
+            runs.append((number, number))
+    return runs
+
+
 def rectangles(cells: dict[tuple[int, int], object]) -> list[tuple[int, int, list[list[object]]]]:
     """Cover planned cells with rectangles made only of planned cells: (top, left, rows).
 
@@ -87,17 +102,7 @@ def rectangles(cells: dict[tuple[int, int], object]) -> list[tuple[int, int, lis
     >>> rectangles({(6, 10): 1, (6, 11): "a", (7, 10): 2, (7, 11): "b", (9, 8): 3})
     [(6, 10, [[1, 'a'], [2, 'b']]), (9, 8, [[3]])]
     """
-    runs: dict[int, list[tuple[int, int]]] = {}
-    for row in sorted({r for r, _ in cells}):
-        columns = sorted(c for r, c in cells if r == row)
-        start = prev = columns[0]
-        for col in columns[1:] + [None]:
-            if col is not None and col == prev + 1:
-                prev = col
-                continue
-            runs.setdefault(row, []).append((start, prev))
-            if col is not None:
-                start = prev = col
+    runs = {row: consecutive_runs(c for r, c in cells if r == row) for row in sorted({r for r, _ in cells})}
     blocks: list[list] = []  # [top, bottom, left, right]
     open_blocks: dict[tuple[int, int], list] = {}
     for row in sorted(runs):
@@ -180,17 +185,9 @@ def value_blocks(planned: dict[tuple[int, int], object], current: dict, columns:
 def area_addresses(cells, *, limit: int = AREA_ADDRESS_LIMIT) -> list[str]:
     """Multi-area addresses covering ``cells`` [(row, column)], vertical runs joined (H15:H16),
     each address at most ``limit`` characters."""
-    runs: list[str] = []
-    for col in sorted({c for _, c in cells}):
-        rows = sorted(r for r, c in cells if c == col)
-        start = prev = rows[0]
-        for row in rows[1:] + [None]:
-            if row is not None and row == prev + 1:
-                prev = row
-                continue
-            runs.append(address(start, col) + ("" if prev == start else ":" + address(prev, col)))
-            if row is not None:
-                start = prev = row
+    runs = [address(first, col) + ("" if last == first else ":" + address(last, col))
+            for col in sorted({c for _, c in cells})
+            for first, last in consecutive_runs(r for r, c in cells if c == col)]
     addresses, current = [], ""
     for run in sorted(runs, key=lambda text: split_ref(text.split(":")[0])):
         candidate = f"{current},{run}" if current else run
@@ -275,7 +272,7 @@ def _hide(sheet, *, desktop: bool) -> None:
 
 
 def embolden(sheet, rows: list[int], width: int, *, multi_area: bool) -> int:
-    """Bold type on whole rows 1..``width`` wide; one call on desktop Excel, one per row elsewhere."""
+    """Bold type on whole rows 1..``width`` wide; one call on Excel for Windows, one per row elsewhere."""
     areas = [f"{address(row, 1)}:{address(row, width)}" for row in rows]
     if multi_area:
         texts, current = [], ""
