@@ -601,3 +601,54 @@ def test_score_button_on_a_foreign_workbook_adopts_it_beside_and_opens_it(tmp_pa
     assert "已按本工具模板导入" in messages[-1] and all(str(path) in messages[-1] for path in adopted)
     from toolkit.service import read_workbook
     assert [len(read_workbook(path).forms) for path in adopted] == forms
+
+
+@pytest.mark.parametrize("sample", ["seed003_项目支出绩效自评表.xlsx", "seed000_部门整体支出绩效.xlsx",
+                                    "seed004_部门整体支出绩效.xlsx"])
+def test_number_formats_asked_of_excel_match_the_file_reader(sample):
+    """Desktop Excel: the button asks the number format of the numbers the rules read with it
+    (年度指标值/实际完成值, 指标实际值, 基础数据的数值) — one call over them, cell by cell where they
+    differ — and gets what the file reader sees on those cells. Here a stand-in sheet answers
+    from the file's own formats."""
+    from toolkit.excel.reading import _formats_needed
+    from toolkit.forms import registry
+    from toolkit.workbook.sheets import SheetAccess
+
+    wb = load_workbook(SAMPLE.parent / sample)
+    asked = []
+
+    class Cells:
+        def __init__(self, ws, first, last):
+            self.formats = {ws.cell(r, c).number_format for r in range(first[0], last[0] + 1)
+                            for c in range(first[1], last[1] + 1) if isinstance(ws.cell(r, c).value, (int, float))}
+
+        @property
+        def number_format(self):
+            return next(iter(self.formats)) if len(self.formats) == 1 else None
+
+    class Sheet:
+        def __init__(self, ws):
+            self.ws = ws
+
+        def range(self, first, last=None):
+            asked.append((first, last))
+            return Cells(self.ws, first, last or first)
+
+    checked = 0
+    for ws in wb.worksheets:
+        file_sheet = SheetAccess.from_openpyxl(ws)
+        names = registry.names_from_sheet_labels(file_sheet.values)
+        if names is None:
+            continue
+        asked.clear()
+        formats = _formats_needed(Sheet(ws), names, file_sheet.values, desktop=True)
+        for key, fmt in formats.items():
+            assert file_sheet.formats.get(key) == fmt, (ws.title, key)
+        wanted = {key for key in file_sheet.formats if key in formats}
+        assert wanted == set(formats)
+        if asked:  # one block call, then — only where the block's formats differ — numeric cells one by one
+            assert asked[0][1] is not None and all(last is None for _, last in asked[1:])
+            assert all(isinstance(file_sheet.values.get(first), (int, float)) for first, _ in asked[1:])
+        checked += len(formats)
+    if "部门" in sample:
+        assert checked > 0  # the department samples hold numbers with formats the rules read

@@ -33,7 +33,6 @@ from pathlib import Path
 from toolkit.core.problems import ToolkitError
 from toolkit.excel.engine import EXCEL_ERRORS, is_desktop, is_visible
 from toolkit.forms import registry as kinds
-from toolkit.forms.project import layout
 from toolkit.service import assemble_book
 from toolkit.workbook.meta import (CHECK_SHEET, INSTRUCTIONS_SHEET, META_FIRST_KEY, META_SHEET, Registry, SheetInfo,
                                    is_meta_sheet, meta_rows_from_values, template_sheets_of)
@@ -73,20 +72,26 @@ def _number_format(rng) -> str | None:
 
 
 def _formats_needed(sheet, names: dict[str, str], values: dict, *, desktop: bool) -> dict:
-    """Number formats of the numeric 年度指标值/实际完成值 cells, the only ones scoring reads
-    (a ``%`` format changes what 0.95 means). One call for the block when the sheet has such
-    numbers; cell by cell only where the block's formats differ."""
-    header = resolve_reference(names.get(layout.GRID_HEADER_NAME))
-    total = resolve_reference(names.get(layout.FIELDS["total_score"].name))
-    if not header or not total or total[0] <= header[0] + 1:
-        return {}
-    first, last = header[0] + 1, total[0] - 1
-    columns = [header[1] + layout.GRID_COLUMNS.index(key) for key in ("target", "actual")]
-    numeric = [(row, col) for row in range(first, last + 1) for col in columns
-               if isinstance(values.get((row, col)), (int, float)) and not isinstance(values.get((row, col)), bool)]
+    """Number formats of the numbers the rules read with their format (a ``%`` format changes
+    what 0.95 means; the kinds' ``format_columns``: 年度指标值/实际完成值, 指标实际值, 基础数据的数值).
+    One call over those numbers when the sheet has any; cell by cell only where their formats
+    differ, and only on desktop Excel (other engines cannot tell)."""
+    numeric = []
+    for name, offsets, end_name in kinds.format_columns():
+        header = resolve_reference(names.get(name))
+        if header is None:
+            continue
+        end = resolve_reference(names.get(end_name)) if end_name else None
+        last = end[0] - 1 if end else float("inf")
+        columns = {header[1] + offset for offset in offsets}
+        numeric += [(row, col) for (row, col), value in values.items()
+                    if col in columns and header[0] < row <= last
+                    and isinstance(value, (int, float)) and not isinstance(value, bool)]
     if not numeric:
         return {}
-    common = _number_format(sheet.range((first, columns[0]), (last, columns[-1])))
+    top, bottom = min(r for r, _ in numeric), max(r for r, _ in numeric)
+    left, right = min(c for _, c in numeric), max(c for _, c in numeric)
+    common = _number_format(sheet.range((top, left), (bottom, right)))
     if common is None and not desktop:
         return {}  # an engine without formats: nothing more to ask
     formats = {}

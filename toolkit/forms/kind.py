@@ -100,6 +100,11 @@ class FormKind:
     default_profile: str | None = None  # scores a workbook that names no profile of this kind
     # How each of its template sheets prints its names (toolkit.workbook.anchors), one table per sheet.
     sheet_anchors: tuple[tuple[Anchor, ...], ...] = ()
+    # Columns whose numbers the rules read with their number format (a % format makes 0.95 mean
+    # 95 %): (header name, column offsets from the header's first column, the name of the first
+    # row below them that is no longer read, or None). Readers that pay per format (the live
+    # Excel) ask only for numbers in these columns, between the header and that row.
+    format_columns: tuple[tuple[str, tuple[int, ...], str | None], ...] = ()
     missing_profile_message: str = ""
     adopt: AdoptHook | None = None  # how ``jixiao adopt`` takes such a form in another layout
 

@@ -70,6 +70,15 @@ def names_from_sheet_labels(values: dict[tuple[int, int], object]) -> dict[str, 
     return None
 
 
+def format_columns() -> list[tuple[str, tuple[int, ...], str | None]]:
+    """Every kind's columns whose numbers are read with their number format (see FormKind).
+
+    >>> ("JX_IndicatorHeader", (3, 4), "JX_TotalScore") in format_columns()
+    True
+    """
+    return [entry for kind in KINDS for entry in kind.format_columns]
+
+
 def confirm_names(sheet: SheetAccess) -> tuple[SheetAccess, list[Flag]]:
     """``sheet`` (read with its stored names) checked against its printed labels.
 

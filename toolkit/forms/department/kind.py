@@ -34,6 +34,9 @@ KIND = FormKind(
     build_templates=builds.build_templates, check_templates=builds.check_templates,
     build_samples=builds.build_samples, check_samples=builds.check_samples,
     sheet_anchors=(layout.SCORE_ANCHORS, layout.INPUT_ANCHORS, layout.TARGET_ANCHORS),
+    format_columns=((layout.TARGET_HEADER_NAME, (3, 4), None),  # 预期指标值, 实际完成指标值
+                    (layout.SCORE_HEADER_NAME, (layout.SCORE_COLUMNS.index("measure"),), layout.FIELD_NAMES["total_score"]),
+                    (layout.INPUT_HEADER_NAME, (layout.INPUT_COLUMNS.index("value"),), None)),
     missing_profile_message="部门整体支出绩效工作簿没有记录规则配置（_jx_meta 表缺少 profile_id）："
                             "请用 --profile 指定部门整体规则配置，如 shenzhen-yantian-2021。",
     adopt=ADOPTION,

@@ -40,4 +40,6 @@ KIND = FormKind(
     build_templates=builds.build_templates, check_templates=builds.check_templates,
     build_samples=builds.build_samples, check_samples=builds.check_samples,
     default_profile="national", sheet_anchors=(layout.ANCHORS,),
+    format_columns=((layout.GRID_HEADER_NAME, (layout.GRID_COLUMNS.index("target"), layout.GRID_COLUMNS.index("actual")),
+                     layout.FIELDS["total_score"].name),),
 )
