@@ -652,3 +652,73 @@ def test_number_formats_asked_of_excel_match_the_file_reader(sample):
         checked += len(formats)
     if "部门" in sample:
         assert checked > 0  # the department samples hold numbers with formats the rules read
+
+
+def test_notes_are_written_only_where_they_change():
+    """Desktop Excel pays two or three calls per note: the button writes a note only where its
+    text changes, per the digests the meta sheet keeps (Registry.noted), and removes only notes
+    the tool wrote. A stand-in sheet records what would be asked of Excel."""
+    from toolkit.excel.writing import ApplyStats, _write_notes
+    from toolkit.service import read_workbook, resolve_profile, score_book
+
+    class Note:
+        def __init__(self, log, ref):
+            self.log, self.ref = log, ref
+
+        def delete(self):
+            self.log.append(("delete", self.ref))
+
+        @property
+        def text(self):
+            return notes[self.ref]
+
+        @text.setter
+        def text(self, value):
+            self.log.append(("text", self.ref))
+            notes[self.ref] = value
+
+    class Cell:
+        def __init__(self, log, ref):
+            self.log, self.ref = log, ref
+
+        @property
+        def note(self):
+            return Note(self.log, self.ref) if self.ref in notes else None
+
+        def add_note(self, text):
+            self.log.append(("add", self.ref))
+            notes[self.ref] = text
+
+    class Sheet:
+        def __init__(self, log):
+            self.log = log
+
+        def range(self, ref):
+            return Cell(self.log, ref)
+
+    def press(book):
+        results, plan = score_book(book, resolve_profile(book, "national"))
+        log, stats = [], ApplyStats(notes_supported=True)
+        for sheet, edits in plan.by_sheet().items():
+            if sheet == "政府采购":
+                _write_notes(Sheet(log), edits, stats)
+        return plan, log, stats
+
+    notes: dict[str, str] = {}
+    book = read_workbook(SAMPLE)
+    plan, log, stats = press(book)
+    assert ("add", "H13") in log and stats.notes_written == len(log) > 0  # the first press writes them all
+    book.registry = plan.registry  # what the meta sheet now records
+    _, log, stats = press(book)
+    assert log == [] and stats.notes_skipped > 0  # unchanged: not one call
+    changed = next(key for key in sorted(book.registry.noted) if key[0] == "政府采购")
+    book.registry.noted[changed] = "digest of an older text"  # the flag's text has changed since
+    plan, log, _ = press(book)
+    assert [action for action, _ in log] == ["text"]  # that one note, rewritten in place
+    book.registry = plan.registry
+    # Flags gone since the last press: the note the tool wrote is removed; where it wrote none, nothing is asked.
+    book.registry.flagged |= {("政府采购", "A2"), ("政府采购", "A3")}
+    book.registry.noted[("政府采购", "A2")] = "digest"
+    notes["A2"] = "【错误】an old flag"
+    _, log, _ = press(book)
+    assert log == [("delete", "A2")]
