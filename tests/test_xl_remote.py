@@ -722,3 +722,29 @@ def test_notes_are_written_only_where_they_change():
     notes["A2"] = "【错误】an old flag"
     _, log, _ = press(book)
     assert log == [("delete", "A2")]
+
+
+def test_a_clerks_formula_showing_blank_is_not_overwritten(monkeypatch):
+    """The bulk read gives values only, so a clerk's =IF(…,"",…) in the 等级 cell looks blank. On
+    desktop Excel the button reads the formulas of the clerk cells it is about to fill (one call,
+    first press only) and leaves a formula alone, saying so."""
+    from toolkit.excel import writing
+
+    sheet_name = "社会保险转移接续工作外包服务"
+    payload = book_json(SAMPLE)
+    book, replay = open_remote(payload)
+    monkeypatch.setattr(writing, "is_desktop", lambda book: True)
+    asked = []
+
+    def formula(self):
+        asked.append((self.sheet.name, self.address))
+        return '=IF(H21="","",IF(H21>=90,"优","良"))' if self.sheet.name == sheet_name else ""
+
+    monkeypatch.setattr(xw.main.Range, "formula", property(formula))
+    run = xl.run_score(book)
+    replay.apply(book.json()["actions"])
+    written = {(sheet, row, col) for sheet, row, col in replay.written}
+    assert (sheet_name, 22, 8) not in written  # H22 (等级) keeps the clerk's formula
+    assert (sheet_name, "H22") in run.stats.formulas_kept and len(run.stats.formulas_kept) == 1
+    assert "社会保险转移接续工作外包服务!H22 有公式" in xl.score_message(run)
+    assert len(asked) == len({r.sheet for r in run.results})  # one formula read per form that gets a fill

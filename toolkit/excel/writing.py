@@ -8,7 +8,9 @@ Per form sheet:
   also cover cells written back unchanged — blank, the tool's header text, planned values
   already shown — so the fund row, the indicator rows and the total row go in one block.
   Nothing the clerk typed is ever inside a rectangle; a blank clerk cell the engine fills (a
-  missing grade or total) is a block of its own, written once: the next press finds it shown;
+  missing grade or total) is a block of its own, written once: the next press finds it shown.
+  On desktop Excel the formulas of those cells are read first (:func:`clerk_formulas`): a
+  clerk's formula that shows "" looks blank in a values-only read, and is left alone;
 * **colours** — one call: ``Range.set_colors`` over the bounding box on the remote engine, one
   multi-area range per colour on Excel for Windows (where ``set_colors`` would loop cell by cell);
 * **notes** — desktop Excel only (the remote engine has none), and only where the text changes:
@@ -57,6 +59,7 @@ class ApplyStats:
     value_blocks: dict[str, int] = field(default_factory=dict)  # sheet → rectangles written
     coloured: dict[str, int] = field(default_factory=dict)      # sheet → cells coloured/cleared
     colour_calls: dict[str, int] = field(default_factory=dict)  # sheet → calls that coloured them
+    formulas_kept: list[tuple[str, str]] = field(default_factory=list)  # (sheet, cell): a formula showing ""
     notes_written: int = 0
     notes_skipped: int = 0  # already in place (per the meta sheet's digests)
     notes_supported: bool = True
@@ -180,6 +183,32 @@ def value_blocks(planned: dict[tuple[int, int], object], current: dict, columns:
                 elif current.get(key) is None or current.get(key) in layout.TOOL_HEADERS:
                     changed[key] = current.get(key)
     return rectangles({key: _cell_value(value) for key, value in changed.items()})
+
+
+def clerk_formulas(sheet, cells: list[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Which of ``cells`` — blank in the bulk read, in the clerk's columns, about to be filled by
+    the engine (a missing grade or total) — hold a formula that shows "": one read of their
+    formulas, on the first press only (the next press finds the tool's value shown).
+
+    >>> class Sheet:
+    ...     def range(self, first, last):
+    ...         class Block:
+    ...             formula = (('=IF(H21="","",H21)', ""), ("", ""))
+    ...         return Block()
+    >>> clerk_formulas(Sheet(), [(21, 8), (22, 9)])
+    {(21, 8)}
+    """
+    if not cells:
+        return set()
+    top, bottom = min(r for r, _ in cells), max(r for r, _ in cells)
+    left, right = min(c for _, c in cells), max(c for _, c in cells)
+    try:
+        formulas = sheet.range((top, left), (bottom, right)).formula
+    except EXCEL_ERRORS:  # an engine that cannot tell: as the file path would without formulas
+        return set()
+    if isinstance(formulas, str):
+        formulas = ((formulas,),)
+    return {(row, col) for row, col in cells if str(formulas[row - top][col - left] or "").startswith("=")}
 
 
 def area_addresses(cells, *, limit: int = AREA_ADDRESS_LIMIT) -> list[str]:
@@ -343,7 +372,13 @@ def apply_plan(book, plan: EditPlan, opened: OpenBook, *, notes: bool = True) ->
             read = opened.reads[sheet_name]
             sheet = read.sheet
             values = {split_ref(e.ref): e.value for e in edits if e.value is not KEEP}
-            blocks = value_blocks(values, read.values, tool_columns(read.values))
+            tools = tool_columns(read.values)
+            if desktop:  # the bulk read holds values only: a clerk's formula showing "" looks blank
+                for key in clerk_formulas(sheet, [key for key, value in values.items() if key[1] not in tools
+                                                  and value is not None and read.values.get(key) is None]):
+                    del values[key]
+                    stats.formulas_kept.append((sheet_name, address(*key)))
+            blocks = value_blocks(values, read.values, tools)
             for top, left, rows in blocks:
                 sheet.range((top, left)).value = rows
             stats.value_blocks[sheet_name] = len(blocks)

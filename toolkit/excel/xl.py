@@ -95,6 +95,9 @@ def score_message(run: XlScoreRun) -> str:
     lines += [f"· {summary_line(result)}" for result in run.results]
     for flag in run.book.flags:
         lines.append(f"[{SEVERITY_LABELS[flag.severity]}] {flag.message}")
+    if run.stats.formulas_kept:
+        kept = "、".join(f"{sheet}!{ref}" for sheet, ref in run.stats.formulas_kept)
+        lines.append(f"[说明] 单元格 {kept} 有公式（当前显示为空），工具没有写入计算值；计算值见右侧「系统计算得分」列。")
     lines += ["", "标色：红 = 错误，黄 = 提醒，蓝 = 说明；全部标记及算式见「校验结果」表和右侧「计算说明」列。"]
     return _clip("\n".join(lines))
 
