@@ -748,3 +748,14 @@ def test_a_clerks_formula_showing_blank_is_not_overwritten(monkeypatch):
     assert (sheet_name, "H22") in run.stats.formulas_kept and len(run.stats.formulas_kept) == 1
     assert "社会保险转移接续工作外包服务!H22 有公式" in xl.score_message(run)
     assert len(asked) == len({r.sheet for r in run.results})  # one formula read per form that gets a fill
+
+
+def test_foreign_workbook_not_saved_locally_says_how_to_adopt_it():
+    """A workbook in another layout that is not saved in a local folder cannot be adopted beside
+    itself: the message says to save it first, or to use jixiao adopt — and nothing is written."""
+    book = xw.Book(json=book_json(ROOT / "tests" / "data" / "foreign" / "B_stacked.xlsx", active_sheet_index=0))
+    assert xl.score_workbook(book) is False
+    actions = book.json()["actions"]
+    assert [a["func"] for a in actions] == ["alert"]
+    text = actions[0]["args"][0]
+    assert "像是其他版式的自评表" in text and "jixiao adopt" in text and "保存到本机文件夹" in text

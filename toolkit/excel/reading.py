@@ -223,6 +223,11 @@ def read_open_book(book) -> OpenBook:
         if access is not None:
             sheets.append(access)
     forms = kinds.read_forms(sheets, registry, file_name, meta)
+    foreign = [flag.sheet for flag in flags if flag.code == "form_without_names"]
+    if not forms and foreign:  # the file path's hint needs a saved file; say what the button can do
+        raise ToolkitError(f"工作簿「{file_name}」的工作表「{'」「'.join(foreign)}」像是其他版式的自评表（没有本模板的字段名称）。"
+                           "请先把工作簿保存到本机文件夹，再点「计算得分」：工具会把它导入为本模板的新工作簿并打开"
+                           "（原工作簿不变）；也可以用命令 jixiao adopt 导入。")
     data = assemble_book(Path(file_name), forms, meta, registry)
     data.flags += flags
     data.sheets = infos
