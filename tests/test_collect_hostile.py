@@ -329,7 +329,7 @@ def test_a_sheet_with_an_invalid_character_reference_is_unreadable_with_its_part
 def test_lxml_syntax_errors_are_caught_too():
     """openpyxl parses with lxml in its full model: that error is a sheet that cannot be read too."""
     lxml = pytest.importorskip("lxml.etree")
-    from toolkit.submission.collect import _CachedSheet, _SheetUnreadable
+    from toolkit.submission.fastread import OpenpyxlSheet as _CachedSheet, SheetUnreadable as _SheetUnreadable
 
     try:
         lxml.fromstring(b"<a>&#1;</a>")
@@ -371,7 +371,7 @@ def test_export_of_a_file_score_reads_passes_its_self_check_and_collect_agrees(f
 def test_values_are_stored_as_the_saved_file_reads_them():
     """Floats of 17 digits, dates and times in date and number formats, durations, huge integers:
     after as_stored the canonical lines are those of the saved file, in both read modes."""
-    from toolkit.submission.collect import _CachedBook
+    from toolkit.submission.fastread import OpenpyxlBook as _CachedBook
 
     rng = random.Random(13)
     wb = openpyxl.Workbook()

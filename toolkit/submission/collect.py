@@ -96,9 +96,6 @@ from toolkit.forms import registry as kinds
 from toolkit.submission.tables import unit_rows
 from toolkit.workbook.io import sniff, unusable_message
 from toolkit.submission.fastread import SheetUnreadable as _SheetUnreadable, read_submission
-# The openpyxl reader's names as they were when it lived here (its sheet, book and error types).
-from toolkit.submission.fastread import (PART_ERRORS, XML_ERRORS, OpenpyxlBook as _CachedBook,  # noqa: F401
-                                         OpenpyxlSheet as _CachedSheet)
 from toolkit.report import json_safe
 from toolkit.workbook.writer import display_text, put_value
 
