@@ -544,3 +544,18 @@ def rate_as_ratio(raw: object, number: float, number_format: str | None = None) 
     if written_percent or literal_percent_format or abs(number) > PERCENT_POINTS_ABOVE:
         return number / 100
     return number
+
+
+def comparator_word(text: object) -> str | None:
+    """The comparator a cell holding only a comparator prints (an 指标性质 / 指标方向 column):
+    symbols in any width (≥ ＞ ﹦ >=) or words (大于等于, 不高于, 等于); None for anything else.
+
+    >>> comparator_word("大于等于"), comparator_word("﹦"), comparator_word(">="), comparator_word("正向")
+    ('>=', '=', '>=', None)
+    """
+    if not isinstance(text, str):
+        return None
+    compact = _compact(_normalise(text))
+    if compact in _SYMBOL_COMPARATORS:
+        return _SYMBOL_COMPARATORS[compact]
+    return _WORD_COMPARATORS.get(compact)

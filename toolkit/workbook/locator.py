@@ -54,86 +54,45 @@ from dataclasses import dataclass, field
 
 from toolkit.core.model import is_blank
 from toolkit.core.values import parse_number
+from toolkit.workbook.labels import LabelTable, bracket_suffixes, label_table, normalise, placeholder_patterns
 from toolkit.workbook.sheets import SheetAccess, split_ref
 
 # -- the vocabulary -------------------------------------------------------------------------------
-# Every alias is written normalised (see :func:`normalise`): NFKC (full-width brackets and colons
-# become ASCII), no whitespace, no trailing colon.
-
-# Label → value fields of the header (the value is the next non-blank cell to the right).
-LABELS: dict[str, tuple[str, ...]] = {
-    "project_name": ("项目名称",),
-    "project_amount": ("项目金额", "项目总金额", "项目总额"),
-    "department": ("主管部门", "主管部门及代码", "主管单位", "主管部门(单位)", "部门(单位)名称", "部门名称",
-                   "单位名称"),
-    "implementer": ("实施单位", "项目实施单位"),
-    "year": ("评价年度", "预算年度", "自评年度", "年度"),
-    "money_unit": ("金额单位", "单位"),
-}
-# Labels that show a form is the department's 目标完成情况表 rather than a project form.
-DEPARTMENT_LABELS = ("部门(单位)名称", "部门名称", "单位名称")
-# 年度总体目标: the value is below the label.
-GOAL_LABELS: dict[str, tuple[str, ...]] = {
-    "goal_expected": ("预期目标", "年度预期目标"),
-    "goal_actual": ("实际完成情况", "目标实际完成情况", "实际完成", "年度目标完成情况"),
-}
-# Side labels of blocks: printed, carry no value.
-SIDE_LABELS: dict[str, tuple[str, ...]] = {
-    "goals": ("年度总体目标", "年度总体目标完成情况", "总体目标"),
-    "indicators": ("绩效指标", "年度绩效指标", "年度绩效指标完成情况", "绩效指标完成情况"),
-}
-FUND_BLOCK = re.compile(r"^(项目资金|项目预算执行情况|预算执行情况|资金情况|项目资金情况)(?:\((万元|元|千元)\))?$")
-FUND_COLUMNS: dict[str, tuple[str, ...]] = {
-    "initial": ("年初预算数",),
-    "budget": ("全年预算数", "预算数", "调整后预算数"),
-    "actual": ("全年执行数", "执行数", "实际执行数"),
-    "weight": ("分值",),
-    "rate": ("执行率", "预算执行率"),
-    "score": ("得分",),
-}
-FUND_ROWS: dict[str, tuple[str, ...]] = {  # compared without a leading 其中:
-    "total": ("年度资金总额", "资金总额", "合计", "总计"),
-    "appropriation": ("当年财政拨款", "本年财政拨款", "财政拨款"),
-    "carryover": ("上年结转资金", "上年结转"),
-    "other": ("其他资金",),
-}
-GRID_COLUMNS: dict[str, tuple[str, ...]] = {
-    "level1": ("一级指标", "一级"),
-    "level2": ("二级指标", "二级"),
-    "level3": ("三级指标", "三级"),
-    "target": ("年度指标值", "预期指标值", "指标值", "年度目标值", "目标值"),
-    "actual": ("实际完成值", "实际完成指标值", "实际值", "完成值", "全年实际值"),
-    "weight": ("分值", "权重"),
-    "score": ("得分", "自评得分"),
-    "reason": ("偏差原因分析及改进措施", "偏差原因", "偏差原因分析", "偏差原因及改进措施", "原因分析及改进措施",
-               "未完成原因分析"),
-}
+# The printed labels are data (``labels.json``, read by :mod:`toolkit.workbook.labels`): a new
+# wording is a line there. Each table is matched after normalising, whole or without bracketed
+# suffixes such as （A）（万元）（10分）.
+HEADER = label_table("header_fields")  # label → a header field (its value is to the right)
+DEPARTMENT = label_table("department_labels")  # labels that show a department 目标完成情况表
+GOALS = label_table("goal_labels")  # 年度总体目标: the value is below the label
+SIDES = label_table("side_labels")  # side labels of blocks: printed, carry no value
+FUND_BLOCK = label_table("fund_block")  # the fund block's side label (项目资金（万元）…)
+FUND_COLUMNS = label_table("fund_columns")
+FUND_ROWS = label_table("fund_rows")
+GRID_COLUMNS = label_table("grid_columns")
+FOOTER_LABELS = label_table("footer")
 # 一级指标 as printed → the name the rules use. A label vocabulary, not a scoring knob: which
 # words mean 产出指标 is fixed by the 财预〔2020〕10号 framework every form shares, and nothing
-# is scored differently because of it. It lives here as data (not as a profile field) so the
-# workbook layer stays independent of rule profiles; a caller may pass its own table
-# (:class:`Vocabulary`).
-LEVEL1_ALIASES: dict[str, tuple[str, ...]] = {
-    "产出指标": ("产出指标", "产出", "完成指标", "完成"),
-    "效益指标": ("效益指标", "效益"),
-    "满意度指标": ("满意度指标", "满意度", "服务对象满意度指标", "服务对象满意度"),
-}
-FOOTER_LABELS: dict[str, tuple[str, ...]] = {
-    "total": ("总分", "总计", "合计", "综合得分"),
-    "grade": ("等级", "自评等级", "评价等级", "绩效等级"),
-    "weights": ("一级指标分值",),
-    "preparer": ("填表人", "填报人"),
-    "phone": ("联系电话", "电话"),
-    "fill_date": ("填报日期", "填表日期"),
-}
-NOTES_START = re.compile(r"^(填表说明|说明|注)(:|$)")
+# is scored differently because of it. A caller may pass its own table (:class:`Vocabulary`).
+LEVEL1_ALIASES = label_table("level1")
+LEVEL2_TO_LEVEL1 = label_table("level2_to_level1")  # 一级 printed blank or as 「（50分）」: from the 二级
+EXECUTION_ROW = label_table("execution_indicator")  # 预算执行率 printed as an indicator row
+LABELS = HEADER.as_dict()
+# Columns a grid needs to be one; the others are read where printed.
+REQUIRED_GRID = ("level3", "target", "actual")
+# Columns the template has no cell for: kept in the 导入说明 (their meaning folded into the
+# target where they carry one: 指标性质/指标方向 → comparator, 度量单位 → unit).
+SIDE_GRID_COLUMNS = ("nature", "direction", "unit", "completion", "weighted", "method", "description")
+NOTES_START = re.compile(r"^(填表说明|说明|注|备注)(:|$)")
 TITLE_END = re.compile(r"(自评表|完成情况表|评价表|自评情况表)$")
 TITLE_SUFFIXES = ("资金预算项目绩效目标自评表", "预算项目绩效目标自评表", "项目绩效目标自评表", "项目支出绩效自评表",
                   "项目绩效自评表", "绩效目标自评表", "绩效自评表")
 YEAR = re.compile(r"((?:19|20)\d{2})\s*年?度?")
 YEAR_LINE = re.compile(r"^\(?((?:19|20)\d{2})年度?\)?$")
 MONEY_UNIT = re.compile(r"(万元|千元|元)")
+POINTS = re.compile(r"^(\d+(?:\.\d+)?)分$")  # 「（20分）」 after a label: the block's weight
 CODE_IN_BRACKETS = re.compile(r"^(?P<name>.*?)\s*[（(]\s*(?P<code>[0-9A-Za-z][0-9A-Za-z\-]*)\s*[）)]\s*$", re.S)
+# 「预算数：12.50」 — a fund label and its amount in one cell (several may share the cell).
+FUND_PAIR = re.compile(r"([^\s:：\d]{2,12}?)\s*[:：]\s*(-?\d[\d,]*(?:\.\d+)?)\s*(万元|千元|元)?")
 PLACEHOLDERS = {"—", "——", "-", "--", "/", "–", "―", "—-"}
 DATE_PLACEHOLDER = re.compile(r"^[年月日]*$")
 
@@ -145,6 +104,11 @@ REASON_SUBROW_POINTS = "分项资金行的分值/得分：模板中此处为「�
 REASON_OUTSIDE = "不在任何自评表的范围内"
 REASON_UNKNOWN = "无法对应到任何字段（不在标签所指的位置）"
 REASON_WEIGHT_NOTE = "一级指标分值行的说明文字，未导入"
+REASON_PLACEHOLDER_ROW = "模板的占位行（指标1/指标2/……，没有指标值、完成值和分值）：不是指标，未导入"
+REASON_SIDE_COLUMN = "本模板没有此栏（如印作说明文字的「指标分值」、折算得分），未导入；原表此栏的内容见原文件"
+REASON_FUND_EXTRA = "资金来源行（财政专户管理资金、单位资金等）：本模板没有此行，按「年度资金总额」计分，未导入"
+REASON_FUND_REASON = "资金块的「原因」栏（填表说明或执行率未达标的原因）：本模板没有此栏，未导入"
+REASON_EXECUTION_TWICE = "预算执行率指标行的此值与资金块重复（资金块已有），按资金块计分，未导入"
 
 
 @dataclass(frozen=True)
@@ -152,24 +116,11 @@ class Vocabulary:
     """What may vary by caller: the 一级 label table and header texts of columns to ignore
     (e.g. the tool's own 系统计算得分 / 计算说明 columns)."""
 
-    level1_aliases: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(LEVEL1_ALIASES))
+    level1_aliases: LabelTable = LEVEL1_ALIASES
     ignored_headers: tuple[str, ...] = ()
 
 
 # -- cells ------------------------------------------------------------------------------------------
-
-def normalise(text: object) -> str:
-    """A label as compared: NFKC, no whitespace or line breaks, no trailing colon.
-
-    >>> normalise("一级\\n指标"), normalise("其中：当年财政拨款"), normalise("项目资金\\n（万元）")
-    ('一级指标', '其中:当年财政拨款', '项目资金(万元)')
-    >>> normalise("本年财政拨款："), normalise("总  分")
-    ('本年财政拨款', '总分')
-    """
-    if text is None:
-        return ""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).rstrip(":")
-
 
 def column_letters(col: int) -> str:
     """3 → 'C', 28 → 'AB'.
@@ -191,14 +142,6 @@ def address(row: int, col: int) -> str:
     'C5'
     """
     return f"{column_letters(col)}{row}"
-
-
-def _lookup(table: dict[str, tuple[str, ...]], text: str) -> str | None:
-    """The key of ``table`` whose aliases contain ``text`` (already normalised)."""
-    for key, aliases in table.items():
-        if text in aliases:
-            return key
-    return None
 
 
 @dataclass
@@ -335,6 +278,7 @@ class LocatedForm:
     unmapped: list[Unmapped] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # why it cannot be adopted ([] = it can)
     notes: list[str] = field(default_factory=list)  # how labels were read (完成指标 → 产出指标 …)
+    placeholders: list[Hit] = field(default_factory=list)  # template rows (指标1, ……) not read as indicators
 
     @property
     def scored(self) -> bool:
@@ -401,19 +345,40 @@ def locate_forms(grid: Grid, vocabulary: Vocabulary | None = None) -> SheetLocat
     return SheetLocation(grid.title, forms, outside, "" if forms else _looks_like_form(grid))
 
 
-def _form_spans(grid: Grid) -> list[tuple[int, int, int, int]]:
-    """(first row, grid header row, first row after the indicator rows, last row) of each form.
+@dataclass(frozen=True)
+class GridHeader:
+    """An indicator grid's header: one printed row, or two where a parent label spans child
+    columns (「年度指标值」 over 指标性质 / 指标值 / 度量单位). ``columns`` is the column of each
+    field; ``label_cells`` the cell printing it; ``spare`` the columns naming a field that
+    another column was chosen for (a second 分值 column holding text), by column."""
+
+    top: int
+    bottom: int
+    columns: dict[str, int]
+    label_cells: dict[str, tuple[int, int]]
+    spare: dict[int, str] = field(default_factory=dict)
+
+
+def _form_spans(grid: Grid) -> list[tuple[int, GridHeader, int, int]]:
+    """(first row, grid header, first row after the indicator rows, last row) of each form.
 
     A form opens at its first title/label row after the previous form's indicator rows and
     ends where the next one opens."""
     rows = grid.row_numbers()
-    headers = [row for row in rows if _grid_header(grid, row)]
-    spans: list[tuple[int, int, int, int]] = []
+    headers: list[GridHeader] = []
+    for row in rows:
+        if headers and row <= headers[-1].bottom:
+            continue
+        found = _grid_header(grid, row)
+        if found:
+            headers.append(found)
+    spans: list[tuple[int, GridHeader, int, int]] = []
     searched_from = min(rows, default=1)
     for index, header in enumerate(headers):
-        following = headers[index + 1] if index + 1 < len(headers) else max(rows) + 1
-        grid_end = next((row for row in range(header + 1, following) if _ends_grid(grid, row)), following)
-        first = next((row for row in rows if searched_from <= row < header and _starts_form(grid, row)), header)
+        following = headers[index + 1].top if index + 1 < len(headers) else max(rows) + 1
+        grid_end = next((row for row in range(header.bottom + 1, following) if _ends_grid(grid, row)), following)
+        first = next((row for row in rows if searched_from <= row < header.top and _starts_form(grid, row)),
+                     header.top)
         if spans:
             spans[-1] = spans[-1][:3] + (first - 1,)
         spans.append((first, header, grid_end, max(rows)))
@@ -426,30 +391,94 @@ def _ends_grid(grid: Grid, row: int) -> bool:
     (总分, 等级, 一级指标分值, signatures), 填表说明, a title, or a header/fund label of the next form."""
     for col in grid.row_cells(row):
         text = grid.norm(row, col)
-        if _lookup(SIDE_LABELS, text) == "indicators":
+        if SIDES.lookup(text) == "indicators":
             continue
-        return bool(_lookup(FOOTER_LABELS, text.partition(":")[0]) or NOTES_START.match(text)
-                    or _is_title(text) or _header_label(text) or FUND_BLOCK.match(text))
+        return bool(FOOTER_LABELS.lookup(text.partition(":")[0]) or NOTES_START.match(text)
+                    or _is_title(text) or _header_label(text) or _fund_block(text))
     return False
 
 
-def _grid_header(grid: Grid, row: int) -> dict[str, int] | None:
-    """The columns of an indicator grid header in ``row`` (三级指标, 指标值 and 实际值 at least)."""
-    columns: dict[str, int] = {}
+def _row_labels(grid: Grid, row: int) -> dict[int, str]:
+    """Column → grid field of the cells of ``row`` that print an indicator grid label."""
+    found = {}
     for col in grid.row_cells(row):
-        key = _lookup(GRID_COLUMNS, grid.norm(row, col))
-        if key and key not in columns:
-            columns[key] = col
-    return columns if {"level3", "target", "actual"} <= columns.keys() else None
+        key = GRID_COLUMNS.lookup(grid.norm(row, col))
+        if key:
+            found[col] = key
+    return found
+
+
+def _grid_header(grid: Grid, row: int) -> GridHeader | None:
+    """The indicator grid header starting at ``row`` (三级指标, 指标值 and 实际值 at least), over
+    one row or two: the next row is the header's second row when every cell it prints is a grid
+    label (符号, 度量单位, 单项指标得分 …). A parent label spanning child columns names the one
+    column its children leave unnamed (「预期指标值」 over 符号 | [value] | 单位)."""
+    upper = _row_labels(grid, row)
+    if not upper:
+        return None
+    lower = _row_labels(grid, row + 1)
+    two_rows = bool(lower) and all(col in lower for col in grid.row_cells(row + 1))
+    named: list[tuple[int, str, tuple[int, int]]] = []  # (column, field, label cell)
+    if two_rows:
+        named += [(col, key, (row + 1, col)) for col, key in lower.items()]
+    for col, key in upper.items():
+        _, c1, _, c2 = grid.span(row, col)
+        children = {lower[c] for c in range(c1, c2 + 1) if two_rows and c in lower}
+        if key in children:
+            continue  # the parent's own field is printed again below it
+        free = [c for c in range(c1, c2 + 1) if not (two_rows and c in lower)]
+        if free:
+            named.append((free[0], key, (row, col)))
+    candidates: dict[str, list[tuple[int, tuple[int, int]]]] = {}
+    for col, key, cell in sorted(named):
+        candidates.setdefault(key, []).append((col, cell))
+    if not set(REQUIRED_GRID) <= candidates.keys():
+        return None
+    bottom = row + 1 if two_rows else row
+    columns, label_cells, spare = {}, {}, {}
+    for key, options in candidates.items():
+        chosen = _choose_column(grid, bottom, key, options)
+        columns[key], label_cells[key] = chosen
+        spare.update({col: key for col, _ in options if col != chosen[0]})
+    return GridHeader(row, bottom, columns, label_cells, spare)
+
+
+def _choose_column(grid: Grid, bottom: int, key: str, options: list[tuple[int, tuple[int, int]]]):
+    """Of several columns printing the same field, the one whose rows hold what the field holds:
+    numbers for 分值/得分 (a 「指标分值」 column of explanations beside 「权重占比」 is not the
+    weight), else the first."""
+    if len(options) == 1 or key not in ("weight", "score"):
+        return options[0]
+
+    def numbers(col: int) -> int:
+        values = [grid.get(r, col) for r in range(bottom + 1, bottom + 16)]
+        return sum(1 for value in values if parse_number(value).value is not None)
+
+    return max(options, key=lambda option: (numbers(option[0]), -option[0]))
+
+
+def _fund_block(text: str) -> tuple[str | None, float | None] | None:
+    """(money unit, points) of a fund block's side label — 「项目资金（万元）」, 「预算执行情况（万元）（20分）」 —
+    or None when ``text`` is no such label.
+
+    >>> _fund_block("预算执行情况(万元)(20分)"), _fund_block("项目资金"), _fund_block("项目名称")
+    (('万元', 20.0), (None, None), None)
+    """
+    rest, groups = bracket_suffixes(text)
+    if FUND_BLOCK.exact(rest) is None:
+        return None
+    unit = next((g for g in groups if MONEY_UNIT.fullmatch(g)), None)
+    points = next((float(POINTS.match(g)[1]) for g in groups if POINTS.match(g)), None)
+    return unit, points
 
 
 def _starts_form(grid: Grid, row: int) -> bool:
     """A row that opens a form's header: a title, a year line, a header label or a fund/goal label."""
     for col in grid.row_cells(row):
         text = grid.norm(row, col)
-        if _is_title(text) or YEAR_LINE.match(text) or FUND_BLOCK.match(text) or _header_label(text):
+        if _is_title(text) or YEAR_LINE.match(text) or _fund_block(text) or _header_label(text):
             return True
-        if _lookup(GOAL_LABELS, text) or _lookup(SIDE_LABELS, text) == "goals":
+        if GOALS.lookup(text) or SIDES.lookup(text) == "goals":
             return True
     return False
 
@@ -465,11 +494,11 @@ def _header_label(text: str) -> tuple[str, str | None] | None:
     >>> _header_label("主管部门及代码"), _header_label("单位:元"), _header_label("项目")
     (('department', None), ('money_unit', '元'), None)
     """
-    key = _lookup(LABELS, text)
+    key = HEADER.lookup(text)
     if key:
         return key, None
     label, colon, rest = text.partition(":")
-    key = _lookup(LABELS, label) if colon else None
+    key = HEADER.lookup(label) if colon else None
     if key and rest:
         return key, rest
     return None
@@ -477,29 +506,41 @@ def _header_label(text: str) -> tuple[str, str | None] | None:
 
 def _looks_like_form(grid: Grid) -> str:
     """Why a sheet without an indicator grid still looks like a form ('' when it does not): it
-    has a form title, or two of 项目名称/主管部门/实施单位/项目资金/年度总体目标."""
+    has a form title, or two of 项目名称/主管部门/实施单位/项目资金/年度总体目标. The reason names
+    the grid columns that were missing from the row printing the most of them, and what it printed."""
     texts = [grid.norm(row, col) for row, col in grid.cells]
     titled = any(_is_title(text) for text in texts)
     marks = {(_header_label(text) or ("",))[0] for text in texts} & {"project_name", "implementer", "department"}
-    blocks = {"block" for text in texts if FUND_BLOCK.match(text) or _lookup(GOAL_LABELS, text)}
-    if titled or len(marks | blocks) >= 2:
-        return ("有自评表的标题或栏目，但没有找到绩效指标表头（须有「三级指标」「年度指标值/预期指标值」"
-                "「实际完成值」三列）")
-    return ""
+    blocks = {"block" for text in texts if _fund_block(text) or GOALS.lookup(text)}
+    if not (titled or len(marks | blocks) >= 2):
+        return ""
+    reason = "有自评表的标题或栏目，但没有找到绩效指标表头（须有「三级指标」「年度指标值/预期指标值」「实际完成值」三列）"
+    best = max(grid.row_numbers(), key=lambda row: len(_row_labels(grid, row)), default=None)
+    seen = _row_labels(grid, best) if best is not None else {}
+    if seen:
+        names = {"level3": "三级指标", "target": "年度指标值/预期指标值", "actual": "实际完成值"}
+        missing = "、".join(f"「{names[key]}」" for key in REQUIRED_GRID if key not in seen.values())
+        printed = "、".join(f"「{grid.get(best, col)}」" for col in sorted(seen)).replace("\n", "")
+        reason += f"：第 {best} 行认出 {printed}，缺少 {missing}"
+    return reason
 
 
 class _FormReader:
-    """Reads one form: rows ``first``–``last``, grid header at ``header``, indicator rows up to
-    ``grid_end`` (exclusive), then the footer."""
+    """Reads one form: rows ``first``–``last``, grid header from ``header.top`` to
+    ``header.bottom``, indicator rows up to ``grid_end`` (exclusive), then the footer."""
 
-    def __init__(self, grid: Grid, vocabulary: Vocabulary, first: int, header: int, grid_end: int, last: int):
+    def __init__(self, grid: Grid, vocabulary: Vocabulary, first: int, header: GridHeader, grid_end: int, last: int):
         self.grid, self.vocabulary = grid, vocabulary
-        self.first, self.header, self.grid_end, self.last = first, header, grid_end, last
-        self.columns = _grid_header(grid, header) or {}
+        self.grid_header = header
+        self.first, self.header, self.grid_end, self.last = first, header.top, grid_end, last
+        self.columns = dict(header.columns)
         self.used: set[tuple[int, int]] = set()
         self.reasons: dict[tuple[int, int], str] = {}
-        self.form = LocatedForm(grid.title, "project", address(header, min(grid.row_cells(header))), first, last)
+        self.form = LocatedForm(grid.title, "project", address(header.top, min(grid.row_cells(header.top))),
+                                first, last)
         self.title: tuple[int, int] | None = None
+        self.fund_points: Hit | None = None  # 「预算执行情况（万元）（20分）」: the execution weight
+        self.printed_level1_weights: dict[str, Hit] = {}  # 「产出指标（70分）」
 
     # -- bookkeeping ----------------------------------------------------------------------------
     def hit(self, row: int, col: int, value: object = None, containing: bool = False, *,
@@ -522,9 +563,9 @@ class _FormReader:
     def is_label(self, row: int, col: int) -> bool:
         """A cell that names something (so it cannot be another label's value)."""
         text = self.grid.norm(row, col)
-        return bool(_header_label(text) or _lookup(GOAL_LABELS, text) or _lookup(SIDE_LABELS, text)
-                    or FUND_BLOCK.match(text) or _lookup(FUND_COLUMNS, text) or _fund_row(text)
-                    or _lookup(FOOTER_LABELS, text.partition(":")[0]) or _is_title(text))
+        return bool(_header_label(text) or GOALS.lookup(text) or SIDES.lookup(text)
+                    or _fund_block(text) or FUND_COLUMNS.lookup(text) or _fund_row(text)
+                    or FOOTER_LABELS.lookup(text.partition(":")[0]) or _is_title(text))
 
     def right_of(self, row: int, col: int) -> tuple[int, int] | None:
         """The value cell of the label at (row, col): the next unused non-blank cell to its right,
@@ -557,7 +598,10 @@ class _FormReader:
         self.read_header()
         self.read_grid()
         self.read_footer()
+        for level1, hit in self.printed_level1_weights.items():
+            self.form.level1_weights.setdefault(level1, hit)
         self.decide_kind()
+        self.take_execution_row()
         self.collect_unmapped()
         return self.form
 
@@ -578,21 +622,26 @@ class _FormReader:
                 self.label("title", row, col)
             elif YEAR_LINE.match(text) and "year" not in fields:
                 fields["year"] = self.hit(row, col, int(YEAR_LINE.match(text)[1]), True, raw=False)
-            elif FUND_BLOCK.match(text):
+            elif _fund_block(text):
                 self.label("funds", row, col)
-                unit = FUND_BLOCK.match(text)[2]
+                unit, points = _fund_block(text)
                 if unit and "money_unit" not in fields:
                     fields["money_unit"] = self.hit(row, col, unit, True, raw=False)
-            elif _lookup(GOAL_LABELS, text) and _lookup(GOAL_LABELS, text) not in fields:
-                goal = _lookup(GOAL_LABELS, text)
+                if points is not None:
+                    self.fund_points = self.hit(row, col, points, True, raw=False)
+            elif GOALS.lookup(text) and GOALS.lookup(text) not in fields:
+                goal = GOALS.lookup(text)
                 self.label(goal, row, col)
                 fields[goal] = self.value_below(row, col)
-            elif _lookup(SIDE_LABELS, text):
-                self.label(_lookup(SIDE_LABELS, text), row, col)
+            elif SIDES.lookup(text):
+                self.label(SIDES.lookup(text), row, col)
             elif _header_label(text) and not (fund_header and row == fund_header[0]):
                 self.header_field(row, col, *_header_label(text))
         if fund_header:
             self.read_funds(*fund_header)
+        else:
+            self.read_fund_pairs()
+        self.fund_weight_from_side_label()
         if self.title is not None:
             self.form.top_left = address(*self.title)
             self.fields_from_title(*self.title)
@@ -610,7 +659,7 @@ class _FormReader:
             self.money_unit(row, col, inline)
             return
         self.label(key, row, col)
-        if normalise(re.split(r"[:：]", raw, maxsplit=1)[0]) in DEPARTMENT_LABELS:
+        if DEPARTMENT.lookup(re.split(r"[:：]", raw, maxsplit=1)[0]):
             self.form.kind = "department_targets"
         if inline is not None:
             value = self.hit(row, col, re.split(r"[:：]", raw, maxsplit=1)[1].strip(), True, raw=False)
@@ -657,39 +706,123 @@ class _FormReader:
         if suffix and name[: -len(suffix)]:
             fields["project_name"] = self.hit(row, col, name[: -len(suffix)], True, raw=False)
 
-    def fund_header(self) -> tuple[int, dict[str, int]] | None:
-        """(row, column of each fund column) of the 项目资金 header row in the header zone."""
+    def fund_header(self) -> tuple[int, dict[str, int], bool] | None:
+        """(row, column of each fund column label, whether the amounts stand right of their labels)
+        of the fund block's header row in the header zone: a row printing 预算数 and 执行数.
+        Amounts stand below their labels (the common block), or right of them (「预算数 | 6.84 |
+        执行数 | 6.84」, the 一体化系统's 预算执行情况 groups)."""
         for row in sorted({row for row, _ in self.zone()}):
             columns: dict[str, int] = {}
             for col in self.grid.row_cells(row):
-                key = _lookup(FUND_COLUMNS, self.grid.norm(row, col))
+                key = FUND_COLUMNS.lookup(self.grid.norm(row, col))
                 if key and key not in columns:
                     columns[key] = col
             if {"budget", "actual"} <= columns.keys():
-                return row, columns
+                beside = self.right_of(row, columns["budget"])
+                pairs = beside is not None and parse_number(self.grid.get(*beside)).value is not None
+                return row, columns, pairs
         return None
 
-    def read_funds(self, header_row: int, columns: dict[str, int]) -> None:
-        """The fund rows below the fund header: each known row label × each column present."""
+    def read_funds(self, header_row: int, columns: dict[str, int], pairs: bool) -> None:
+        """The fund rows below the fund header: each known row label × each column present. A
+        header printing the total's label itself (「年度资金总额 | 年初预算数 | …」) has the total's
+        amounts in the row below."""
+        if pairs:
+            self.read_fund_pair_rows(header_row, columns)
+            return
         first_value_col = min(columns.values())
         for key, col in columns.items():
             self.label(f"funds.columns.{key}", header_row, col)
+        total_in_header = None
         for col in self.grid.row_cells(header_row):
             if col < first_value_col and (header_row, col) not in self.used:
-                self.label("funds.columns.label", header_row, col)
-        self.form.fund_columns = tuple(key for key in FUND_COLUMNS if key in columns)
+                if _fund_row(self.grid.norm(header_row, col)) == "total":
+                    total_in_header = col
+                    self.label("funds.total", header_row, col)
+                else:
+                    self.label("funds.columns.label", header_row, col)
+        self.form.fund_columns = tuple(key for key in FUND_COLUMNS.as_dict() if key in columns)
         for row in range(header_row + 1, self.header):
             for col in self.grid.row_cells(row):
                 key = _fund_row(self.grid.norm(row, col)) if col < first_value_col else None
+                if key == "extra":
+                    self.label(f"funds.extra.{row}", row, col)
+                    for other in self.grid.row_cells(row):
+                        if other >= first_value_col:
+                            self.reasons[(row, other)] = REASON_FUND_EXTRA
+                    break
                 if key and key not in self.form.funds:
                     self.label(f"funds.{key}", row, col)
                     self.form.funds[key] = self.fund_values(row, key, columns)
                     break
+        if total_in_header is not None and "total" not in self.form.funds:
+            self.form.funds["total"] = self.fund_values(header_row + 1, "total", columns)
+
+    def read_fund_pair_rows(self, header_row: int, columns: dict[str, int]) -> None:
+        """Labels with their amounts to the right: the total on the header row, the 其中 rows below
+        under the same labels' columns; a label with its amount below (「预算执行进度（%）」 over 100)
+        on the row above counts too."""
+        self.form.fund_columns = tuple(key for key in FUND_COLUMNS.as_dict() if key in columns)
+        total: dict[str, Hit] = {}
+        for key, col in columns.items():
+            self.label(f"funds.columns.{key}", header_row, col)
+            found = self.right_of(header_row, col)
+            if found is not None:
+                total[key] = self.hit(*found)
+        for col in self.grid.row_cells(header_row - 1):
+            key = FUND_COLUMNS.lookup(self.grid.norm(header_row - 1, col))
+            below = (header_row, self.grid.span(header_row - 1, col)[1])
+            if key and key not in total and below in self.grid.cells and below not in self.used \
+                    and parse_number(self.grid.get(*below)).value is not None:
+                self.label(f"funds.columns.{key}", header_row - 1, col)
+                total[key] = self.hit(*below)
+        self.form.funds["total"] = total
+        for row in range(header_row + 1, self.header):
+            for key, col in columns.items():
+                row_key = _fund_row(self.grid.norm(row, col))
+                if row_key in (None, "total", "extra"):
+                    continue
+                self.label(f"funds.{row_key}.{key}", row, col)
+                found = self.right_of(row, col)
+                if found is not None:
+                    self.form.funds.setdefault(row_key, {})[key] = self.hit(*found)
+
+    def read_fund_pairs(self) -> None:
+        """Without a fund header: 「预算数：12.50 执行数：12.48」 — labels and amounts in the same cells."""
+        total: dict[str, Hit] = {}
+        for row, col in self.zone():
+            if (row, col) in self.used or not isinstance(self.grid.get(row, col), str):
+                continue
+            for label, amount, unit in FUND_PAIR.findall(normalise(self.grid.get(row, col))):
+                key = FUND_COLUMNS.lookup(label)
+                if key in ("initial", "budget", "actual", "arrived", "rate") and key not in total:
+                    total[key] = self.hit(row, col, float(amount.replace(",", "")), True, raw=False)
+                    if unit and "money_unit" not in self.form.fields:
+                        self.form.fields["money_unit"] = self.hit(row, col, unit, True, raw=False)
+        if {"budget", "actual"} <= total.keys():
+            self.form.funds["total"] = total
+            self.form.fund_columns = tuple(key for key in FUND_COLUMNS.as_dict() if key in total)
+            self.form.notes.append("资金块印成「标签：金额」（" + "、".join(sorted({h.cell for h in total.values()}))
+                                   + "），按其中的金额导入。")
+
+    def fund_weight_from_side_label(self) -> None:
+        """The execution weight printed in the block's side label (「预算执行情况（万元）（20分）」)
+        when the block has no 分值 of its own."""
+        total = self.form.funds.get("total")
+        if self.fund_points is None or total is None:
+            return
+        if total.get("weight") is None or total["weight"].value is None:
+            total["weight"] = self.fund_points
+            self.form.notes.append(f"预算执行率的分值 {self.fund_points.value:g} 取自资金块标题（{self.fund_points.cell}）。")
 
     def fund_values(self, row: int, key: str, columns: dict[str, int]) -> dict[str, Hit]:
         """A fund row's cells; on the sub-rows 分值/得分 are layout (—), not values."""
         values = {}
         for column, col in columns.items():
+            if column == "reason":
+                if (row, col) in self.grid.cells:
+                    self.reasons[self.grid.origin(row, col)] = REASON_FUND_REASON
+                continue
             if key != "total" and column in ("weight", "score"):
                 cell = self.grid.get(row, col)
                 if cell is not None and normalise(cell) not in PLACEHOLDERS:
@@ -700,17 +833,24 @@ class _FormReader:
 
     def read_grid(self) -> None:
         """The indicator rows between the grid header and the footer; blank rows are skipped and
-        a 一级/二级 label applies down to the next one (merged or not)."""
+        a 一级/二级 label applies down to the next one (merged or not). A template's placeholder
+        rows (指标1 / 指标2： / …… with no value) are listed, not read as indicators."""
         columns = self.columns
-        self.form.grid_columns = tuple(key for key in GRID_COLUMNS if key in columns)
-        for key, col in columns.items():
-            self.label(f"indicators.columns.{key}", self.header, col)
-        for col in self.grid.row_cells(self.header):
-            if _lookup(SIDE_LABELS, self.grid.norm(self.header, col)) == "indicators":
-                self.label("indicators", self.header, col)
+        header = self.grid_header
+        self.form.grid_columns = tuple(key for key in GRID_COLUMNS.as_dict() if key in columns)
+        for key, (row, col) in header.label_cells.items():
+            self.label(f"indicators.columns.{key}", row, col)
+        for col, key in header.spare.items():
+            for row in (header.top, header.bottom):
+                if GRID_COLUMNS.lookup(self.grid.norm(row, col)) == key:
+                    self.label(f"indicators.columns.{key}.{col}", row, col)
+        for row in range(header.top, header.bottom + 1):
+            for col in self.grid.row_cells(row):
+                if SIDES.lookup(self.grid.norm(row, col)) == "indicators":
+                    self.label("indicators", row, col)
         level1: Hit | None = None
         level2: Hit | None = None
-        for row in range(self.header + 1, self.grid_end):
+        for row in range(header.bottom + 1, self.grid_end):
             own1 = self.level_cell(row, columns.get("level1"))
             own2 = self.level_cell(row, columns.get("level2"))
             if own1 is not None and (level1 is None or own1.cell != level1.cell):
@@ -719,32 +859,102 @@ class _FormReader:
                 level2 = own2
             cells = {key: self.hit(row, col) for key, col in columns.items()
                      if key not in ("level1", "level2") and (row, col) in self.grid.cells}
+            for col, key in header.spare.items():
+                if (row, col) in self.grid.cells:
+                    self.reasons[(row, col)] = REASON_SIDE_COLUMN
             starts = [hit for hit in (own1, own2) if hit is not None and split_ref(hit.cell)[0] == row]
+            if self.is_placeholder_row(cells):
+                for hit in cells.values():
+                    self.used.discard(split_ref(hit.cell))
+                    self.reasons[split_ref(hit.cell)] = REASON_PLACEHOLDER_ROW
+                self.form.placeholders.append(Hit(cells["level3"].cell, cells["level3"].value))
+                continue
             if cells or starts:
                 self.add_indicator(row, level1, level2, cells)
+
+    def is_placeholder_row(self, cells: dict[str, Hit]) -> bool:
+        """A template row left as printed: its 三级 is 指标1 / 指标2： / …… / ★ and nothing else is filled
+        (a 「0」 or 「—」 in the reason column is no content)."""
+        level3 = cells.get("level3")
+        if level3 is None or not any(p.match(normalise(level3.value)) for p in placeholder_patterns()):
+            return False
+        return all(key in ("level3", "reason", *SIDE_GRID_COLUMNS) for key in cells)
+
+    def take_execution_row(self) -> None:
+        """预算执行率 printed as an indicator row (a 项目管理 item, or the last row of an 一体化 grid) is
+        the execution item: its 分值 and 得分 go to the fund block's (when the block has none), so
+        execution is scored once, from the amounts. A block with points of its own keeps them, and
+        the row is then an indicator like any other (a 目标完成情况表 has no execution item)."""
+        total = self.form.funds.get("total", {})
+        if self.form.kind != "project" or any(total.get(key) is not None and total[key].value is not None
+                                               for key in ("weight", "score")):
+            return
+        for ind in list(self.form.indicators):
+            names = [ind.cells.get(key) for key in ("level3", "level2", "level1_raw")]
+            name = next((hit for hit in names if hit is not None and hit.value is not None), None)
+            if name is None or EXECUTION_ROW.lookup(name.value) != "execution":
+                continue
+            self.form.indicators.remove(ind)
+            total = self.form.funds.setdefault("total", {})
+            self.form.notes[:] = [note for note in self.form.notes if f"「{name.value}」（" not in note]
+            moved = []
+            for key, fund_key in (("weight", "weight"), ("score", "score"), ("actual", "rate")):
+                hit = ind.cells.get(key)
+                if hit is None or hit.value is None:
+                    continue
+                if total.get(fund_key) is None or total[fund_key].value is None:
+                    total[fund_key] = hit
+                    moved.append(f"{ {'weight': '分值', 'score': '得分', 'rate': '执行率'}[fund_key]} {hit.value}（{hit.cell}）")
+                else:
+                    self.reasons[split_ref(hit.cell)] = REASON_EXECUTION_TWICE
+            self.form.notes.append(f"「{name.value}」印在绩效指标表中（第 {ind.row} 行）：作为预算执行率一项，按资金块的"
+                                   f"预算数和执行数计分，不再作为指标重复计分" + (f"；{'、'.join(moved)} 移到预算执行率一栏"
+                                                                if moved else "") + "。")
+            for hit in ind.cells.values():
+                if hit.cell and hit.value is not None and split_ref(hit.cell) not in self.reasons:
+                    self.used.add(split_ref(hit.cell))
 
     def level_cell(self, row: int, col: int | None) -> Hit | None:
         """The 一级/二级 label that applies to a row from its own cell (or its merged range)."""
         if col is None:
             return None
         origin = self.grid.origin(row, col)
-        if origin not in self.grid.cells or origin[0] <= self.header:
+        if origin not in self.grid.cells or origin[0] <= self.grid_header.bottom:
             return None
         return self.hit(*origin)
+
+    def level1_name(self, raw1: Hit, level2: Hit | None) -> str | None:
+        """The rules' name of a printed 一级: by its label (suffixes such as 「（50分）」 taken off),
+        else — printed blank or as 「（50分）」 only — from the 二级 beneath it."""
+        canonical = self.vocabulary.level1_aliases.lookup(raw1.value) if raw1.value is not None else None
+        if canonical is None and level2 is not None and level2.value is not None \
+                and not bracket_suffixes(raw1.value)[0].strip("()"):
+            canonical = LEVEL2_TO_LEVEL1.lookup(level2.value)
+        return canonical
 
     def add_indicator(self, row: int, level1: Hit | None, level2: Hit | None, cells: dict[str, Hit]) -> None:
         """One indicator: 一级 as the rules name it (level1) and as written (level1_raw), the rest as written."""
         columns = self.columns
         raw1 = level1 or (self.slot(row, columns["level1"]) if "level1" in columns else Hit("", None))
-        canonical = _lookup(self.vocabulary.level1_aliases, normalise(raw1.value)) if raw1.value is not None else None
-        if raw1.value is not None and canonical != raw1.value:
-            note = (f"一级指标「{raw1.value}」（{raw1.cell}）按「{canonical}」导入。" if canonical else
-                    f"一级指标「{raw1.value}」（{raw1.cell}）不是产出/效益/满意度指标的已知写法，按原文导入。")
-            if note not in self.form.notes:
+        canonical = self.level1_name(raw1, level2)
+        if canonical != raw1.value:
+            if raw1.value is None and canonical:
+                note = f"一级指标未印出，按二级指标「{level2.value}」归入「{canonical}」。"
+            elif raw1.value is None:
+                note = ""
+            elif canonical:
+                note = f"一级指标「{raw1.value}」（{raw1.cell}）按「{canonical}」导入。"
+            else:
+                note = f"一级指标「{raw1.value}」（{raw1.cell}）不是产出/效益/满意度指标的已知写法，按原文导入。"
+            if note and note not in self.form.notes:
                 self.form.notes.append(note)
+        points = next((float(POINTS.match(g)[1]) for g in bracket_suffixes(raw1.value)[1] if POINTS.match(g)), None) \
+            if raw1.value is not None else None
+        if canonical and points is not None and canonical not in self.printed_level1_weights:
+            self.printed_level1_weights[canonical] = Hit(raw1.cell, points, True)
         found = {"level1": Hit(raw1.cell, canonical or raw1.value), "level1_raw": raw1,
                  "level2": level2 or (self.slot(row, columns["level2"]) if "level2" in columns else Hit("", None))}
-        for key in ("level3", "target", "actual", "weight", "score", "reason"):
+        for key in ("level3", "target", "actual", "weight", "score", "reason", *SIDE_GRID_COLUMNS):
             if key in columns:
                 found[key] = cells.get(key) or self.slot(row, columns[key])
         self.form.indicators.append(LocatedIndicator(row, found, empty=not cells))
@@ -762,7 +972,7 @@ class _FormReader:
                     self.reasons[(row, col)] = REASON_NOTES
                     continue
                 label, _, inline = text.partition(":")
-                key = _lookup(FOOTER_LABELS, label)
+                key = FOOTER_LABELS.lookup(label)
                 if key == "total" and "total" not in self.form.labels:
                     self.label("total", row, col)
                     self.form.labels.setdefault("total_score", self.form.labels["total"])
@@ -793,23 +1003,33 @@ class _FormReader:
         for other in self.grid.row_cells(row):
             if other <= col or (row, other) in self.used:
                 continue
-            level1 = _lookup(self.vocabulary.level1_aliases, self.grid.norm(row, other))
+            level1 = self.vocabulary.level1_aliases.lookup(self.grid.norm(row, other))
             if level1:  # its value: the next cell to the right when that holds a number
                 self.label(f"level1_weights.{level1}", row, other)
                 found = self.right_of(row, other)
                 numeric = found is not None and parse_number(self.grid.get(*found)).value is not None \
-                    and not _lookup(self.vocabulary.level1_aliases, self.grid.norm(*found))
+                    and not self.vocabulary.level1_aliases.lookup(self.grid.norm(*found))
                 self.form.level1_weights[level1] = (self.hit(*found) if numeric
                                                     else self.slot(row, self.grid.span(row, other)[3] + 1))
             else:
                 self.reasons.setdefault((row, other), REASON_WEIGHT_NOTE)
 
     def decide_kind(self) -> None:
-        """A department 目标完成情况表 is known by its 部门名称 label or its title; a project form
-        needs a 项目名称 or a 项目资金 block."""
+        """Which kind of form this is, by its structure first: a grid with 分值 and 得分 and a fund
+        block is a self-evaluation scored like a project form whatever its title says (a 部门整体
+        self-evaluation printed in the project layout), and the note says why. Otherwise a 部门名称
+        label or a department title makes it the department's 目标完成情况表; a project form needs
+        a 项目名称 or a 项目资金 block."""
         form = self.form
         title = self.grid.norm(*self.title) if self.title else ""
-        if "部门" in title and "项目" not in title:
+        titled_department = "部门" in title and "项目" not in title
+        structured = form.scored and bool(form.funds.get("total"))
+        if structured and (titled_department or form.kind == "department_targets"):
+            form.kind = "project"
+            form.notes.append(f"表题为「{title or '部门整体'}」，但表的结构是自评表（有资金块和分值、得分列）："
+                              "按项目支出绩效自评表的规则计分，印出的得分逐项核对。")
+            return
+        if titled_department:
             form.kind = "department_targets"
         if form.kind == "department_targets":
             form.problems.append("这是部门整体支出绩效目标完成情况表，不是项目支出绩效自评表")
@@ -845,7 +1065,7 @@ def _fund_row(text: str) -> str | None:
     >>> _fund_row("其中:本年财政拨款"), _fund_row("合计"), _fund_row("项目")
     ('appropriation', 'total', None)
     """
-    return _lookup(FUND_ROWS, text.removeprefix("其中:").removeprefix("其中"))
+    return FUND_ROWS.lookup(text)
 
 
 def _year_value(hit: Hit) -> Hit:

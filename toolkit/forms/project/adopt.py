@@ -45,6 +45,7 @@ from toolkit.core.problems import ToolkitError
 from toolkit.forms import registry
 from toolkit.forms.kind import AdoptedForm, AdoptHook, AdoptOptions
 from toolkit.forms.project import layout
+from toolkit.forms.project.folding import fold_target, fund_amount
 from toolkit.forms.project.template import build_workbook
 from toolkit.workbook.atomic import atomic_save, atomic_write
 from toolkit.workbook.io import check_file_kind, open_workbook, sniff
@@ -198,21 +199,79 @@ def adoption_hint(path: str | Path) -> str:
 
 # -- from a located form to the template ----------------------------------------------------------
 
+INDICATOR_KEYS = ("level1", "level2", "level3", "target", "actual", "weight", "score", "reason")
+FUND_KEYS = tuple(key for key in layout.FUND_COLUMNS if key != "label")
+
+
 def project_data(form: LocatedForm, grid: Grid, sheet: str) -> dict:
     """The project dict :func:`~toolkit.forms.project.template.build_workbook` fills in: every value
-    as written. 主管部门及代码 keeps its cell's whole text (the template has no code field)."""
+    as written, with what the template has no cell for folded in (:mod:`.folding`: 指标性质 /
+    度量单位 into the target, «800万元» as 800 in the form's money unit). 主管部门及代码 keeps its
+    cell's whole text (the template has no code field)."""
     values = {key: hit.value for key, hit in form.fields.items()}
     if "department_code" in form.fields:
         values["department"] = grid.get(*split_ref(form.fields["department"].cell))
-    funds = {row: {column: hit.value for column, hit in columns.items()} for row, columns in form.funds.items()}
-    funds.setdefault("total", {}).setdefault("weight", None)  # not stated: blank, not the default 10
-    indicators = [{key: ind.cells[key].value if key in ind.cells else None
-                   for key in ("level1", "level2", "level3", "target", "actual", "weight", "score", "reason")}
-                  for ind in form.indicators]
+    funds, money_unit, _ = _fund_values(form)
+    if money_unit:
+        values["money_unit"] = money_unit
+    indicators = []
+    for ind in form.indicators:
+        cells = {key: hit.value for key, hit in ind.cells.items()}
+        cells["target"], cells["actual"], _ = fold_target(cells)
+        indicators.append({key: cells.get(key) for key in INDICATOR_KEYS})
     data = {key: values.get(key) for key in layout.FIELDS if key not in layout.LEVEL1_WEIGHT_FIELDS.values()}
     data.update(sheet=sheet, funds=funds, indicators=indicators or [{}],
                 level1_weights={key: hit.value for key, hit in form.level1_weights.items() if hit.value is not None})
     return data
+
+
+def _fund_values(form: LocatedForm) -> tuple[dict, str | None, list[str]]:
+    """The fund block as the template holds it (its columns only; amounts written with a unit as
+    numbers), the money unit, and what was converted."""
+    money_unit = form.fields["money_unit"].value if "money_unit" in form.fields else None
+    funds, converted = {}, []
+    for row, columns in form.funds.items():
+        funds[row] = {}
+        for column, hit in columns.items():
+            if column not in FUND_KEYS:
+                continue
+            value = hit.value
+            if column in ("initial", "budget", "actual"):
+                value, money_unit = fund_amount(value, money_unit)
+                if value != hit.value:
+                    converted.append(f"{hit.cell}「{hit.value}」→ {value:g}")
+            funds[row][column] = value
+    funds.setdefault("total", {}).setdefault("weight", None)  # not stated: blank, not the default 10
+    return funds, money_unit, converted
+
+
+def adoption_notes(form: LocatedForm) -> list[str]:
+    """What adopting ``form`` folded or left out that the template has no place for, said once."""
+    notes = []
+    _, money_unit, converted = _fund_values(form)
+    if converted:
+        notes.append(f"金额连同单位写在单元格中，按数值导入（金额单位 {money_unit}）：" + "；".join(converted) + "。")
+    left = sorted({column for columns in form.funds.values() for column in columns if column not in FUND_KEYS})
+    if left:
+        names = {"arrived": "到位数", "reason": "原因"}
+        notes.append("资金块的「" + "」「".join(names.get(c, c) for c in left) + "」栏本模板没有，未导入（见原表）。")
+    folded = []
+    for ind in form.indicators:
+        cells = {key: hit.value for key, hit in ind.cells.items()}
+        _, _, lines = fold_target(cells)
+        folded += [f"第 {ind.row} 行：{line}" for line in lines]
+    if folded:
+        notes.append("；".join(folded) + "。")
+    side = [key for key in form.grid_columns if key in ("completion", "weighted", "method", "description")]
+    if side:
+        names = {"completion": "完成情况", "weighted": "折算得分", "method": "得分计算方法", "description": "指标说明"}
+        notes.append("绩效指标表的「" + "」「".join(names[key] for key in side)
+                     + "」栏本模板没有，未导入；得分由「计算得分」按规则重新计算（原表此栏见原文件）。")
+    if form.placeholders:
+        notes.append(f"模板占位行 {len(form.placeholders)} 行（" + "、".join(
+            f"{hit.cell}「{hit.value}」" for hit in form.placeholders[:8]) + ("等" if len(form.placeholders) > 8 else "")
+            + "）没有指标值、完成值和分值，不是指标，未导入。")
+    return notes
 
 
 def _comparable(value):
@@ -347,6 +406,7 @@ def build_project_workbook(items: list[AdoptedForm], options: AdoptOptions):
         item.located = _without_tool_values(item.located, _tool_values(item.located, item.grid, options.filled))
         item.output_sheet = name
         item.checks.extend(_name_disagreements(item.located, item.grid))
+        item.located.notes.extend(adoption_notes(item.located))
     wb = build_workbook([project_data(item.located, item.grid, item.output_sheet) for item in items])
     for item in items:
         _carry_formats_and_check(wb[item.output_sheet], item)
