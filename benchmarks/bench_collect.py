@@ -43,13 +43,13 @@ def make_source(target: Path, projects: int, variant: int) -> Path:
     import openpyxl
     from openpyxl.workbook.defined_name import DefinedName
 
-    from toolkit.core.profile import load_profile
-    from toolkit.service import read_workbook
+    from toolkit.service import read_workbook, resolve_profile
     from toolkit.service import score_book
 
     shutil.copy(SAMPLE, target)
     for _ in range(6):
-        results, _ = score_book(read_workbook(target), load_profile("national"))
+        book = read_workbook(target)
+        results, _ = score_book(book, resolve_profile(book))  # the profile the sample records (shenzhen)
         errors = [f for r in results for f in r.flags if f.severity == "error" and f.cell]
         if not errors:
             break

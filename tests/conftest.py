@@ -104,13 +104,12 @@ def _shift_plain(rng: str, at_row: int, amount: int) -> str:
 def corrected_copy(target: Path) -> Path:
     """The seed-003 sample with every erroneous cell blanked, so the engine fills it."""
     shutil.copy(SAMPLE, target)
-    from toolkit.core.profile import load_profile
-    from toolkit.service import read_workbook
+    from toolkit.service import read_workbook, resolve_profile
     from toolkit.service import score_book
 
-    profile = load_profile("national")
     for _ in range(6):
-        results, _plan = score_book(read_workbook(target), profile)
+        book = read_workbook(target)
+        results, _plan = score_book(book, resolve_profile(book))  # the profile it records (shenzhen)
         errors = [f for r in results for f in r.flags if f.severity == "error" and f.cell]
         if not errors:
             return target

@@ -39,10 +39,10 @@ DEPARTMENT_SAMPLE = ROOT / "samples" / "seed000_部门整体支出绩效.xlsx"  
 TARGET_SHEET, SCORE_SHEET, INPUT_SHEET = "目标完成情况自评表", "评分表", "基础数据"
 
 
-def _scored(path: Path, folder: Path) -> dict:
+def _scored(path: Path, folder: Path, profile: str | None = None) -> dict:
     """Per form (by name): total computed, total entered and the set of (code, field) of its flags;
     flag cells are mapped to fields by locating the scored sheet, since addresses differ."""
-    outcome = score_file(path, folder / f"{path.stem}_scored.xlsx")
+    outcome = score_file(path, folder / f"{path.stem}_scored.xlsx", profile=profile)
     wb = load_workbook(outcome.output, data_only=True)
     results = {}
     for result in outcome.results:
@@ -60,8 +60,9 @@ def folder(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def reference(folder) -> dict:
-    """The seed-003 sample (the same forms entered in our template), scored."""
-    return _scored(SAMPLE, folder)
+    """The seed-003 sample (the same forms entered in our template), scored by the profile an adopted
+    workbook is scored by: it records none, so national (the sample itself records shenzhen)."""
+    return _scored(SAMPLE, folder, profile="national")
 
 
 @lru_cache(maxsize=None)
@@ -168,7 +169,9 @@ def test_a_workbook_without_forms_to_adopt_says_why_sheet_by_sheet(folder, capsy
     assert "工作表「目标完成情况表」A1：目标完成情况表的绩效指标栏没有填写任何指标行" in err
     assert "Traceback" not in err and not (folder / "F2.xlsx").exists()
     assert main(["score", str(source), "-o", str(folder / "never_written.xlsx")]) == 2
-    assert "jixiao adopt" not in capsys.readouterr().err  # nothing there adopt could take
+    err = capsys.readouterr().err
+    assert "可先运行" not in err  # nothing there adopt could take: it is not proposed, and why is said
+    assert "无法用 jixiao adopt 导入" in err and "绩效指标栏没有填写任何指标行" in err
 
 
 def test_the_notes_sheet_lists_everything_and_is_not_taken_for_a_form(folder):

@@ -113,7 +113,7 @@ def test_deleted_indicator_row_still_scores(sample_copy):
     excel_like_delete_rows(wb[PROJECT], 18)  # 经济效益指标 不适用, weight 0
     wb.save(sample_copy)
     form = next(f for f in read_workbook(sample_copy).forms if f.sheet == PROJECT)
-    result = score_form(form, load_profile("national"))
+    result = score_form(form, load_profile("shenzhen"))  # the profile the sample records
     assert result.total_computed == 83.96 and len(form.indicators) == 8
 
 

@@ -112,10 +112,10 @@ def test_blank_scores_are_filled_with_computed_values(clean):
 def test_fingerprint_properties_and_match(clean):
     wb = openpyxl.load_workbook(clean.output)
     props = fp.read_properties(wb)
-    profile = load_profile("national")
+    profile = load_profile("shenzhen")  # the profile the sample records
     assert props["jx.format"] == "jixiao-export/1"
     assert props["jx.template_id"] == "jixiao.project-self-evaluation" and props["jx.template_version"] == "1.0"
-    assert props["jx.profile_id"] == "national" and props["jx.profile_sha256"] == profile.sha256
+    assert props["jx.profile_id"] == "shenzhen" and props["jx.profile_sha256"] == profile.sha256
     assert props["jx.toolkit_version"] and props["jx.exported_at"] and props["jx.status"] == "clean"
     assert props["jx.sha256"] == fp.content_sha256(wb)
     assert fp.locate_changes(props, wb) == []

@@ -294,7 +294,8 @@ def test_any_form_scores_without_raising_and_no_rule_exceeds_its_weight(rows, bu
 
 def test_zero_and_negative_targets_need_a_person(tmp_path):
     result = score(tmp_path, project([row("≤-5%", "2%", 50, level2="成本指标"), filler(40)]))
-    [flag] = result.items[1].flags
+    exceeded, flag = result.items[1].flags  # 2% is above the ceiling of −5% whatever a person scores
+    assert exceeded.code == "ceiling_exceeded" and "超出 7 个百分点" in exceeded.message
     assert flag.code == "judgement_required" and "负数" in flag.message and result.items[1].computed is None
     judged = score(tmp_path, project([row("≥-5%", "-10%", 50, score=30, reason="降幅未达目标"), filler(40)]))
     assert judged.items[1].computed == 30 and judged.items[1].method == "quantitative_manual"

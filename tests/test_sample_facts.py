@@ -1,8 +1,10 @@
-"""The seed-003 facts of the domain brief, asserted on the sample workbook scored by `national`.
+"""The seed-003 facts of the domain brief, asserted on the sample workbook scored by the profile
+it records, `shenzhen` (the national rule with Shenzhen's two-decimal execution rate).
 
 The sample is the eight published forms entered exactly as published (published scores and
-totals included); the national rule must reproduce the brief's 'by the rule' column and flag
-each published slip in its cell.
+totals included); the Shenzhen rule must reproduce the brief's 'by the rule' column and flag
+each published slip in its cell. Scored by `national` (the 一体化系统: the rate is not rounded
+first) the clerks' two-decimal execution scores are infos, not errors.
 """
 
 from __future__ import annotations
@@ -13,12 +15,12 @@ import re
 import pytest
 
 from toolkit.core.profile import load_profile
-from toolkit.service import read_workbook
+from toolkit.service import read_workbook, resolve_profile
 from toolkit.forms.project.scoring import score_form
 
 from .conftest import ROOT, SAMPLE, SEED003_TEXT
 
-# project → (published total, total by the national rule): the domain brief's table.
+# project → (published total, total by the rule): the domain brief's table.
 BRIEF = {
     "社会保险转移接续工作外包服务": (98, 100),
     "社保业务公众服务经费": (96.1, 97.59),
@@ -34,8 +36,15 @@ BRIEF = {
 @pytest.fixture(scope="module")
 def results():
     book = read_workbook(SAMPLE)
-    profile = load_profile("national")
+    profile = resolve_profile(book)  # what the sample records
+    assert profile.id == "shenzhen" and profile["execution_rate"]["rate_decimals"] == 2
     return {form.name: score_form(form, profile) for form in book.forms}
+
+
+@pytest.fixture(scope="module")
+def national():
+    book = read_workbook(SAMPLE)
+    return {form.name: score_form(form, load_profile("national")) for form in book.forms}
 
 
 def flags_at(result, cell, code=None):
@@ -156,3 +165,38 @@ def test_score_below_weight_without_reason_is_flagged(results):
 def test_grades(results):
     assert results["政府采购"].grade == "良"
     assert all(r.grade == "优" for name, r in results.items() if name != "政府采购")
+
+
+def test_shenzhen_weights_are_those_the_seed_forms_add_up_to():
+    """The shenzhen profile's 一级 weights (prefilled by its template) are what every seed-003 form's
+    indicator weights add up to: 产出 50, 效益 20, 满意度 20."""
+    data = json.loads((ROOT / "samples" / "seed003_projects.json").read_text("utf-8"))
+    assert data["profile"] == "shenzhen"
+    weights = load_profile("shenzhen")["level1_weights"]
+    for project in data["projects"]:
+        sums: dict[str, float] = {}
+        for indicator in project["indicators"]:
+            sums[indicator["level1"]] = sums.get(indicator["level1"], 0) + indicator["weight"]
+        assert sums == weights, project["project_name"]
+    assert sum(weights.values()) + load_profile("shenzhen")["execution_rate"]["weight"] == 100
+
+
+def test_national_rounds_the_rate_once_and_takes_the_clerks_two_decimal_rates_as_a_convention(national):
+    """The 一体化系统 rule: 44594 ÷ 230000 = 0.1939 × 10 = 1.94; the clerk's 1.9 (0.19 × 10) is what the
+    two-decimal convention gives: an info naming both conventions, not an error."""
+    result = national["案件调查取证费"]
+    execution = item(result, "预算执行率")
+    assert (execution.computed, execution.entered) == (1.94, 1.9)
+    [flag] = execution.flags
+    assert (flag.code, flag.severity, flag.cell) == ("rounding_convention", "info", "H6")
+    assert "执行率先保留 2 位小数再乘分值" in flag.message and "0.1939 → 0.19 × 10 = 1.9" in flag.message
+    assert "执行率不先舍入" in flag.message and "1.94" in flag.message
+    assert result.total_computed == pytest.approx(91.94)
+    assert not [f for f in result.flags if f.severity == "error"]
+    # A slip under both conventions stays an error: 0.8693 × 10 = 8.69 (0.87 × 10 = 8.7), written 8.6.
+    public = item(national["社保业务公众服务经费"], "预算执行率")
+    assert (public.computed, public.entered) == (8.69, 8.6)
+    assert [f.code for f in public.flags] == ["rate_mismatch", "score_mismatch"]
+    expected = {"社会保险转移接续工作外包服务": 10, "零星购置费": 9.88, "零星修缮": 8.4, "社保关系转移业务邮寄费": 8.73,
+                "政府采购": 1.16, "社保业务档案管理外包": 7.98}
+    assert {name: item(national[name], "预算执行率").computed for name in expected} == expected

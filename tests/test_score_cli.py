@@ -76,7 +76,7 @@ def test_check_sheet_lists_every_flag_with_a_link(scored):
 def test_report_matches_schema_and_contract(scored):
     _, report = scored
     validate_report(report)
-    assert report["profile"]["id"] == "national" and len(report["profile"]["sha256"]) == 64
+    assert report["profile"]["id"] == "shenzhen" and len(report["profile"]["sha256"]) == 64  # the sample's own
     form = next(f for f in report["forms"] if f["name"] == PROJECT)
     assert form["total"] == {"computed": 83.96, "entered": 83.95, "shown": 83.95}  # shown: what the sheet says
     assert form["grade"] == "良"

@@ -176,7 +176,8 @@ def test_a_form_without_any_weight_is_checked_as_a_completion_table(tmp_path):
     assert result.total_computed is None and result.grade is None
     assert execution.status == "执行率 87%" and execution.computed is None
     assert (count.status, timely.status) == ("达成", "达成")
-    assert cost.status == "未达成（完成 85.71%）"  # 30万 ÷ 35万 of a ceiling
+    assert cost.status == "未达成（完成 85.71%，超出上限 5万元）"  # 30万 ÷ 35万 of a ceiling
+    assert cost.status_code == "not_met" and "ceiling_exceeded" in codes(cost)
     assert {"over_achievement"} <= codes(count) and {"unit_assumed", "reason_missing"} <= codes(cost)
     assert any(f.code == "completion_only" for f in result.flags)
     assert not [f for f in result.flags if f.code in ("missing_value", "weights_total", "total_incomplete")]

@@ -118,7 +118,6 @@ QUALITATIVE_FORMS = [
     ("完成，采购12台台式机", "完成,采购12台台式机"),
     ("  有效   保障 ", "有效 保障"),
     ("ＯＫ", "OK"),
-    ("2021年12月31日前完成", "2021年12月31日前完成"),  # a deadline is judged, not computed
 ]
 
 NOT_APPLICABLE_FORMS = ["不适用", " 不适用 ", "N/A", "n/a", "NA", "无此项", "—", "——", "-", "/", "－"]
@@ -361,3 +360,35 @@ def test_parse_number_round_trips(amount, thousands):
 def test_doctests_pass():
     failures, tests = doctest.testmod(toolkit.core.values)
     assert tests > 0 and failures == 0
+
+
+@pytest.mark.parametrize(("cell", "months", "comparator"), [
+    ("2021年12月31日前完成", 2021 * 12 + 11 + 30 / 31, "<="),  # a deadline: done by then
+    ("2021年12月完成", 2021 * 12 + 11, "<="),  # 宁夏 2021: 公用经费完成时间, target and actual alike
+    ("2023年6月底前", 2023 * 12 + 5 + 30 / 31, "<="),
+    ("2021年12月", 2021 * 12 + 11, None),
+])
+def test_dates_are_values_that_compare(cell, months, comparator):
+    parsed = parse_indicator_value(cell)
+    assert (parsed.kind, parsed.date, parsed.comparator) == ("number", True, comparator)
+    assert parsed.number == pytest.approx(months)
+
+
+@pytest.mark.parametrize(("cell", "number", "comparator"), [
+    ("9月前", 9, "<="), ("11月底前", 11, "<="), ("7月", 7, None),  # 安徽金寨 2023: 验收时间
+])
+def test_months_before_are_deadlines(cell, number, comparator):
+    parsed = parse_indicator_value(cell)
+    assert (parsed.number, parsed.unit, parsed.comparator) == (number, "月", comparator)
+
+
+@pytest.mark.parametrize(("cell", "unit"), [
+    (">=530元/人*月", "元/人*月"), ("5830元/户", "元/户"), ("10万元/公里", "元/公里"), ("300元/户·年", "元/户·年"),
+])
+def test_compound_units_are_kept_whole(cell, unit):  # 安徽濉溪 2019
+    assert parse_indicator_value(cell).unit == unit
+
+
+def test_a_range_of_months_is_not_a_date():
+    assert parse_indicator_value("2021年1-12月").kind == "qualitative"
+

@@ -54,8 +54,8 @@ class Command:
     args: tuple[Arg, ...] = ()
 
 
-_PROFILE = Arg(("--profile",), "规则配置：内置名称（如 national）或 JSON 文件路径；部门整体工作簿默认用其自带的配置",
-               {"default": "national"})
+_PROFILE = Arg(("--profile",), "规则配置：内置名称（如 national、shenzhen）或 JSON 文件路径；默认用工作簿记录的配置"
+                               "（如深圳样例记录 shenzhen），没有记录时项目表用 national")
 _KIND = Arg(("--kind",), "只处理一种表（如 project = 项目支出绩效自评表，department = 部门整体支出绩效；默认全部）")
 
 COMMANDS: list[Command] = [
@@ -96,7 +96,8 @@ COMMANDS: list[Command] = [
         Arg(("-o", "--output"), "汇总工作簿（默认 汇总.xlsx）", {"default": "汇总.xlsx"}),
         Arg(("--json",), "同时写出 JSON 报告"),
         Arg(("--jobs",), "并行进程数（默认：CPU 核数）", {"type": int, "default": None}),
-        Arg(("--profile",), "本局规则配置：内置名称或 JSON 文件路径", {"default": "national"}),
+        Arg(("--profile",), "本局规则配置：内置名称或 JSON 文件路径（默认：每个文件按其导出时记录的规则重新计分，"
+                            "没有记录时项目表用 national）"),
         Arg(("-q", "--quiet"), "不显示进度条", {"action": "store_true"}),
     )),
     Command(("template", "build"), "由代码生成官方格式模板（templates/ 下的全部模板）", "toolkit.commands:template_build", (

@@ -18,9 +18,10 @@ from importlib import resources
 import jsonschema
 
 from toolkit import __version__
+from toolkit.core.grid import STATUS_LABELS
 from toolkit.core.problems import Flag
 from toolkit.core.profile import Profile
-from toolkit.core.results import FormResult
+from toolkit.core.results import FormResult, ItemResult
 from toolkit.workbook.writer import display_text
 
 
@@ -45,12 +46,28 @@ def form_report(result: FormResult) -> dict:
                 "cell": item.cell,
                 "method": item.method,
                 "explanation": item.explanation,
+                "status": item_status(item),
                 "flags": [f.to_dict() for f in item.flags],
             }
             for item in result.items
         ],
         "flags": [f.to_dict() for f in result.flags],
     }
+
+
+def item_status(item: ItemResult) -> dict | None:
+    """A completion-only row's status as the report gives it (None for a row scored in points):
+    a stable code, its Chinese label and the text the sheet shows.
+
+    >>> from toolkit.core.results import ItemResult
+    >>> row = ItemResult("indicator", "成本", None, None, None, "E9", "status", "", "", "",
+    ...                  status="未达成（完成 97.5%）", status_code="not_met")
+    >>> item_status(row)
+    {'code': 'not_met', 'label': '未达成', 'text': '未达成（完成 97.5%）'}
+    """
+    if item.status_code is None:
+        return None
+    return {"code": item.status_code, "label": STATUS_LABELS[item.status_code], "text": item.status}
 
 
 def workbook_report(path: str, results: list[FormResult], profile: Profile,

@@ -46,8 +46,9 @@ class ScoreOutcome:
     output: Path | None = None
 
 
-def resolve_profile(book: WorkbookData, requested: Profile | str) -> Profile:
-    """The profile a workbook is scored by (see :func:`toolkit.forms.registry.resolve_profile`)."""
+def resolve_profile(book: WorkbookData, requested: Profile | str | None = None) -> Profile:
+    """The profile a workbook is scored by: ``requested``, else the one the workbook records, else
+    its kind's default (see :func:`toolkit.forms.registry.resolve_profile`)."""
     return kinds.resolve_profile(book.forms, book.meta, requested)
 
 
@@ -125,17 +126,18 @@ def default_output(path: Path) -> Path:
 
 
 def score_file(input_path: str | Path, output_path: str | Path | None = None, *,
-               profile: Profile | str = "national", json_path: str | Path | None = None,
+               profile: Profile | str | None = None, json_path: str | Path | None = None,
                overwrite_input: bool = False) -> ScoreOutcome:
     """Score a workbook file and write the scored copy (never the input, unless asked).
 
     With ``overwrite_input`` (and no other output) the input itself is rewritten after a
-    backup copy ``<name>.bak-<time>.xlsx``.
+    backup copy ``<name>.bak-<time>.xlsx``. ``profile`` None: the profile the workbook records,
+    else its kind's default (:func:`resolve_profile`).
     """
     input_path = Path(input_path)
     check_file_kind(input_path)
-    if not isinstance(profile, Profile):
-        profile = load_profile(profile)
+    if profile is not None and not isinstance(profile, Profile):
+        profile = load_profile(profile)  # a bad --profile is reported before the file is read
     output = Path(output_path) if output_path else (input_path if overwrite_input else default_output(input_path))
     if output.suffix.lower() not in (".xlsx", ".xlsm"):
         raise ToolkitError(f"输出文件「{output}」须以 .xlsx 结尾（评分结果是 Excel 工作簿）。")
@@ -272,12 +274,16 @@ def assemble_book(path: Path, forms: list, meta: dict[str, str], registry: Regis
     different template version is a warning flag, so old files are still read.
     """
     if not forms:
-        from toolkit.forms.project.adopt import adoption_hint
+        from toolkit.forms.project.adopt import adoption_hint, adoption_obstacle
 
         hint = adoption_hint(path)  # a form in another layout, found by its labels
         if hint:
             raise ToolkitError(f"文件「{path.name}」没有本模板的字段名称（JX_IndicatorHeader 等）。{hint}，"
                                "再对生成的工作簿评分。")
+        obstacle = adoption_obstacle(path)  # it looks like a form, yet its layout cannot be read
+        if obstacle:
+            raise ToolkitError(f"文件「{path.name}」没有本模板的字段名称，也无法用 jixiao adopt 导入：{obstacle}。"
+                               "请按上述原因补全表格后再导入，或改用 templates/ 下的模板填报。")
         raise ToolkitError(f"文件「{path.name}」中没有可识别的自评表：没有任何工作表带有模板的字段名称"
                            "（JX_IndicatorHeader 等）。请使用 templates/ 下的模板（项目支出绩效自评表、"
                            "部门整体支出绩效）填报，或从模板复制工作表。")

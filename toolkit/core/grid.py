@@ -27,10 +27,12 @@ from toolkit.core.arith import fmt, fmt_percent
 from toolkit.core.model import CellValue
 from toolkit.core.pairing import Reading, compare
 from toolkit.core.results import ItemResult
-from toolkit.core.scorer import FormScorer
-from toolkit.core.values import ParsedValue, parse_indicator_value, parse_number
+from toolkit.core.scorer import Alternative, FormScorer
+from toolkit.core.values import ParsedValue, is_dash, parse_indicator_value, parse_number
 
-STATUS_MET, STATUS_NOT_MET, STATUS_JUDGEMENT = "达成", "未达成", "需人工判断"
+# A completion-only row's status: a stable code (the JSON report's ``status.code``) and its Chinese label.
+STATUS_LABELS = {"met": "达成", "not_met": "未达成", "judgement": "需人工判断", "not_applicable": "不适用"}
+STATUS_MET, STATUS_NOT_MET, STATUS_JUDGEMENT = STATUS_LABELS["met"], STATUS_LABELS["not_met"], STATUS_LABELS["judgement"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +69,10 @@ class IndicatorRow:
         return self.reason.text if self.reason is not None else ""
 
     def is_not_applicable(self) -> bool:
-        """不适用 written in the 三级指标, the target or the actual."""
+        """不适用 written in the 三级指标, the target or the actual. A target printed 「—」 is a target
+        not written (the 项目决策/项目管理 items of a 共性 framework), not a 不适用 row."""
         return ("不适用" in self.level3.text
-                or parse_indicator_value(self.target.value).kind == "not_applicable"
+                or (parse_indicator_value(self.target.value).kind == "not_applicable" and not is_dash(self.target.value))
                 or parse_indicator_value(self.actual.value).kind == "not_applicable")
 
     @property
@@ -85,10 +88,11 @@ class GridScorer(FormScorer):
         super().__init__(sheet, profile)
         self.rows_by_cell: dict[str, IndicatorRow] = {}
         self.status_cells: set[str] = set()  # rows without 分值: no score is proposed or compared
+        self.exceeded: dict[str, str] = {}  # item cell → by how much its actual exceeds a ceiling (≤)
 
-    def compare_entered(self, item: ItemResult, *, target_met: bool) -> None:
+    def compare_entered(self, item: ItemResult, *, target_met: bool, **conventions) -> None:
         if item.cell not in self.status_cells:
-            super().compare_entered(item, target_met=target_met)
+            super().compare_entered(item, target_met=target_met, **conventions)
 
     def reason_text(self, item: ItemResult) -> str:
         ind = self.rows_by_cell.get(item.cell)
@@ -122,17 +126,21 @@ class GridScorer(FormScorer):
         item.flags = [replace(f, severity="warning") if f.severity == "error" else f for f in item.flags
                       if f.code not in ("judgement_required", "manual_quantitative")]
         if item.method == "not_applicable":
-            item.status, item.explanation = "不适用", "不适用指标"
+            item.status_code = "not_applicable"
+            item.status, item.explanation = STATUS_LABELS["not_applicable"], "不适用指标"
         elif share is None:
-            item.status = STATUS_JUDGEMENT
+            item.status_code, item.status = "judgement", STATUS_JUDGEMENT
             item.explanation = f"完成情况：{STATUS_JUDGEMENT}（{item.explanation}）"
             self.flag("indicator_status", "warning", ind.actual.ref,
                       f"指标「{item.label}」完成情况{STATUS_JUDGEMENT}：{shown}。请核对实际完成值并确认是否达成。", item)
-        elif share >= 100 - self.tolerance:
-            item.status = STATUS_MET
+        elif share >= 100 - self.tolerance and item.cell not in self.exceeded:
+            item.status_code, item.status = "met", STATUS_MET
             item.explanation = f"完成情况：{STATUS_MET}（{shown}）"
         else:
-            item.status = f"{STATUS_NOT_MET}（完成 {fmt(share, decimals=2)}%）"
+            item.status_code = "not_met"
+            done = f"完成 {fmt(share, decimals=2)}%" if share < 100 - self.tolerance else ""
+            over = f"超出上限 {self.exceeded[item.cell]}" if item.cell in self.exceeded else ""
+            item.status = f"{STATUS_NOT_MET}（{'，'.join(part for part in (done, over) if part)}）"
             item.explanation = f"完成情况：{item.status}（{shown}）"
             if ind.reason is None:
                 self.flag("indicator_status", "info", ind.actual.ref,
@@ -155,6 +163,16 @@ class GridScorer(FormScorer):
         item.weight = self.round(weight * weight_factor) if weight_factor != 1 else weight
         if not_applicable:
             return self.score_not_applicable(item, ind, weight)
+        if (target.kind == "empty" or is_dash(ind.target.value)) and actual.kind not in ("empty", "not_applicable"):
+            # No target to compare with (a 共性 item judged by its description, or a target left out):
+            # the clerk's score within [0, weight] is a person's judgement, said — not an error.
+            shown = f"「{ind.target.value}」" if ind.target.value is not None else "空白"
+            self.flag("target_not_written", "info", ind.target.ref,
+                      f"「{item.label}」的年度指标值未写（{shown}）：无法按公式计算，按评价人评分核对。", item)
+            if item.entered is None:
+                self.flag("judgement_required", "error", ind.score_ref,
+                          f"「{item.label}」没有年度指标值，须由评价人评分（0–{fmt(item.weight)} 分），得分未填。", item)
+            return self.manual_fallback(item, ind, "年度指标值未写")
         for parsed, cell, what in ((target, ind.target, "年度指标值"), (actual, ind.actual, "实际完成值")):
             if parsed.kind == "empty":
                 self.flag("missing_value", "error", cell.ref, f"指标「{item.label}」未填写{what}。", item)
@@ -225,27 +243,36 @@ class GridScorer(FormScorer):
         unit = "%" if target.percent or reading.actual_value.percent else (target.unit or reading.actual_value.unit or "")
         shown_t, shown_a = fmt(t), fmt(a)
         shown = f"{shown_a}{unit} 对目标 {target.text}"
+        if target.date or reading.actual_value.date:  # dates: 「2021年11月完成」 对目标 「2021年12月完成」
+            shown = f"「{reading.actual_value.text}」对目标「{target.text}」"
         if reading.direction_source != "comparator":
             shown += f"，{reading.direction_text}"
         met = {">=": a >= t, ">": a > t, "<=": a <= t, "<": a < t, "=": abs(a - t) < 1e-9}[comparator]
         reverse = comparator in ("<=", "<")
+        alternatives: list[Alternative] = []
+        if not met and (target.date or reading.actual_value.date):
+            # A missed date has no ratio (months since year 0 mean nothing divided): a person decides.
+            self.manual_quantitative(item, ind, reading, why=f"{shown}：晚于目标时间，不能按比例计分")
+            return
         if not met and (t <= 0 or (reverse and a <= 0)):
             # A ratio of a zero or negative target (or actual, for 反向) means nothing: a person decides.
+            if reverse and a > t:
+                self.ceiling_exceeded(item, ind, reading)
             self.manual_quantitative(item, ind, reading)
             return
         if met:
             item.computed = weight
             item.method = {"<=": "reverse_met", "<": "reverse_met", "=": "equal_met"}.get(comparator, "positive_met")
             item.explanation = f"{shown}：已达成，得满分 {fmt(weight)}"
-            if comparator in (">=", ">", "=") and t > 0 and a / t >= self.profile["over_achievement"]["trigger_ratio"]:
+            if comparator in (">=", ">", "=") and t > 0 and not target.date \
+                    and a / t >= self.profile["over_achievement"]["trigger_ratio"]:
                 self.over_achievement(item, ind, a, t)
         elif reverse:
             method = rules["reverse"]
             if method["method"] == "ratio":
-                item.computed = self.round(weight * t / a)
+                alternatives = self.ratio_score(item, t / a, f"{shown_t} ÷ {shown_a}")
                 item.method = "reverse_ratio"
-                item.explanation = (f"{shown}：超出目标，得分 = {shown_t} ÷ {shown_a} × {fmt(weight)} = "
-                                    f"{fmt(item.computed)}")
+                item.explanation = f"{shown}：超出目标，得分 = {item.explanation}"
             else:
                 zero_at = method.get("zero_at_multiple", 2.0)
                 fraction = max(0.0, (zero_at * t - a) / ((zero_at - 1) * t)) if t else 0.0
@@ -259,17 +286,46 @@ class GridScorer(FormScorer):
             item.method = "equal_missed"
             item.explanation = f"{shown}：未等于目标，得 0 分"
         else:
-            ratio = a / t if t else 0.0
-            item.computed = self.round(weight * min(max(ratio, 0.0), 1.0))
+            alternatives = self.ratio_score(item, a / t if t else 0.0, f"{shown_a} ÷ {shown_t}")
             item.method = "positive_ratio"
-            item.explanation = f"{shown}：得分 = {shown_a} ÷ {shown_t} × {fmt(weight)} = {fmt(item.computed)}"
-        self.compare_entered(item, target_met=met)
+            item.explanation = f"{shown}：得分 = {item.explanation}"
+        if reverse and a > t:
+            self.ceiling_exceeded(item, ind, reading)
+        self.compare_entered(item, target_met=met, alternatives=alternatives,
+                             convention=self.convention_text(rules.get("ratio_decimals"), "完成比率"))
 
-    def manual_quantitative(self, item: ItemResult, ind: IndicatorRow, reading: Reading) -> None:
+    def ratio_score(self, item: ItemResult, ratio: float, quotient: str) -> list[Alternative]:
+        """``item`` scored ``min(ratio, 1) × weight`` (the ratio rounded first when the profile says
+        ``quantitative.ratio_decimals``), its arithmetic put in ``item.explanation``; returns what the
+        other common rounding conventions give (see :meth:`FormScorer.alternatives`)."""
+        decimals = self.profile["quantitative"].get("ratio_decimals")
+        used = self.rounded_ratio(ratio, decimals)
+        item.computed = self.round(item.weight * min(max(used, 0.0), 1.0))
+        rounded = f" = {fmt(ratio)} → {fmt(used)}" if used != ratio else ""
+        item.explanation = f"{quotient}{rounded} × {fmt(item.weight)} = {fmt(item.computed)}"
+        return self.alternatives(ratio, item.weight, decimals, "完成比率", quotient)
+
+    def ceiling_exceeded(self, item: ItemResult, ind: IndicatorRow, reading: Reading) -> None:
+        """An actual above a ceiling (≤ / <) is flagged whatever the score rounds to: 38012 元 against
+        38000.00 元 scores 38000 ÷ 38012 × 10 = 9.9968 → 10, yet it is an overrun."""
+        target, actual = reading.target_value, reading.actual_value
+        unit_side = target if target.unit or target.percent else actual
+        excess = (reading.actual - reading.target) / unit_side.scale
+        amount = f"{fmt(excess)} 个百分点" if unit_side.percent else f"{fmt(excess)}{unit_side.unit_label}"
+        share = f"，为上限的 {fmt_percent(reading.actual / reading.target)}" if reading.target > 0 else ""
+        self.exceeded[item.cell] = amount
+        full = (item.cell not in self.status_cells and item.computed is not None and bool(item.weight)
+                and item.computed >= item.weight - self.tolerance)
+        self.flag("ceiling_exceeded", "warning", ind.actual.ref,
+                  f"「{item.label}」实际完成值「{actual.text}」超过上限「{target.text}」：超出 {amount}{share}"
+                  + (f"（得分舍入后仍为满分 {fmt(item.weight)}，但已超出上限）" if full else "")
+                  + "。请在「偏差原因分析及改进措施」中说明超出的原因。", item)
+
+    def manual_quantitative(self, item: ItemResult, ind: IndicatorRow, reading: Reading, why: str | None = None) -> None:
         weight = item.weight
         item.method = "quantitative_manual"
-        why = (f"目标「{reading.target_value.text}」、实际「{reading.actual_value.text}」含 0 或负数，"
-               "不能按比例计分")
+        why = why or (f"目标「{reading.target_value.text}」、实际「{reading.actual_value.text}」含 0 或负数，"
+                      "不能按比例计分")
         if item.entered is not None and 0 <= item.entered <= weight + self.tolerance:
             item.computed = item.entered
             item.explanation = f"{why}：采用人工评分 {fmt(item.entered)}"

@@ -29,7 +29,8 @@ class ItemResult:
     computed_ref: str
     explanation_ref: str
     flags: list[Flag] = field(default_factory=list)
-    status: str | None = None  # completion-only rows (no 分值): 达成 / 未达成 / 需人工判断
+    status: str | None = None  # completion-only rows (no 分值): 达成 / 未达成（完成 x%）/ 需人工判断, as shown
+    status_code: str | None = None  # the status as a stable code: met / not_met / judgement / not_applicable
 
     @property
     def standing(self) -> float | None:

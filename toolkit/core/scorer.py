@@ -16,6 +16,7 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from toolkit.core.arith import fmt, round_score
@@ -36,6 +37,16 @@ class TotalCheck:
     grade_entered: str | None
     total_shown: float | None = None
     grade_shown: str | None = None
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """The score another common rounding convention gives (``rate_rounding_conventions``): how it
+    rounds, in Chinese, its arithmetic and its result."""
+
+    convention: str
+    arithmetic: str
+    value: float
 
 
 class FormScorer:
@@ -76,6 +87,43 @@ class FormScorer:
                       f"「{what}」应填数字：{parsed.reason}。该单元格未参与计算，请改为数字。", item)
         return parsed.value
 
+    def convention_text(self, decimals: int | None, what: str) -> str:
+        """A rounding convention in words: ``None`` = the rate is not rounded before it is multiplied.
+
+        >>> from toolkit.core.profile import load_profile
+        >>> scorer = FormScorer("项目1", load_profile("national"))
+        >>> scorer.convention_text(None, "执行率"), scorer.convention_text(2, "执行率")
+        ('执行率不先舍入，得分最后保留 2 位小数', '执行率先保留 2 位小数再乘分值')
+        """
+        if decimals is None:
+            return f"{what}不先舍入，得分最后保留 {self.decimals} 位小数"
+        return f"{what}先保留 {decimals} 位小数再乘分值"
+
+    def rounded_ratio(self, ratio: float, decimals: int | None) -> float:
+        return ratio if decimals is None else round_score(ratio, decimals, self.mode)
+
+    def alternatives(self, ratio: float, weight: float, own: int | None, what: str, quotient: str,
+                     cap: float = 1.0) -> list[Alternative]:
+        """The scores ``min(ratio, cap) × weight`` gets under the profile's other common rounding
+        conventions (``rate_rounding_conventions``, minus ``own``, the one the profile uses);
+        ``quotient`` is how the ratio was computed (``8 ÷ 29``).
+
+        >>> from toolkit.core.profile import load_profile
+        >>> [(a.convention, a.arithmetic) for a in FormScorer("项目1", load_profile("national"))
+        ...  .alternatives(44594 / 230000, 10, None, "执行率", "44,594.00 ÷ 230,000.00")]
+        [('执行率先保留 2 位小数再乘分值', '44,594.00 ÷ 230,000.00 = 0.1939 → 0.19 × 10 = 1.9')]
+        """
+        found = []
+        for decimals in self.profile.get("rate_rounding_conventions", []):
+            if decimals == own:
+                continue
+            used = self.rounded_ratio(ratio, decimals)
+            value = self.round(min(max(used, 0.0), cap) * weight)
+            shown = f"{quotient} = {fmt(ratio)}" + (f" → {fmt(used)}" if used != ratio else "")
+            found.append(Alternative(self.convention_text(decimals, what), f"{shown} × {fmt(weight)} = {fmt(value)}",
+                                     value))
+        return found
+
     def reason_text(self, item: ItemResult) -> str:
         """The 偏差原因 written for ``item`` ('' where the form has none); kinds override."""
         return ""
@@ -83,8 +131,12 @@ class FormScorer:
     def after_compare(self, item: ItemResult) -> None:
         """Hook run after an entered score was compared (the grid checks the reason there)."""
 
-    def compare_entered(self, item: ItemResult, *, target_met: bool) -> None:
-        """Flag an entered score that differs from the computed one; propose a fill if blank."""
+    def compare_entered(self, item: ItemResult, *, target_met: bool, alternatives: Sequence[Alternative] = (),
+                        convention: str = "") -> None:
+        """Flag an entered score that differs from the computed one; propose a fill if blank.
+
+        An entered score that equals what another common rounding convention gives
+        (``alternatives``; ``convention`` is the one the profile uses) is an info, not an error."""
         entered, computed = item.entered, item.computed
         if item.weight is not None and entered is not None and entered > item.weight + self.tolerance:
             self.flag("score_exceeds_weight", "error", item.cell,
@@ -102,8 +154,15 @@ class FormScorer:
                              else "填报值保留；如确需扣分，请在偏差原因中写明依据，否则请改为 "
                                   f"{fmt(computed)}。"), item)
             else:
-                self.flag("score_mismatch", "error", item.cell,
-                          f"{item.explanation}，填报 {fmt(entered)}，相差 {fmt(entered - computed)}。", item)
+                other = next((alt for alt in alternatives if abs(entered - alt.value) <= self.tolerance), None)
+                if other is not None:
+                    self.flag("rounding_convention", "info", item.cell,
+                              f"填报 {fmt(entered)} 是按「{other.convention}」计算的结果（{other.arithmetic}）；"
+                              f"规则「{self.profile['title']}」按「{convention}」计算，应为 {fmt(computed)}"
+                              f"（{item.explanation}）。两种舍入口径都常见，填报值保留，请确认采用哪一种。", item)
+                else:
+                    self.flag("score_mismatch", "error", item.cell,
+                              f"{item.explanation}，填报 {fmt(entered)}，相差 {fmt(entered - computed)}。", item)
         self.after_compare(item)
 
     def check_total_and_grade(self, items: list[ItemResult], *, total_cell: CellValue, grade_cell: CellValue,

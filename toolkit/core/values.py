@@ -77,6 +77,7 @@ class ParsedValue:
     scale: int = field(default=1, compare=False)  # 万 → 10000: a bare number on the other side inherits it
     comparator_source: str | None = field(default=None, compare=False)  # "symbol" (≥) or "words" (不超过, 以上)
     qualifier: str | None = field(default=None, compare=False)  # 约/余/多/以上/高于… as written
+    date: bool = field(default=False, compare=False)  # 「2021年12月完成」: number = months since year 0
 
     @property
     def unit_label(self) -> str:
@@ -121,7 +122,10 @@ _WORD_COMPARATORS = {
 # Longest first, so "不低于" is found before the "低于" inside it.
 _WORD_COMPARATOR = re.compile("|".join(sorted(_WORD_COMPARATORS, key=len, reverse=True)))
 _SUFFIX_MARKERS = {"及以上": ">=", "以上": ">=", "及以下": "<=", "以下": "<=", "以内": "<=",
-                   "内": "<=", "左右": "approximate"}
+                   "内": "<=", "左右": "approximate",
+                   # a deadline: 「9月前」「11月底前」 — done by then, earlier is as good
+                   "底前": "<=", "之前": "<=", "以前": "<=", "前": "<="}
+_UNIT_JOINERS = "/*·×"
 _APPROXIMATION_WORDS = ("约", "预计", "近", "估计")  # 大约 contains 约
 _SCALES = {"千万": 10**7, "百万": 10**6, "亿": 10**8, "万": 10**4, "千": 10**3}
 _UNITS = sorted(
@@ -245,7 +249,7 @@ def _parse_text(text: str) -> ParsedValue:
     if not found:
         return _parse_words(text, tidy, compact)
     if _DATE.search(compact):
-        return ParsedValue(text, "qualitative", label=tidy)
+        return _parse_date(text, compact) or ParsedValue(text, "qualitative", label=tidy)
     if len(found) == 1:
         try:
             return _parse_quantity(text, compact, found[0])
@@ -256,6 +260,35 @@ def _parse_text(text: str) -> ParsedValue:
     if len(found) > 1:
         reason = "含有多个数值，无法确定哪一个是指标值（不支持范围写法）"
     return ParsedValue(text, "unparseable", reason=reason)
+
+
+_YEAR_MONTH = re.compile(r"^(?P<y>(?:19|20)[0-9]{2})年(?P<m>[0-9]{1,2})月(?:(?P<d>[0-9]{1,2})[日号])?(?P<rest>.*)$")
+# What may follow a date in a 时效 target or actual; 前 / 完成 make it a deadline (done by then).
+_DATE_TAILS = {"": None, "底": None, "末": None, "份": None, "完成": "<=", "完工": "<=", "竣工": "<=", "全部完成": "<=",
+               "前": "<=", "之前": "<=", "以前": "<=", "底前": "<=", "末前": "<=", "前完成": "<=", "底前完成": "<=",
+               "底完成": "<=", "内完成": "<=", "前完工": "<=", "底前完工": "<=", "已完成": None}
+
+
+def _parse_date(text: str, compact: str) -> ParsedValue | None:
+    """A year and month (and day) as a 时效 value: 「2021年12月完成」, 「2023年6月30日前」. Its number
+    counts months (days as a fraction), so two dates compare; 前/完成 make it a deadline (≤).
+
+    >>> v = _parse_date("2021年12月完成", "2021年12月完成"); (v.number, v.comparator, v.date)
+    (24263.0, '<=', True)
+    >>> _parse_date("2021年1-12月", "2021年1-12月") is None
+    True
+    """
+    match = _YEAR_MONTH.match(compact)
+    if not match or match["rest"] not in _DATE_TAILS or not 1 <= int(match["m"]) <= 12:
+        return None
+    months = int(match["y"]) * 12 + int(match["m"]) - 1
+    if match["d"]:
+        months += (int(match["d"]) - 1) / 31
+    elif match["rest"].startswith(("底", "末")):
+        months += 30 / 31
+    comparator = _DATE_TAILS[match["rest"]]
+    return ParsedValue(text, "number", comparator=comparator, number=float(months), unit="年月",
+                       comparator_source="words" if comparator else None, date=True)
 
 
 def _parse_words(text: str, tidy: str, compact: str) -> ParsedValue:
@@ -358,11 +391,11 @@ def _take_unit(rest: str) -> tuple[str | None, str]:
     if unit is None:
         return None, rest
     rest = rest[len(unit) :]
-    if rest.startswith("/"):
+    while rest[:1] in _UNIT_JOINERS and rest[:1]:  # 元/人, 元/人*月, 元/户·年, 万元/公里: one unit, kept whole
         second = _single_unit(rest[1:])
         if second is None:
             raise _Unreadable(f"无法识别单位「{unit}{rest}」")
-        unit, rest = f"{unit}/{second}", rest[1 + len(second) :]
+        unit, rest = f"{unit}{rest[0]}{second}", rest[1 + len(second) :]
     return unit, rest
 
 
@@ -559,3 +592,13 @@ def comparator_word(text: object) -> str | None:
     if compact in _SYMBOL_COMPARATORS:
         return _SYMBOL_COMPARATORS[compact]
     return _WORD_COMPARATORS.get(compact)
+
+
+def is_dash(value: object) -> bool:
+    """A cell holding only a dash or slash (「—」「-」「/」): nothing written there — which in a
+    target means *not written*, never 不适用 (only the words say that).
+
+    >>> is_dash("—"), is_dash(" / "), is_dash("不适用"), is_dash(None)
+    (True, True, False, False)
+    """
+    return isinstance(value, str) and bool(_DASHES_OR_SLASH.fullmatch(_normalise(value)))

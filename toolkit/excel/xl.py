@@ -67,7 +67,7 @@ class XlScoreRun:
 
 # ---------------------------------------------------------------- entry points
 
-def run_score(book, profile="national") -> XlScoreRun:
+def run_score(book, profile=None) -> XlScoreRun:
     """Read, score and write back one open workbook; raises ToolkitError on unusable input."""
     from toolkit.service import resolve_profile, score_book
 
@@ -131,7 +131,7 @@ def _unexpected(exc: BaseException, action: str) -> str:
             "如仍出错，请把此信息和文件发给技术支持。")
 
 
-def score_workbook(book, profile="national") -> bool:
+def score_workbook(book, profile=None) -> bool:
     """Button 「计算得分」 on a given workbook: score in place and report in a message box.
 
     Returns True on success; every failure is shown as a Chinese message box, never raised.

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from toolkit.core.problems import Flag, ToolkitError
-from toolkit.core.profile import Profile, load_profile
+from toolkit.core.problems import Flag, Problem, ToolkitError
+from toolkit.core.profile import Profile, ProfileError, builtin_profile_names, load_profile
 from toolkit.core.results import FormResult
 from toolkit.forms.department import kind as department
 from toolkit.forms.kind import AdoptHook, FormKind
@@ -117,22 +117,48 @@ def score_form(form, profile: Profile) -> list[FormResult]:
     return kind_of(form).score(form, profile)
 
 
-def resolve_profile(forms: list, meta: dict[str, str], requested: Profile | str) -> Profile:
-    """The profile a workbook's forms are scored by: ``requested`` when it scores their kind;
-    otherwise the profile the workbook names (meta ``profile_id``, or an export's ``jx.profile_id``),
-    else the kind's default. So ``jixiao score`` (default ``national``) scores a department
-    workbook by the framework it was made from."""
-    profile = requested if isinstance(requested, Profile) else load_profile(requested)
+def resolve_profile(forms: list, meta: dict[str, str], requested: Profile | str | None = None) -> Profile:
+    """The profile a workbook's forms are scored by, first that applies:
+
+    1. ``requested`` (``--profile``), when it scores their kind;
+    2. the profile the workbook records (meta ``profile_id``, or an export's ``jx.profile_id``),
+       when it scores their kind — the seed-003 sample records ``shenzhen``;
+    3. the kind's default (``national`` for project forms).
+
+    So ``jixiao score`` without ``--profile`` scores a department workbook by the framework it was
+    made from, and ``collect --profile national`` still re-scores a department file by its own."""
+    profile = requested if requested is None or isinstance(requested, Profile) else load_profile(requested)
     for kind in dict.fromkeys(kind_of(form) for form in forms):
-        if profile["kind"] == kind.profile_kind:
+        if profile is not None and profile["kind"] == kind.profile_kind:
             continue
-        named = meta.get("profile_id")
-        if named:
-            return load_profile(named)
-        if kind.default_profile:
-            return load_profile(kind.default_profile)
-        raise ToolkitError(kind.missing_profile_message)
-    return profile
+        return _recorded_or_default(kind, meta)
+    return profile if profile is not None else default_profile()
+
+
+def default_profile() -> Profile:
+    """The profile a workbook that names none is scored by: the first kind's default (national).
+
+    >>> default_profile().id
+    'national'
+    """
+    return load_profile(KINDS[0].default_profile)
+
+
+def _recorded_or_default(kind: FormKind, meta: dict[str, str]) -> Profile:
+    named = meta.get("profile_id")
+    if named:
+        try:
+            recorded = load_profile(named)
+        except ProfileError as exc:
+            raise ProfileError(named, [Problem("profile_not_found", "error", named,
+                                               f"工作簿记录的规则配置「{named}」不是内置配置"
+                                               f"（内置：{'、'.join(builtin_profile_names())}）；"
+                                               "请用 --profile 指定该规则配置的 JSON 文件或内置名称")]) from exc
+        if recorded["kind"] == kind.profile_kind:
+            return recorded
+    if kind.default_profile:
+        return load_profile(kind.default_profile)
+    raise ToolkitError(kind.missing_profile_message)
 
 
 def looks_like_form(values: dict[tuple[int, int], object]) -> bool:

@@ -52,11 +52,11 @@ class ReportOutcome:
     pdf: Path | None = None
 
 
-def read_draft(input_path: str | Path, profile: Profile | str = "national") -> Draft:
+def read_draft(input_path: str | Path, profile: Profile | str | None = None) -> Draft:
     """Read and score a workbook in memory: the facts a report is drafted from."""
     input_path = Path(input_path)
     check_file_kind(input_path)
-    if not isinstance(profile, Profile):
+    if profile is not None and not isinstance(profile, Profile):
         profile = load_profile(profile)
     book = read_openpyxl_book(open_workbook(input_path, data_only=True), input_path)
     profile = resolve_profile(book, profile)
@@ -148,7 +148,7 @@ def default_report_path(input_path: Path) -> Path:
 
 
 def draft_report(input_path: str | Path, output: str | Path | None = None, *,
-                 profile: Profile | str = "national", pdf: bool = False) -> ReportOutcome:
+                 profile: Profile | str | None = None, pdf: bool = False) -> ReportOutcome:
     """Draft the report of the workbook at ``input_path`` into ``output`` (and a PDF if asked)."""
     input_path = Path(input_path)
     target = Path(output) if output else default_report_path(input_path)

@@ -16,9 +16,11 @@ device file is ``not_excel``; a sub-folder that cannot be opened is ``unreadable
    :mod:`toolkit.submission.fingerprint`), of the accepted template id and version;
 3. does its content still match the fingerprint; if not, which cells changed
    (score cells are named exactly; other changes by row);
-4. was it exported under the bureau's rule profile (id and SHA-256);
-5. it is re-scored by the bureau's profile and the re-score is compared with the scores
-   written in it (the engine's error flags);
+4. was it exported under the rule profile it is re-scored by (id and SHA-256): the bureau's
+   ``--profile``, else the profile the file records (as ``jixiao score`` resolves it), and
+   with no record, its kind's default;
+5. it is re-scored by that profile and the re-score is compared with the scores written in it
+   (the engine's error flags);
 6. across files: the same unit/year/project submitted twice.
 
 Status vocabulary (one per file, the first that applies in this order):
@@ -35,7 +37,8 @@ status                 中文           meaning
 ``score_edited``       得分被手改     only score cells changed after export; each is named with
                                       its exported, current and re-scored value
 ``duplicate``          重复报送       a unit/year/project already seen in an earlier file
-``profile_mismatch``   规则不同       exported under another rule profile (re-scored by ours)
+``profile_mismatch``   规则不同       exported under another rule profile, or another version of
+                                      it (re-scored by the profile resolved for the file)
 ``unresolved_errors``  复核有错误     intact export, but the re-score finds errors (e.g. an
                                       export forced 「含未解决问题」)
 ``accepted``           通过           none of the above
@@ -176,8 +179,10 @@ def _finish(path: Path, status: str, problems: list[dict], **extra) -> dict:
     return entry
 
 
-def check_file(path: str | Path, profile: Profile, *, engine: str | None = None) -> dict:
+def check_file(path: str | Path, profile: Profile | None = None, *, engine: str | None = None) -> dict:
     """Validate and re-score one received file; returns its JSON report entry.
+
+    ``profile`` is the bureau's (``--profile``); None re-scores the file by the profile it records.
 
     ``engine`` chooses the reader (:func:`toolkit.submission.fastread.read_submission`:
     python-calamine where its guard allows, else openpyxl); the entry's ``timing.reader`` says
@@ -204,7 +209,7 @@ def check_file(path: str | Path, profile: Profile, *, engine: str | None = None)
     try:
         props = fp.read_properties(wb)
         book = read_openpyxl_book(wb, path)
-        profile = resolve_profile(book, profile)
+        bureau, profile = profile, resolve_profile(book, profile)
     except ToolkitError as exc:
         wb.close()
         return _finish(path, "wrong_template", [_problem("wrong_template", str(exc))],
@@ -236,9 +241,10 @@ def check_file(path: str | Path, profile: Profile, *, engine: str | None = None)
                                      severity="warning"))
         if props.get("jx.profile_id") != profile.id or props.get("jx.profile_sha256") != profile.sha256:
             statuses.add("profile_mismatch")
+            ours = "本局为" if profile is bureau else "本工具内置的为"
             problems.append(_problem("profile_mismatch", f"导出时使用的规则为「{props.get('jx.profile_id')}」"
-                                     f"（SHA-256 {str(props.get('jx.profile_sha256'))[:12]}…），本局为「{profile.id}」"
-                                     f"（{profile.sha256[:12]}…）；已按本局规则重新计分。", severity="warning"))
+                                     f"（SHA-256 {str(props.get('jx.profile_sha256'))[:12]}…），{ours}「{profile.id}」"
+                                     f"（{profile.sha256[:12]}…）；已按「{profile.id}」重新计分。", severity="warning"))
 
     results, _plan = score_book(book, profile)
     forms = {form.sheet: form for form in book.forms}
@@ -350,10 +356,10 @@ def _fp_summary(props: dict[str, str]) -> dict | None:
 
 # -- the folder --------------------------------------------------------------------------
 
-_WORKER_PROFILE: Profile | None = None
+_WORKER_PROFILE: Profile | None = None  # the bureau's; None: each file's own
 
 
-def _init_worker(profile: Profile) -> None:
+def _init_worker(profile: Profile | None) -> None:
     global _WORKER_PROFILE
     _WORKER_PROFILE = profile
 
@@ -521,9 +527,12 @@ def mark_duplicates(entries: list[dict]) -> None:
             entry["status_label"] = STATUS_LABELS[entry["status"]]
 
 
-def collect(folder: str | Path, *, profile: Profile | str = "national", jobs: int | None = None,
+def collect(folder: str | Path, *, profile: Profile | str | None = None, jobs: int | None = None,
             progress: bool = True) -> dict:
     """Check every file in ``folder`` and return the collection report (a JSON-able dict).
+
+    ``profile`` is the bureau's rule profile; None re-scores each file by the profile it records
+    (its kind's default when it records none), and the report's ``profile`` is then null.
 
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp()); _ = (folder / "说明.txt").write_text("x")
@@ -533,7 +542,7 @@ def collect(folder: str | Path, *, profile: Profile | str = "national", jobs: in
     folder = Path(folder)
     if not folder.is_dir():
         raise ToolkitError(f"「{folder}」不是文件夹。")
-    if not isinstance(profile, Profile):
+    if profile is not None and not isinstance(profile, Profile):
         profile = load_profile(profile)
     started = time.perf_counter()
     listed = list_entries(folder)
@@ -567,8 +576,9 @@ def collect(folder: str | Path, *, profile: Profile | str = "national", jobs: in
     return json_safe(build_report(folder, entries, profile, time.perf_counter() - started, jobs))
 
 
-def build_report(folder: Path, entries: list[dict], profile: Profile, elapsed: float, jobs: int) -> dict:
-    """Assemble the report: summary, files, projects (one row per form) and units."""
+def build_report(folder: Path, entries: list[dict], profile: Profile | None, elapsed: float, jobs: int) -> dict:
+    """Assemble the report: summary, files, projects (one row per form) and units. Without the
+    bureau's ``profile``, grades are listed in the order of the project kind's default profile."""
     by_status: dict[str, int] = {}
     for entry in entries:
         by_status[entry["status"]] = by_status.get(entry["status"], 0) + 1
@@ -579,14 +589,16 @@ def build_report(folder: Path, entries: list[dict], profile: Profile, elapsed: f
     projects.sort(key=lambda row: (-(row["total"] if row["total"] is not None else -1), row["unit"], row["project"]))
     for rank, row in enumerate(projects, start=1):
         row["rank"] = rank
-    grades = [band["grade"] for band in sorted(profile["grades"], key=lambda b: -b["min"])]
+    bands = (profile or kinds.default_profile())["grades"]
+    grades = [band["grade"] for band in sorted(bands, key=lambda b: -b["min"])]
     # Department frameworks name their own grades (兖州: 良好, 一般): count those too.
     grades += sorted({p["grade"] for p in projects if p["grade"] and p["grade"] not in grades})
     return {
         "generated_at": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "toolkit_version": __version__,
         "folder": str(folder),
-        "profile": {"id": profile.id, "version": str(profile.version), "sha256": profile.sha256},
+        "profile": None if profile is None else {"id": profile.id, "version": str(profile.version),
+                                                 "sha256": profile.sha256},
         "summary": {"read": len(entries), "accepted": accepted, "with_problems": len(entries) - accepted,
                     "by_status": {s: by_status[s] for s in STATUS_ORDER if s in by_status},
                     "seconds": round(elapsed, 3), "jobs": jobs},

@@ -141,7 +141,7 @@ def load_book_for_export(path: Path):
 
 
 def export_file(input_path: str | Path, output: str | Path | None = None, *,
-                profile: Profile | str = "national", force: bool = False, pdf: bool = False,
+                profile: Profile | str | None = None, force: bool = False, pdf: bool = False,
                 now: _dt.datetime | None = None) -> ExportOutcome:
     """Score ``input_path`` and write the clean submission workbook (and PDF if asked).
 
@@ -155,7 +155,7 @@ def export_file(input_path: str | Path, output: str | Path | None = None, *,
     from toolkit.service import read_openpyxl_book, resolve_profile, score_book
 
     input_path = Path(input_path)
-    if not isinstance(profile, Profile):
+    if profile is not None and not isinstance(profile, Profile):
         profile = load_profile(profile)
     wb = load_book_for_export(input_path)
     book = read_openpyxl_book(wb, input_path)

@@ -115,7 +115,8 @@ def unusable_message(path: Path, what: str) -> str | None:
         "io_error": f"文件「{name}」无法读取（权限或磁盘问题）。",
         "encrypted": f"文件「{name}」设置了打开密码，工具无法读取。请在 Excel/WPS 中「文件 → 信息 → 保护工作簿 → "
                      "用密码进行加密」清除密码后另存，再试。",
-        "legacy_xls": f"文件「{name}」是旧版 .xls 格式。请在 Excel/WPS 中另存为「Excel 工作簿 (*.xlsx)」后再试。",
+        "legacy_xls": f"文件「{name}」是旧版 .xls 格式：可运行 jixiao adopt {name} 导入为本模板的 .xlsx 后再评分，"
+                      "或在 Excel/WPS 中另存为「Excel 工作簿 (*.xlsx)」后再试。",
         "not_zip": f"文件「{name}」不是 Excel 工作簿（.xlsx）：请确认文件类型，或用 Excel/WPS 打开后另存为 .xlsx。",
         "corrupt": f"文件「{name}」已损坏（压缩包结构不完整），无法打开。请重新保存或重新获取该文件。",
         "zip_not_excel": f"文件「{name}」是压缩包或其他 Office 文档，不是 Excel 工作簿。",

@@ -105,6 +105,7 @@ REASON_OUTSIDE = "不在任何自评表的范围内"
 REASON_UNKNOWN = "无法对应到任何字段（不在标签所指的位置）"
 REASON_WEIGHT_NOTE = "一级指标分值行的说明文字，未导入"
 REASON_PLACEHOLDER_ROW = "模板的占位行（指标1/指标2/……，没有指标值、完成值和分值）：不是指标，未导入"
+REASON_DETAIL_ROW = "「其中…」明细行（上一指标的分项，没有分值和得分）：不是单独的指标，未导入；按上一行的指标计分"
 REASON_SIDE_COLUMN = "本模板没有此栏（如印作说明文字的「指标分值」、折算得分），未导入；原表此栏的内容见原文件"
 REASON_FUND_EXTRA = "资金来源行（财政专户管理资金、单位资金等）：本模板没有此行，按「年度资金总额」计分，未导入"
 REASON_FUND_REASON = "资金块的「原因」栏（填表说明或执行率未达标的原因）：本模板没有此栏，未导入"
@@ -279,6 +280,7 @@ class LocatedForm:
     problems: list[str] = field(default_factory=list)  # why it cannot be adopted ([] = it can)
     notes: list[str] = field(default_factory=list)  # how labels were read (完成指标 → 产出指标 …)
     placeholders: list[Hit] = field(default_factory=list)  # template rows (指标1, ……) not read as indicators
+    detail_rows: list[Hit] = field(default_factory=list)  # 「其中…」 breakdowns of the indicator above
 
     @property
     def scored(self) -> bool:
@@ -421,8 +423,12 @@ def _grid_header(grid: Grid, row: int) -> GridHeader | None:
     named: list[tuple[int, str, tuple[int, int]]] = []  # (column, field, label cell)
     if two_rows:
         named += [(col, key, (row + 1, col)) for col, key in lower.items()]
+    upper_cols = sorted(upper)
+    last_col = max([*grid.row_cells(row), *grid.row_cells(row + 1)])
     for col, key in upper.items():
         _, c1, _, c2 = grid.span(row, col)
+        if two_rows and c1 == c2:  # not merged (or read without merges): it spans up to the next label
+            c2 = next((c - 1 for c in upper_cols if c > col), last_col)
         children = {lower[c] for c in range(c1, c2 + 1) if two_rows and c in lower}
         if key in children:
             continue  # the parent's own field is printed again below it
@@ -565,7 +571,9 @@ class _FormReader:
         text = self.grid.norm(row, col)
         return bool(_header_label(text) or GOALS.lookup(text) or SIDES.lookup(text)
                     or _fund_block(text) or FUND_COLUMNS.lookup(text) or _fund_row(text)
-                    or FOOTER_LABELS.lookup(text.partition(":")[0]) or _is_title(text))
+                    or FOOTER_LABELS.lookup(text.partition(":")[0])
+                    # a second title-like text right of 项目名称 is the name (「…经费支出绩效自评表」)
+                    or (_is_title(text) and self.title in (None, (row, col))))
 
     def right_of(self, row: int, col: int) -> tuple[int, int] | None:
         """The value cell of the label at (row, col): the next unused non-blank cell to its right,
@@ -697,8 +705,9 @@ class _FormReader:
         text = self.grid.norm(row, col)
         fields = self.form.fields
         year = YEAR.match(text)
-        if year and "year" not in fields:
-            fields["year"] = self.hit(row, col, int(year[1]), True, raw=False)
+        printed = year or re.search(r"((?:19|20)\d{2})年度", text)  # 「成安县民政局2020年度预算项目绩效自评表」
+        if printed and "year" not in fields:
+            fields["year"] = self.hit(row, col, int(printed[1]), True, raw=False)
         if self.form.kind != "project" or "project_name" in fields:
             return
         name = text[year.end():] if year else text
@@ -717,6 +726,11 @@ class _FormReader:
                 key = FUND_COLUMNS.lookup(self.grid.norm(row, col))
                 if key and key not in columns:
                     columns[key] = col
+            if "budget" not in columns and {"initial", "actual"} <= columns.keys():
+                # 「年初预算数（A） | 全年执行数（B）」 (北京 2016, 山东 2019): the rate is B/A, A is the budget
+                columns["budget"] = columns["initial"]
+                self.form.notes.append(f"资金块只有年初预算数（{address(row, columns['initial'])}），没有全年预算数："
+                                       "按表中执行率 B/A 的口径，以年初预算数作为全年预算数计算执行率。")
             if {"budget", "actual"} <= columns.keys():
                 beside = self.right_of(row, columns["budget"])
                 pairs = beside is not None and parse_number(self.grid.get(*beside)).value is not None
@@ -811,6 +825,10 @@ class _FormReader:
         total = self.form.funds.get("total")
         if self.fund_points is None or total is None:
             return
+        if "score" not in self.form.grid_columns:  # a completion table gives no points, whatever its titles print
+            self.form.notes.append(f"资金块标题印有 {self.fund_points.value:g} 分（{self.fund_points.cell}），"
+                                   "但表中没有分值、得分栏：按完成情况表检查，不计分。")
+            return
         if total.get("weight") is None or total["weight"].value is None:
             total["weight"] = self.fund_points
             self.form.notes.append(f"预算执行率的分值 {self.fund_points.value:g} 取自资金块标题（{self.fund_points.cell}）。")
@@ -863,11 +881,14 @@ class _FormReader:
                 if (row, col) in self.grid.cells:
                     self.reasons[(row, col)] = REASON_SIDE_COLUMN
             starts = [hit for hit in (own1, own2) if hit is not None and split_ref(hit.cell)[0] == row]
-            if self.is_placeholder_row(cells):
+            skipped = REASON_PLACEHOLDER_ROW if self.is_placeholder_row(cells) else \
+                REASON_DETAIL_ROW if self.is_detail_row(cells) else None
+            if skipped:
                 for hit in cells.values():
                     self.used.discard(split_ref(hit.cell))
-                    self.reasons[split_ref(hit.cell)] = REASON_PLACEHOLDER_ROW
-                self.form.placeholders.append(Hit(cells["level3"].cell, cells["level3"].value))
+                    self.reasons[split_ref(hit.cell)] = skipped
+                bucket = self.form.placeholders if skipped == REASON_PLACEHOLDER_ROW else self.form.detail_rows
+                bucket.append(Hit(cells["level3"].cell, cells["level3"].value))
                 continue
             if cells or starts:
                 self.add_indicator(row, level1, level2, cells)
@@ -879,6 +900,16 @@ class _FormReader:
         if level3 is None or not any(p.match(normalise(level3.value)) for p in placeholder_patterns()):
             return False
         return all(key in ("level3", "reason", *SIDE_GRID_COLUMNS) for key in cells)
+
+    def is_detail_row(self, cells: dict[str, Hit]) -> bool:
+        """A breakdown printed under a scored indicator (「其中桃树种植面积」 under ★补助种植面积): its
+        三级 starts with 其中 and, in a grid with 分值/得分, it has neither — part of the row above."""
+        level3 = cells.get("level3")
+        if level3 is None or not normalise(level3.value).startswith("其中") or not self.form.indicators:
+            return False
+        if not {"weight", "score"} & set(self.columns):
+            return False
+        return not any(key in cells for key in ("weight", "score"))
 
     def take_execution_row(self) -> None:
         """预算执行率 printed as an indicator row (a 项目管理 item, or the last row of an 一体化 grid) is
@@ -1031,6 +1062,9 @@ class _FormReader:
             return
         if titled_department:
             form.kind = "department_targets"
+        if form.kind == "department_targets" and form.fields.get("project_name") is not None \
+                and form.fields["project_name"].value is not None and not titled_department:
+            form.kind = "project"  # 「单位名称：…」 above a 项目名称: the unit that submits a project form
         if form.kind == "department_targets":
             form.problems.append("这是部门整体支出绩效目标完成情况表，不是项目支出绩效自评表")
         elif "project_name" not in form.fields and not form.funds:

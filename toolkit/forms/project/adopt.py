@@ -182,11 +182,7 @@ def adoption_hint(path: str | Path) -> str:
     >>> adoption_hint("/nonexistent.xlsx")
     ''
     """
-    try:
-        sheets = locate_workbook(read_grids(path))
-        assess(sheets)
-    except (ToolkitError, OSError, ValueError, KeyError, TypeError):
-        return ""
+    sheets = _assessed(path)
     found = [(sheet.sheet, len([f for f in sheet.forms if not f.problems])) for sheet in sheets]
     found = [(name, count) for name, count in found if count]
     if not found:
@@ -195,6 +191,32 @@ def adoption_hint(path: str | Path) -> str:
     count = sum(count for _, count in found)
     shown = f'"{path}"' if " " in str(path) else str(path)
     return f"这是其他版式的自评表（工作表{where}中 {count} 张），可先运行：jixiao adopt {shown}"
+
+
+def adoption_obstacle(path: str | Path) -> str:
+    """Why a file that looks like a self-evaluation form cannot be adopted, sheet by sheet ('' when
+    nothing in it looks like a form; never an exception) — for the message of ``jixiao score``.
+
+    >>> adoption_obstacle("README.md")
+    ''
+    """
+    reasons = []
+    for sheet in _assessed(path):
+        reasons += [f"工作表「{sheet.sheet}」{form.top_left}：{'；'.join(form.problems)}" for form in sheet.forms
+                    if form.problems]
+        if not sheet.forms and sheet.looks_like_form:
+            reasons.append(f"工作表「{sheet.sheet}」{sheet.looks_like_form}")
+    return "；".join(reasons)
+
+
+def _assessed(path: str | Path) -> list[SheetLocation]:
+    """The located and assessed sheets of ``path`` ([] when it cannot be read)."""
+    try:
+        sheets = locate_workbook(read_grids(path))
+        assess(sheets)
+    except (ToolkitError, OSError, ValueError, KeyError, TypeError):
+        return []
+    return sheets
 
 
 # -- from a located form to the template ----------------------------------------------------------
@@ -271,6 +293,10 @@ def adoption_notes(form: LocatedForm) -> list[str]:
         notes.append(f"模板占位行 {len(form.placeholders)} 行（" + "、".join(
             f"{hit.cell}「{hit.value}」" for hit in form.placeholders[:8]) + ("等" if len(form.placeholders) > 8 else "")
             + "）没有指标值、完成值和分值，不是指标，未导入。")
+    if form.detail_rows:
+        notes.append(f"「其中…」明细行 {len(form.detail_rows)} 行（" + "、".join(
+            f"{hit.cell}「{hit.value}」" for hit in form.detail_rows[:8]) + ("等" if len(form.detail_rows) > 8 else "")
+            + "）是上一指标的分项，没有分值和得分，未作为单独的指标导入。")
     return notes
 
 

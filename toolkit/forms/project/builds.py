@@ -24,13 +24,13 @@ from toolkit.forms.project.template import build_workbook
 PROJECT_TEMPLATE = f"{layout.TEMPLATE_TITLE}.xlsx"
 SEED003_DATA = "seed003_projects.json"
 SEED003_SAMPLE = f"seed003_{layout.TEMPLATE_TITLE}.xlsx"
+KIND_DEFAULT_PROFILE = "national"  # the project kind's default (toolkit.forms.project.kind): the template's profile
 
 
 def build_templates(out: Path) -> list[Path]:
-    """Write every official template into ``out``; the national profile prefills weights."""
-    profile = load_profile("national")
-    wb = build_workbook(default_weights=profile.get("level1_weights"),
-                        execution_weight=profile["execution_rate"]["weight"])
+    """Write every official template into ``out``: the project kind's default profile (national)
+    prefills the weights and is recorded as the template's profile."""
+    wb = build_workbook(profile=load_profile(KIND_DEFAULT_PROFILE))
     path = Path(out) / PROJECT_TEMPLATE
     atomic_save(wb, path)
     return [path]
@@ -43,7 +43,7 @@ def check_templates(folder: Path) -> list[str]:
 
 def seed003_projects(folder: Path) -> list[dict]:
     """The seed-003 projects as transcribed, ready for :func:`build_workbook`."""
-    data = json.loads((Path(folder) / SEED003_DATA).read_text("utf-8"))
+    data = seed003_data(folder)
     projects = []
     for project in data["projects"]:
         project = dict(project, year=data["year"], money_unit=data["money_unit"])
@@ -57,10 +57,16 @@ def seed003_projects(folder: Path) -> list[dict]:
     return projects
 
 
+def seed003_data(folder: Path) -> dict:
+    """``folder``/seed003_projects.json as it is (its ``profile``: the rule profile the sample records)."""
+    return json.loads((Path(folder) / SEED003_DATA).read_text("utf-8"))
+
+
 def build_samples(folder: Path, out: Path | None = None) -> list[Path]:
     """Fill the seed-003 projects (``folder``/seed003_projects.json) into the template layout:
-    one workbook, one sheet each, written into ``out`` (default ``folder``)."""
-    wb = build_workbook(seed003_projects(folder))
+    one workbook, one sheet each, written into ``out`` (default ``folder``). The workbook records
+    the data's ``profile`` (Shenzhen's forms: ``shenzhen``), so it is scored by it by default."""
+    wb = build_workbook(seed003_projects(folder), profile=load_profile(seed003_data(folder)["profile"]))
     path = Path(out or folder) / SEED003_SAMPLE
     atomic_save(wb, path)
     return [path]

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-from toolkit.core.values import comparator_word, parse_indicator_value, parse_number
+from toolkit.core.values import comparator_word, parse_indicator_value, parse_number, quantities_in
 from toolkit.workbook.labels import bracket_suffixes, label_table
 
 SYMBOLS = {">=": "≥", "<=": "≤", "=": "=", ">": ">", "<": "<"}
@@ -58,11 +58,12 @@ def _unit(value: object) -> str:
 def fold_target(cells: dict) -> tuple[object, object, list[str]]:
     """(target, actual, notes) of one indicator row whose side columns (``nature``, ``direction``,
     ``unit``) carry part of its meaning; target and actual unchanged when there is nothing to fold."""
-    target, actual = cells.get("target"), cells.get("actual")
+    target, from_name = target_from_name(cells)
+    actual = cells.get("actual")
     nature, direction, unit = cells.get("nature"), cells.get("direction"), cells.get("unit")
+    notes = [from_name] if from_name else []
     if all(_text(v) == "" for v in (nature, direction, unit)):
-        return target, actual, []
-    notes = []
+        return target, actual, notes
     unit_text = _unit(unit) if _text(unit) else ""
     explicit = [(label, value, comparator_word(value)) for label, value in (("指标性质", nature), ("指标方向", direction))
                 if comparator_word(value)]
@@ -95,6 +96,26 @@ def fold_target(cells: dict) -> tuple[object, object, list[str]]:
     elif unit_text:
         notes.insert(0, f"度量单位「{_text(unit)}」")
     return (new_target if new_target else target), new_actual, notes
+
+
+def target_from_name(cells: dict) -> tuple[object, str | None]:
+    """A target printed inside the 三级 name when the 年度指标值 cell is empty: the quantity the name
+    ends with («年度资金支付完成率100%» → «100%»), with the note saying so; else the target unchanged.
+
+    >>> target_from_name({"level3": "年度资金支付完成率100%", "target": None})
+    ('100%', '年度指标值未填，取自三级指标名称「年度资金支付完成率100%」末尾的「100%」')
+    >>> target_from_name({"level3": "完成率", "target": None}), target_from_name({"level3": "≥95%", "target": "≥95%"})
+    ((None, None), ('≥95%', None))
+    """
+    target, name = cells.get("target"), cells.get("level3")
+    if _text(target) or not isinstance(name, str):
+        return target, None
+    found = quantities_in(name)
+    if not found or not re.sub(r"\s+", "", name).endswith(re.sub(r"\s+", "", found[-1].text)) \
+            or re.sub(r"\s+", "", name) == re.sub(r"\s+", "", found[-1].text):
+        return target, None
+    text = found[-1].text
+    return text, f"年度指标值未填，取自三级指标名称「{name}」末尾的「{text}」"
 
 
 def fund_amount(value: object, money_unit: str | None) -> tuple[object, str | None]:

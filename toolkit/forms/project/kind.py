@@ -39,7 +39,7 @@ KIND = FormKind(
     summary_row=_summary_row,
     build_templates=builds.build_templates, check_templates=builds.check_templates,
     build_samples=builds.build_samples, check_samples=builds.check_samples,
-    default_profile="national", sheet_anchors=(layout.ANCHORS,),
+    default_profile=builds.KIND_DEFAULT_PROFILE, sheet_anchors=(layout.ANCHORS,),
     format_columns=((layout.GRID_HEADER_NAME, (layout.GRID_COLUMNS.index("target"), layout.GRID_COLUMNS.index("actual")),
                      layout.FIELDS["total_score"].name),),
 )

@@ -17,13 +17,15 @@ Example::
     >>> from toolkit.core.profile import load_profile
     >>> from toolkit.service import read_workbook
     >>> book = read_workbook("samples/seed003_项目支出绩效自评表.xlsx")
-    >>> score_form(book.forms[2], load_profile("national")).total_computed
+    >>> score_form(book.forms[2], load_profile("shenzhen")).total_computed  # the rate rounded first: 0.19 × 10
     91.9
+    >>> score_form(book.forms[2], load_profile("national")).total_computed  # the rate not: 0.1939 × 10 = 1.94
+    91.94
 """
 from __future__ import annotations
 
-from toolkit.core.arith import fmt, fmt_percent, round_score
-from toolkit.core.grid import STATUS_MET, GridScorer
+from toolkit.core.arith import fmt, fmt_percent
+from toolkit.core.grid import GridScorer
 from toolkit.core.model import CellValue
 from toolkit.core.profile import Profile
 from toolkit.core.results import FormResult, ItemResult
@@ -94,7 +96,7 @@ class _Scorer(GridScorer):
             item.explanation = "缺少全年执行数，未计算"
             return item
         rate = actual / budget
-        shown = rate if rules["rate_decimals"] is None else round_score(rate, rules["rate_decimals"], self.mode)
+        shown = self.rounded_ratio(rate, rules["rate_decimals"])
         self.execution_rate = shown
         item.explanation = (f"执行率 = {fmt(actual, money=True)} ÷ {fmt(budget, money=True)} = {fmt(rate)}"
                             f"{' → ' + fmt(shown) if shown != rate else ''}")
@@ -110,11 +112,15 @@ class _Scorer(GridScorer):
             if abs(entered_rate - shown) > rules.get("mismatch_tolerance", 0.005):
                 self.flag("rate_mismatch", "error", row.rate.ref,
                           f"填报执行率 {fmt(entered_rate)}，按 {fmt(actual, money=True)} ÷ {fmt(budget, money=True)} = "
-                          f"{fmt(rate)} → {fmt(shown)} 计算，应为 {fmt(shown)}。", item)
+                          f"{fmt(rate)}{' → ' + fmt(shown) if shown != rate else ''} 计算，应为 {fmt(shown)}。", item)
         else:
             self.fills[row.rate.ref] = shown
         self.check_sub_row_rates(rules)
-        self.compare_entered(item, target_met=False)
+        alternatives = [] if weight is None else self.alternatives(
+            rate, weight, rules["rate_decimals"], "执行率", f"{fmt(actual, money=True)} ÷ {fmt(budget, money=True)}",
+            cap=rules["cap_rate"])
+        self.compare_entered(item, target_met=False, alternatives=alternatives,
+                             convention=self.convention_text(rules["rate_decimals"], "执行率"))
         return item
 
     def check_sub_row_rates(self, rules) -> None:
@@ -128,7 +134,7 @@ class _Scorer(GridScorer):
             if entered is None or not budget:
                 continue  # a 0.00 rate on a row without budget is how the seeds write it
             rate = actual / budget
-            shown = rate if rules["rate_decimals"] is None else round_score(rate, rules["rate_decimals"], self.mode)
+            shown = self.rounded_ratio(rate, rules["rate_decimals"])
             if abs(entered - shown) > rules.get("mismatch_tolerance", 0.005):
                 self.flag("rate_mismatch", "warning", row.rate.ref,
                           f"「{row.label.text}」执行率填报 {fmt(entered)}，按 {fmt(actual, money=True)} ÷ "
@@ -185,7 +191,7 @@ class _Scorer(GridScorer):
         form = self.form
         items = [self.score_execution(points=False)] + [self.status_of(ind) for ind in form.indicators]
         total_cell = form.fields["total_score"]
-        met = sum(1 for item in items[1:] if item.status == STATUS_MET)
+        met = sum(1 for item in items[1:] if item.status_code == "met")
         self.flag("completion_only", "info", total_cell.ref,
                   f"本表没有填写分值：按完成情况表检查（{len(items) - 1} 项指标中 {met} 项达成），不计总分和等级。"
                   "如需计分，请填写各指标分值。")

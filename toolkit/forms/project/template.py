@@ -315,11 +315,13 @@ def _build_instructions(ws) -> None:
     print_within_page(ws, f"A1:A{len(INSTRUCTIONS)}")
 
 
-def _build_meta(ws, project_sheets: list[str]) -> None:
-    """Hidden sheet recognised by readers (template id/version, the template sheets) and later migrations."""
+def _build_meta(ws, project_sheets: list[str], profile: Mapping | None = None) -> None:
+    """Hidden sheet recognised by readers (template id/version, the rule profile the workbook is
+    scored by unless ``--profile`` says otherwise, the template sheets) and later migrations."""
     rows = [
         ("template_id", layout.TEMPLATE_ID),
         ("template_version", layout.TEMPLATE_VERSION),
+        *([("profile_id", profile["id"]), ("profile_version", profile["version"])] if profile else []),
         ("generator", f"jixiao-toolkit {__version__}"),
         template_sheets_row(project_sheets),
     ]
@@ -330,14 +332,23 @@ def _build_meta(ws, project_sheets: list[str]) -> None:
 
 def build_workbook(projects: Iterable[Mapping] | None = None, *,
                    default_weights: Mapping[str, float] | None = None,
-                   execution_weight: float = 10) -> Workbook:
+                   execution_weight: float | None = None, profile: Mapping | None = None) -> Workbook:
     """A workbook with the instructions sheet, one sheet per project and the hidden meta sheet.
 
-    Without ``projects``, one blank sheet 「项目1」 (the template).
+    Without ``projects``, one blank sheet 「项目1」 (the template). With ``profile`` (a rule profile),
+    the meta sheet records its id — the workbook is then scored by it unless ``--profile`` says
+    otherwise — and its 一级 and 执行率 weights are the defaults of the weight cells.
 
     >>> [ws.title for ws in build_workbook([{"sheet": "甲"}, {"sheet": "乙"}]).worksheets]
     ['填表说明', '甲', '乙', '_jx_meta']
+    >>> [row for row in build_workbook(profile={"id": "shenzhen", "version": "1", "execution_rate": {"weight": 10},
+    ...  "level1_weights": {}})["_jx_meta"].values if row[0].startswith("profile")]
+    [('profile_id', 'shenzhen'), ('profile_version', '1')]
     """
+    if profile is not None:
+        default_weights = profile.get("level1_weights") if default_weights is None else default_weights
+        execution_weight = profile["execution_rate"]["weight"] if execution_weight is None else execution_weight
+    execution_weight = 10 if execution_weight is None else execution_weight
     wb = Workbook()
     _build_instructions(wb.active)
     wb.active.title = layout.INSTRUCTIONS_SHEET
@@ -345,7 +356,7 @@ def build_workbook(projects: Iterable[Mapping] | None = None, *,
         ws = wb.create_sheet(project.get("sheet") or f"项目{index}")
         build_project_sheet(ws, project, default_weights=default_weights,
                             execution_weight=execution_weight)
-    _build_meta(wb.create_sheet(layout.META_SHEET), wb.sheetnames[1:])
+    _build_meta(wb.create_sheet(layout.META_SHEET), wb.sheetnames[1:], profile)
     wb.active = 1
     wb.properties.creator = "jixiao-toolkit"
     wb.properties.title = layout.TEMPLATE_TITLE
