@@ -152,3 +152,21 @@ def test_score_points_to_adopt_and_says_why(tmp_path):
     with pytest.raises(ToolkitError) as refused:
         score_file(tmp_path / "broken.xlsx", tmp_path / "b.xlsx")
     assert "无法用 jixiao adopt 导入" in str(refused.value) and "缺少 「实际完成值」" in str(refused.value)
+
+
+def test_a_satisfaction_target_above_100_percent_is_said(tmp_path):
+    # 湖北黄石 2023 with its 教师满意度 target misprinted 「≥105%」: a warning on the target, scoring unchanged.
+    from toolkit.service import score_file
+    source = build_form_file("hubei-huangshi-2023-sanzhong", tmp_path)
+    wb = load_workbook(source)
+    for row in wb.active.iter_rows():
+        if any(cell.value == "教师满意度" for cell in row):
+            [target] = [cell for cell in row if cell.value == "≥95%"][:1]
+            target.value = "≥105%"
+    wb.save(tmp_path / "over.xlsx")
+    adopt_file(tmp_path / "over.xlsx", tmp_path / "over_导入.xlsx")
+    report = score_file(tmp_path / "over_导入.xlsx", tmp_path / "over_评分.xlsx").report
+    items = {item["label"]: item for item in report["forms"][0]["items"]}
+    codes = [f["code"] for f in items["教师满意度"]["flags"]]
+    assert codes[0] == "target_above_100" and items["教师满意度"]["status"]["code"] == "not_met"  # 95 of 105
+    assert not any(f["code"] == "target_above_100" for f in items["学生满意度"]["flags"])

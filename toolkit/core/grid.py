@@ -177,6 +177,7 @@ class GridScorer(FormScorer):
             if parsed.kind == "empty":
                 self.flag("missing_value", "error", cell.ref, f"指标「{item.label}」未填写{what}。", item)
                 return self.manual_fallback(item, ind, f"未填写{what}")
+        self.check_percent_ceiling(item, ind, target)
         reading = compare(target, actual, f"{ind.level2} {ind.level3.text}".strip(), self.profile["quantitative"])
         for note in reading.notes:
             self.flag(note.code, note.severity, self.cell_of(ind, note.side), note.message, item)
@@ -197,6 +198,16 @@ class GridScorer(FormScorer):
         if item.computed is not None:  # no rule awards more than its weight, nor less than 0
             item.computed = min(max(item.computed, 0.0), item.weight)
         return item
+
+    def check_percent_ceiling(self, item: ItemResult, ind: IndicatorRow, target: ParsedValue) -> None:
+        """A 满意度 target above 100 % (「≥105%」) cannot be reached: said, scoring unchanged
+        (``quantitative.at_most_100_percent`` names the indicators)."""
+        words = self.profile["quantitative"].get("at_most_100_percent", [])
+        names = f"{ind.level1 or ''}{ind.level2 or ''}{ind.level3.text}"
+        if target.percent and target.number is not None and target.number > 100 and any(w in names for w in words):
+            self.flag("target_above_100", "warning", ind.target.ref,
+                      f"「{item.label}」的年度指标值「{target.text}」超过 100%：满意度等比率不可能超过 100%，"
+                      "请核对目标（是否多写了数字或把分值写进了目标）。", item)
 
     def score_not_applicable(self, item: ItemResult, ind: IndicatorRow, weight: float) -> ItemResult:
         item.method = "not_applicable"
