@@ -1,5 +1,6 @@
 """Tests for toolkit.submission.export and toolkit.submission.fingerprint: the clean submission workbook."""
 
+import datetime as _dt
 import shutil
 import subprocess
 import zipfile
@@ -10,7 +11,8 @@ import pytest
 
 from toolkit.submission import fingerprint as fp
 from toolkit.cli import main
-from toolkit.submission.export import ExportBlocked, export_file, export_filename, sanitize_part
+from toolkit.submission.collect import collect
+from toolkit.submission.export import PROBLEM_SHEET, ExportBlocked, export_file, export_filename, sanitize_part
 from toolkit.core.profile import load_profile
 
 from .conftest import corrected_copy  # noqa: E402
@@ -158,15 +160,57 @@ def test_libreoffice_resave_keeps_fingerprint_and_has_no_formulas(clean, tmp_pat
     assert fp.content_sha256(wb) == clean.fingerprint["jx.sha256"]
 
 
+def pdf_pages(pdf: Path) -> list[str]:
+    """The text of every page of ``pdf`` (pdftotext; pages are separated by form feeds)."""
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return [page for page in text.split("\f") if page.strip()]
+
+
 @pytest.mark.usefixtures("libreoffice")
-def test_pdf_is_a4_and_renders(tmp_path):
+def test_pdf_is_a4_and_renders(tmp_path, capsys):
+    """A clean export's paper: no mark, and on every page the short fingerprint and the export time."""
     source = corrected_copy(tmp_path / "填报.xlsx")
     assert main(["export", str(source), "-o", str(tmp_path / "out"), "--pdf"]) == 0
+    out = capsys.readouterr().out
     pdf = next((tmp_path / "out").glob("*.pdf"))
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert "Pages:           8" in info and "(A4)" in info
     subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")], check=True)
     assert list(tmp_path.glob("page*.png"))
+    props = fp.read_properties(openpyxl.load_workbook(next((tmp_path / "out").glob("*.xlsx"))))
+    short, exported = props["jx.sha256"][:12], props["jx.exported_at"]
+    assert exported.endswith("+08:00") and f"每页页脚印前 12 位：{short}" in out
+    shown = exported.replace("T", " ").replace("+08:00", " +08:00")
+    assert f"导出时间：{shown}（北京时间）" in out
+    pages = pdf_pages(pdf)
+    assert len(pages) == 8
+    for number, page in enumerate(pages, start=1):
+        assert f"内容指纹 {short}" in page and f"导出时间 {shown}" in page, number
+        assert f"第 {number} 页，共 8 页" in page
+        assert "含未解决问题" not in page and "未解决问题" not in page
+
+
+@pytest.mark.usefixtures("libreoffice")
+def test_forced_pdf_shows_the_mark_the_problems_and_the_fingerprint(tmp_path):
+    """Issue 18: a forced export cannot look clean on paper, and paper can be matched to its file.
+    The time given is 14:23 UTC: the paper shows 22:23 Beijing time."""
+    utc = _dt.datetime(2021, 12, 31, 14, 23, 5, tzinfo=_dt.timezone.utc)
+    outcome = export_file(SAMPLE, tmp_path, force=True, pdf=True, now=utc)
+    assert outcome.fingerprint["jx.exported_at"] == "2021-12-31T22:23:05+08:00"
+    short = outcome.fingerprint["jx.sha256"][:12]
+    assert outcome.short_fingerprint == short
+    pages = pdf_pages(outcome.pdf)
+    assert len(pages) == 9  # the 8 forms and the problem page
+    for number, page in enumerate(pages, start=1):
+        assert "含未解决问题" in page.splitlines()[0], number  # the header, on every page
+        assert f"内容指纹 {short}" in page and "导出时间 2021-12-31 22:23:05 +08:00" in page, number
+        assert "14:23" not in page
+    assert all("见「未解决问题」页" in page for page in pages[:8])
+    problems = pages[8]
+    assert "含未解决问题：6 个错误未改正" in problems
+    assert "政府采购" in problems and "H13" in problems and "填报得分与按规则计算不符" in problems
+    assert "填报 98，复核 100，相差 2（人工扣分，已说明）" in problems
+    assert "score_mismatch" not in problems  # plain Chinese, no codes
 
 
 def test_pdf_without_libreoffice_gives_clear_message(tmp_path, monkeypatch, capsys):
@@ -176,3 +220,70 @@ def test_pdf_without_libreoffice_gives_clear_message(tmp_path, monkeypatch, caps
     source = corrected_copy(tmp_path / "填报.xlsx")
     assert main(["export", str(source), "-o", str(tmp_path), "--pdf"]) == 2
     assert "未找到 LibreOffice" in capsys.readouterr().err  # errors go to stderr
+
+
+# -- issue 18: paper tells the truth ------------------------------------------------------------
+
+def test_every_export_prints_fingerprint_and_beijing_time_in_the_footer(clean):
+    wb = openpyxl.load_workbook(clean.output)
+    exported = fp.read_properties(wb)["jx.exported_at"]
+    assert exported.endswith("+08:00") and clean.exported_at.utcoffset() == _dt.timedelta(hours=8)
+    assert PROBLEM_SHEET not in wb.sheetnames
+    for ws in wb.worksheets:
+        assert ws.oddFooter.left.text == f"内容指纹 {clean.fingerprint['jx.sha256'][:12]}", ws.title
+        assert ws.oddFooter.right.text.startswith("导出时间 ") and ws.oddFooter.right.text.endswith(" +08:00")
+        assert ws.oddFooter.center.text == "第 &P 页，共 &N 页"
+        assert not ws.oddHeader.center.text  # a clean export carries no mark
+        assert not ws.HeaderFooter.differentFirst and not ws.HeaderFooter.differentOddEven
+    assert exported in wb.properties.description
+
+
+def test_naive_export_time_is_beijing_time(tmp_path):
+    source = corrected_copy(tmp_path / "填报.xlsx")
+    outcome = export_file(source, tmp_path / "out", now=_dt.datetime(2021, 12, 31, 22, 23, 5))
+    assert outcome.fingerprint["jx.exported_at"] == "2021-12-31T22:23:05+08:00"
+    wb = openpyxl.load_workbook(outcome.output)
+    assert wb["政府采购"].oddFooter.right.text == "导出时间 2021-12-31 22:23:05 +08:00"
+    assert wb.properties.created == _dt.datetime(2021, 12, 31, 14, 23, 5)  # core properties: UTC (…Z), as the format requires
+
+
+@pytest.fixture(scope="module")
+def forced(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("forced")
+    return export_file(SAMPLE, folder / "inbox", force=True)
+
+
+def test_forced_export_marks_every_page_and_lists_the_problems_last(forced):
+    wb = openpyxl.load_workbook(forced.output)
+    assert wb.sheetnames == FORM_SHEETS + [PROBLEM_SHEET] and forced.problem_sheet == PROBLEM_SHEET
+    short = forced.fingerprint["jx.sha256"][:12]
+    for ws in wb.worksheets:
+        assert ws.oddHeader.center.text == "含未解决问题", ws.title
+        assert ws.oddFooter.left.text == f"内容指纹 {short}"
+        assert ws.protection.sheet and str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4
+    assert wb[FORM_SHEETS[0]].oddHeader.right.text == "仍有 6 个错误未改正，见「未解决问题」页"
+    problems = wb[PROBLEM_SHEET]
+    rows = [[cell.value for cell in row] for row in problems.iter_rows()]
+    numbered = [row for row in rows if isinstance(row[0], int)]  # 序号 | 工作表 | 单元格 | 问题, then 序号 | 工作表 | 总分
+    listed = [(row[1], row[2]) for row in numbered if isinstance(row[3], str)]
+    assert listed == [(f.sheet, f.cell) for f in forced.blocking]
+    assert ("政府采购", "H13") in listed
+    texts = [row[3] for row in numbered if isinstance(row[3], str)]
+    assert all("：" in text and not any(f.code in text for f in forced.blocking) for text in texts)
+    totals = {row[1]: row[2] for row in numbered if row[3] is None}
+    assert totals["社会保险转移接续工作外包服务"] == "总分 填报 98，复核 100，相差 2（人工扣分，已说明）；等级 优"
+    assert all(c.protection.locked for row in problems.iter_rows() for c in row if c.value is not None)
+    assert fp.locate_changes(fp.read_properties(wb), wb) == []  # the problem page is fingerprinted content
+
+
+def test_forced_export_is_read_back_by_collect_and_is_the_same_each_time(forced, tmp_path):
+    """The problem page is no form (collect reads 8 forms, no 「像是一张自评表」), and holds nothing
+    that changes between exports: a second forced export of the same file is a duplicate."""
+    again = export_file(SAMPLE, tmp_path, force=True, now=_dt.datetime(2022, 1, 1, 9, 0, 0))
+    assert again.fingerprint["jx.sha256"] == forced.fingerprint["jx.sha256"]
+    report = collect(forced.output.parent, jobs=1, progress=False)
+    [entry] = report["files"]
+    assert entry["status"] == "unresolved_errors" and len(entry["forms"]) == 8
+    codes = {p["code"] for p in entry["problems"]}
+    assert "forced_export" in codes and not codes & {"form_without_names", "tampered", "score_edited"}
+    assert entry["fingerprint"]["exported_at"].endswith("+08:00")

@@ -191,11 +191,13 @@ def test_the_number_check_catches_a_made_up_number(project_report):
 def test_checked_numbers_are_stated_as_the_form_shows_them(project_report):
     doc, _ = project_report
     text = "\n".join(text for _, text, _ in blocks(doc))
-    # 社保业务公众服务经费: 3,866,689.10 ÷ 4,448,000.00 → 0.87 (the form says 0.86), 8.70 points, total 97.59
-    assert "全年预算数 4,448,000.00元，全年执行数 3,866,689.10元，按规则核定的预算执行率为 87.00%，执行率得分 8.70 分" in text
-    assert "自评总分为 97.59 分" in text and "表中填报总分为 96.10 分，与核定结果不一致" in text
+    # 社保业务公众服务经费: 3,866,689.10 ÷ 4,448,000.00 → 0.87 (the form says 0.86): the unit's 8.60 points,
+    # the re-check's 8.70 beside it; the unit's total 96.10, the re-check's 97.59 (tests/test_narrative_figures.py)
+    assert ("全年预算数 4,448,000.00元，全年执行数 3,866,689.10元，预算执行率为 87.00%（表中填为 0.86），"
+            "执行率自评得分 8.60 分（分值 10 分）") in text
+    assert "单位自评总分为 96.10 分" in text and "复核，总分为 97.59 分，与自评总分不同" in text
     # 政府采购: 8 / 29 × 10 = 2.76, written 2.75
-    assert "「采购办公设备计划数」" in text and "得分 2.76（分值 10，表中填报 2.75）" in text
+    assert "「采购办公设备计划数」" in text and "自评得分 2.75（分值 10，按规则复核为 2.76）" in text
 
 
 # ------------------------------------------------------------------ placeholders where, and only where, facts are missing
@@ -449,5 +451,6 @@ def test_pdf_renders_the_chinese_text(tmp_path, writer):
                           check=True).stdout
     compact = re.sub(r"\s+", "", text)
     for expected in ("深圳市社会保险基金管理局盐田分局2021年度部门整体支出绩效自评报告", "一、部门基本情况",
-                     "四、部门整体支出绩效评价指标评分情况", "【待填写：部门主要职能", "95.16", "20,486,523.78"):
+                     "四、部门整体支出绩效评价指标评分情况", "【待填写：部门主要职能", "95.16", "20,486,523.78",
+                     "单位自评总分为96.80分，自评等级为「优」。"):
         assert expected in compact, expected

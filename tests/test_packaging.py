@@ -56,7 +56,7 @@ def test_wheel_installs_and_runs_without_the_source_tree(tmp_path):
 
     scored = jixiao("score", str(SAMPLE), "-o", str(work / "评分.xlsx"), "--json", str(work / "报告.json"))
     assert scored.returncode == 0, scored.stderr
-    assert "政府采购：总分 83.96（填报 83.95）" in scored.stdout and (work / "评分.xlsx").exists()
+    assert "政府采购：总分 填报 83.95，复核 83.96" in scored.stdout and (work / "评分.xlsx").exists()
 
     report = jixiao("report", str(SAMPLE), "-o", str(work / "自评报告.docx"))  # outlines.json is package data
     assert report.returncode == 0, report.stderr

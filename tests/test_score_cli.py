@@ -34,7 +34,7 @@ def test_console_script_runs_and_prints_a_summary(tmp_path):
     result = subprocess.run([sys.executable, "-m", "toolkit.cli", "score", str(SAMPLE), "-o",
                              str(tmp_path / "o.xlsx")], capture_output=True, text=True, encoding="utf-8")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "政府采购：总分 83.96（填报 83.95），等级 良" in result.stdout
+    assert "政府采购：总分 填报 83.95，复核 83.96，相差 0.01（不一致，见 H13）；等级 良" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
 
 
@@ -78,7 +78,9 @@ def test_report_matches_schema_and_contract(scored):
     validate_report(report)
     assert report["profile"]["id"] == "shenzhen" and len(report["profile"]["sha256"]) == 64  # the sample's own
     form = next(f for f in report["forms"] if f["name"] == PROJECT)
-    assert form["total"] == {"computed": 83.96, "entered": 83.95, "shown": 83.95}  # shown: what the sheet says
+    total = form["total"]  # shown: what the sheet says; the difference 填报 − 复核 (issue 18)
+    assert (total["computed"], total["entered"], total["shown"], total["difference"], total["accepted"]) == \
+        (83.96, 83.95, 83.95, -0.01, False)
     assert form["grade"] == "良"
     labels = [i["label"] for i in form["items"]]
     assert labels[0] == "预算执行率" and "采购办公设备计划数" in labels

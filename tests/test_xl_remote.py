@@ -277,7 +277,7 @@ def test_button_gives_the_same_results_as_the_command_line(tmp_path):
     text = replay.alerts[0][0]
     for result in outcome.results:
         assert result.name in text
-    assert "总分 83.96（填报 83.95），等级 良；错误 1" in text
+    assert "政府采购：总分 填报 83.95，复核 83.96，相差 0.01（不一致，见 H13）；等级 良；错误 1" in text
     assert replay.alerts[0][3] == "info"
 
 

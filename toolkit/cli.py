@@ -6,7 +6,7 @@ Commands (``jixiao 命令 -h`` shows each one's options)::
     jixiao adopt INPUT.xlsx|.xls [-o OUT.xlsx] [--json MAP.json] [--profile ID]
     jixiao export INPUT.xlsx [-o DIR|FILE] [--pdf] [--force]
     jixiao report INPUT.xlsx [-o 自评报告.docx] [--pdf] [--profile P]
-    jixiao collect FOLDER [-o 汇总.xlsx] [--json REPORT.json] [--jobs N]
+    jixiao collect FOLDER [-o 汇总.xlsx] [--json REPORT.json] [--roster 单位名单.xlsx] [--notices DIR] [--jobs N]
     jixiao template build [--check] [--kind K]     jixiao sample build [--check] [--kind K]
     jixiao profile check PROFILE                   jixiao profile list
     jixiao addin build OUTDIR                      jixiao addin install
@@ -93,8 +93,12 @@ COMMANDS: list[Command] = [
     Command(("collect",), "汇总：检查文件夹中收到的全部报送文件，重新计分并生成汇总表；有文件未通过时退出码为 6",
             "toolkit.submission.collect:run_cli", (
         Arg(("folder",), "存放收到文件的文件夹（含子文件夹）"),
-        Arg(("-o", "--output"), "汇总工作簿（默认 汇总.xlsx）", {"default": "汇总.xlsx"}),
-        Arg(("--json",), "同时写出 JSON 报告"),
+        Arg(("-o", "--output"), "汇总工作簿（默认：当前文件夹的 汇总.xlsx；当前文件夹就是收件文件夹时写在它旁边）；"
+                                "不能写入收件文件夹"),
+        Arg(("--json",), "同时写出 JSON 报告（不能写入收件文件夹）"),
+        Arg(("--roster",), "单位名单（.xlsx 或 .csv：第一列或「单位」列为应报送的单位，可选「项目」列为应报送的项目）："
+                           "汇总表增加「未报送」「多报」"),
+        Arg(("--notices",), "把每个有问题单位的复核意见另存为一个文件（复核意见_单位.xlsx）到此文件夹，便于发回"),
         Arg(("--jobs",), "并行进程数（默认：CPU 核数）", {"type": int, "default": None}),
         Arg(("--profile",), "本局规则配置：内置名称或 JSON 文件路径（默认：每个文件按其导出时记录的规则重新计分，"
                             "没有记录时项目表用 national）"),

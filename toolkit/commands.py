@@ -13,12 +13,12 @@ Example::
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 from toolkit.core.problems import SEVERITY_LABELS, Problem
-from toolkit.core.profile import ProfileError, builtin_profile_names, check_profile_data, load_profile
+from toolkit.core.profile import (ProfileError, builtin_profile_names, check_profile_data, load_profile,
+                                  parse_profile_text)
 from toolkit.exits import EXIT_BAD_PROFILE, EXIT_DRIFT, EXIT_OK
 
 
@@ -26,7 +26,7 @@ from toolkit.exits import EXIT_BAD_PROFILE, EXIT_DRIFT, EXIT_OK
 def score(args) -> int:
     """``jixiao score``: score a workbook, print one line per form and the errors."""
     from toolkit.service import score_file
-    from toolkit.workbook.edits import summary_line
+    from toolkit.report import two_numbers_line as summary_line
 
     outcome = score_file(args.input, args.output, profile=args.profile, json_path=args.json,
                          overwrite_input=args.in_place)
@@ -86,9 +86,9 @@ def profile_check(args) -> int:
     """``jixiao profile check``: every problem with its JSON path; exit 3 on an error."""
     source = args.profile
     try:
-        data = load_profile(source).data if not Path(source).suffix else json.loads(
-            Path(source).read_text("utf-8-sig"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = load_profile(source).data if not Path(source).suffix else parse_profile_text(
+            Path(source).read_bytes(), source)
+    except OSError as exc:
         raise ProfileError(source, [Problem("profile_unreadable", "error", source,
                                             f"无法读取（须为 UTF-8 编码的 JSON 文件）：{exc}")]) from None
     problems = check_profile_data(data)

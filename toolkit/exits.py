@@ -8,6 +8,7 @@ Example::
 
 EXIT_OK, EXIT_UNEXPECTED, EXIT_BAD_INPUT, EXIT_BAD_PROFILE = 0, 1, 2, 3
 EXIT_BLOCKED, EXIT_DRIFT, EXIT_NOT_ACCEPTED, EXIT_USAGE = 4, 5, 6, 64
+EXIT_COMPONENT_MISSING = 7  # the input is fine; this installation lacks a part the command needs
 EXIT_CODES = {
     EXIT_OK: "完成（评分文件中仍可能有标记）",
     EXIT_UNEXPECTED: "意外错误（请把提示发给技术支持）",
@@ -16,5 +17,6 @@ EXIT_CODES = {
     EXIT_BLOCKED: "导出因仍有错误被拒绝",
     EXIT_DRIFT: "已提交的模板或样例与代码不一致（--check）",
     EXIT_NOT_ACCEPTED: "汇总：有文件未通过（见报告）",
+    EXIT_COMPONENT_MISSING: "缺少组件：本机安装的版本不含该命令所需的组件（如汇总所需的 pandas），输入文件没有问题",
     EXIT_USAGE: "命令用法错误（参数缺失或无法识别）",
 }

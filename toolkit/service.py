@@ -21,19 +21,20 @@ from pathlib import Path
 
 from openpyxl.utils import get_column_letter
 
-from toolkit.core.problems import Flag, ToolkitError
-from toolkit.core.profile import Profile, load_profile
+from toolkit.core.problems import Flag, Problem, ToolkitError
+from toolkit.core.profile import Profile, ProfileError, load_profile
 from toolkit.core.results import FormResult
 from toolkit.forms import registry as kinds
 from toolkit.report import json_safe, workbook_report
 from toolkit.workbook.atomic import atomic_write
 from toolkit.workbook.cached import formula_cache, restore_cached_values
 from toolkit.workbook.edits import KEEP, EditPlan, build_plan
-from toolkit.workbook.io import check_file_kind, open_workbook
+from toolkit.workbook.io import check_file_kind, is_strict, open_workbook
+from toolkit.workbook.outputs import check_outputs
 from toolkit.workbook.meta import (META_SHEET, Registry, read_meta, sheet_infos, template_sheets_row,
                                    tool_sheet_titles)
 from toolkit.workbook.sheets import SheetAccess, WorkbookData, split_ref
-from toolkit.workbook.meta import CHECK_SHEET, INSTRUCTIONS_SHEET
+from toolkit.workbook.meta import CHECK_SHEET, INSTRUCTIONS_SHEET, PROBLEM_SHEET
 from toolkit.workbook.writer import apply_plan
 
 
@@ -50,6 +51,21 @@ def resolve_profile(book: WorkbookData, requested: Profile | str | None = None) 
     """The profile a workbook is scored by: ``requested``, else the one the workbook records, else
     its kind's default (see :func:`toolkit.forms.registry.resolve_profile`)."""
     return kinds.resolve_profile(book.forms, book.meta, requested)
+
+
+def refuse_other_kind(book: WorkbookData, requested: Profile | None) -> None:
+    """A ``--profile`` that scores none of the workbook's kinds of form (a department framework given
+    to a project workbook) is refused (exit 3) rather than silently replaced by another profile."""
+    if requested is None or not book.forms:
+        return
+    wanted = {kinds.kind_of(form).profile_kind for form in book.forms}
+    if requested["kind"] not in wanted:
+        names = {"project": "项目支出绩效自评表", "department": "部门整体支出绩效"}
+        raise ProfileError(requested.source, [Problem(
+            "schema", "error", "$.kind",
+            f"规则配置「{requested.id}」用于{names.get(requested['kind'], requested['kind'])}（kind = {requested['kind']}），"
+            f"本工作簿是{'、'.join(names.get(kind, kind) for kind in sorted(wanted))}：请换用相应的规则配置，"
+            "或不加 --profile（按工作簿记录的配置计分）")])
 
 
 def score_book(book: WorkbookData, profile: Profile) -> tuple[list[FormResult], EditPlan]:
@@ -144,6 +160,8 @@ def score_file(input_path: str | Path, output_path: str | Path | None = None, *,
     if output.resolve() == input_path.resolve() and not overwrite_input:
         raise ToolkitError(f"输出文件与输入文件相同（{input_path.name}）。为防止覆盖填报内容，请用 -o 指定其他文件名，"
                            "或加 --in-place（会先备份原文件）。")
+    check_outputs([input_path], {"-o": output, "--json": Path(json_path) if json_path else None},
+                  in_place=input_path if overwrite_input else None)
     # Values (cached results of any formulas) for scoring; the formula workbook for writing.
     keep_macros = output.suffix.lower() == ".xlsm"
     try:
@@ -159,10 +177,15 @@ def score_file(input_path: str | Path, output_path: str | Path | None = None, *,
         book.flags.append(Flag("links_dropped", "warning", None,
                                "工作簿中指向其他文件的外部链接已损坏或无法读取，评分结果中未保留这些链接（原文件不变）；"
                                "引用它们的公式保留上次的计算结果。"))
+    if is_strict(input_path):
+        book.flags.append(Flag("strict_read", "info", None,
+                               f"「{input_path.name}」以 Strict Open XML（严格）格式保存：已按通常格式读取，"
+                               f"输出文件「{output.name}」为通常的 .xlsx 格式，内容相同。"))
     if input_path.suffix.lower() == ".xlsm" and not keep_macros:
         book.flags.append(Flag("macros_dropped", "info", None,
                                f"输出文件「{output.name}」是 .xlsx，不能带宏：原文件中的宏没有带入（原文件不变）。"
                                "如需保留宏，请用 -o 指定 .xlsm 输出文件。"))
+    refuse_other_kind(book, profile)
     profile = resolve_profile(book, profile)
     results, plan = score_book(book, profile)
     report = workbook_report(str(input_path), results, profile, book.meta, book.flags)
@@ -195,7 +218,11 @@ def backup_copy(path: Path) -> Path:
     while target.exists():
         counter += 1
         target = path.with_name(f"{stem}.bak-{stamp}-{counter}{path.suffix}")
-    shutil.copy2(path, target)
+    try:
+        shutil.copy2(path, target)
+    except OSError as exc:  # a read-only folder: nothing is written, the input stays as it was
+        raise ToolkitError(f"无法在「{path.parent}」中备份「{path.name}」（{exc.strerror or exc}）：--in-place 需要先备份原文件，"
+                           "该文件夹可能没有写权限。请用 -o 把结果写到其他位置。") from None
     return target
 
 
@@ -251,7 +278,7 @@ def unnamed_form_flags(wb) -> list[Flag]:
 
 
 def _looks_like_unnamed_form(ws) -> bool:
-    if getattr(ws, "sheet_state", "visible") != "visible" or ws.title in (CHECK_SHEET, INSTRUCTIONS_SHEET, META_SHEET):
+    if getattr(ws, "sheet_state", "visible") != "visible" or ws.title in (CHECK_SHEET, INSTRUCTIONS_SHEET, META_SHEET, PROBLEM_SHEET):
         return False
     if any(name.startswith(kinds.name_prefixes()) for name in ws.defined_names):
         return False

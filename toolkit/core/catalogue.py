@@ -93,6 +93,7 @@ _ENTRIES = [
     ("workbook", "template_version", "warning", "模板版本不同", "按当前版本读取，请核对"),
     ("workbook", "registry_stale", "info", "上次记录的工作表已不在", "被删除或改名的工作表的记录已忽略"),
     ("workbook", "tool_sheet_renamed", "info", "工具的工作表改用其他名称", "填报人已有同名工作表（如「校验结果」），工具不改动它"),
+    ("workbook", "strict_read", "info", "Strict Open XML 格式", "文件以 Strict Open XML（严格）格式保存：按通常格式读取，输出为通常的 .xlsx 格式（内容相同）"),
     ("workbook", "macros_dropped", "info", "输出为 .xlsx，宏未带入", "原 .xlsm 文件不变；需要宏时请输出 .xlsm"),
     ("workbook", "links_dropped", "warning", "外部链接无法读取，未保留", "原文件不变；评分结果中不含这些链接"),
     ("form", "merged_cell", "warning", "单元格在合并区域内，无法写入", "计算值未写入；请取消合并后再计算得分"),

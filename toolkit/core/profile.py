@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -99,15 +100,76 @@ def load_profile(name_or_path: str | Path) -> Profile:
         known = "、".join(builtin_profile_names())
         raise ProfileError(text_name, [Problem("profile_not_found", "error", text_name,
                                                f"找不到规则配置「{text_name}」；内置配置有：{known}，或给出 JSON 文件路径")])
-    try:
-        data = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ProfileError(source, [Problem("profile_not_json", "error", source,
-                                            f"不是有效的 UTF-8 JSON 文件：{exc}")]) from None
+    data = parse_profile_text(raw, source)
     problems = [p for p in check_profile_data(data) if p.severity == "error"]
     if problems:
         raise ProfileError(source, problems)
     return Profile(data=data, source=source, sha256=hashlib.sha256(raw).hexdigest())
+
+
+MAX_DEPTH = 32  # a real profile nests 8 deep; anything far deeper is no profile
+
+
+def parse_profile_text(raw: bytes, source: str) -> object:
+    """A profile file's JSON, refusing what JSON parsers accept but a rule cannot mean: NaN and
+    Infinity, numbers too large to be finite, integers of thousands of digits, nesting thousands
+    deep, text that is not valid Unicode (a lone surrogate from ``\\ud800``). Raises ProfileError
+    naming the key path.
+
+    >>> parse_profile_text(b'{"a": [1, 2]}', "x")
+    {'a': [1, 2]}
+    >>> parse_profile_text(b'{"over_achievement": {"trigger_ratio": NaN}}', "x")
+    Traceback (most recent call last):
+    ...
+    toolkit.core.profile.ProfileError: 规则配置「x」有 1 个问题：
+      - $.over_achievement.trigger_ratio：数值不是有限数（过大或 NaN），规则中不能使用
+    """
+    try:
+        data = json.loads(raw.decode("utf-8-sig"), parse_constant=float)  # NaN → named by its key path below
+    except RecursionError:
+        raise ProfileError(source, [Problem("profile_not_json", "error", source,
+                                            f"嵌套层数过多（超过 {MAX_DEPTH} 层），不是规则配置")]) from None
+    except UnicodeDecodeError as exc:
+        raise ProfileError(source, [Problem("profile_not_json", "error", source,
+                                            f"不是有效的 UTF-8 文件：{exc}")]) from None
+    except ValueError as exc:  # JSONDecodeError, or an integer of more than 4300 digits
+        why = "整数位数过多（数千位），规则中不能使用" if "digits" in str(exc) else str(exc)
+        raise ProfileError(source, [Problem("profile_not_json", "error", source, f"不是有效的 JSON：{why}")]) from None
+    problems = list(_unusable_values(data))
+    if problems:
+        raise ProfileError(source, problems)
+    return data
+
+
+def _unusable_values(data: object):
+    """Problems of values JSON carries but a profile cannot use, each with its key path."""
+    stack = [(data, "$", 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            yield Problem("schema", "error", path, f"嵌套层数过多（超过 {MAX_DEPTH} 层），不是规则配置")
+            return
+        if isinstance(value, float) and not math.isfinite(value):
+            yield Problem("schema", "error", path, "数值不是有限数（过大或 NaN），规则中不能使用")
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10 ** 15:
+            yield Problem("schema", "error", path, "整数过大，规则中不能使用")
+        elif isinstance(value, str) and _invalid_unicode(value):
+            yield Problem("schema", "error", path, "文字含无效的 Unicode 字符（孤立代理项），请重新输入该文字")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if _invalid_unicode(key):
+                    yield Problem("schema", "error", path, "键名含无效的 Unicode 字符（孤立代理项）")
+                stack.append((item, f"{path}.{_printable_key(key)}", depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, f"{path}[{index}]", depth + 1) for index, item in enumerate(value))
+
+
+def _invalid_unicode(text: str) -> bool:
+    return any("\ud800" <= char <= "\udfff" for char in text)
+
+
+def _printable_key(key: str) -> str:
+    return key.encode("utf-8", "replace").decode("utf-8") if _invalid_unicode(key) else key
 
 
 def check_profile_data(data: object) -> list[Problem]:

@@ -42,7 +42,8 @@ from toolkit.core.problems import SEVERITY_LABELS, ToolkitError
 from toolkit.excel.engine import EXCEL_ERRORS, is_desktop
 from toolkit.excel.reading import read_book, read_open_book
 from toolkit.excel.writing import ApplyStats, apply_plan
-from toolkit.workbook.edits import EditPlan, summary_line
+from toolkit.report import two_numbers_line
+from toolkit.workbook.edits import EditPlan
 from toolkit.workbook.meta import Registry
 from toolkit.workbook.sheets import WorkbookData
 
@@ -87,12 +88,12 @@ def score_message(run: XlScoreRun) -> str:
     ...                  EditPlan(), ApplyStats())
     >>> print(score_message(run))
     已计算 1 张自评表：
-    · 项目：总分 91.9（填报 91.9），等级 优；错误 0，提醒 0，说明 0
+    · 项目：总分 填报 91.9，复核 91.9，一致；等级 优；错误 0，提醒 0，说明 0
     <BLANKLINE>
     标色：红 = 错误，黄 = 提醒，蓝 = 说明；全部标记及算式见「校验结果」表和右侧「计算说明」列。
     """
     lines = [f"已计算 {len(run.results)} 张自评表："]
-    lines += [f"· {summary_line(result)}" for result in run.results]
+    lines += [f"· {two_numbers_line(result)}" for result in run.results]
     for flag in run.book.flags:
         lines.append(f"[{SEVERITY_LABELS[flag.severity]}] {flag.message}")
     if run.stats.formulas_kept:

@@ -6,6 +6,11 @@ A block is a function ``block(doc, scope)`` writing into a
 :class:`~toolkit.narrative.document.ReportDocument`; its :class:`Scope` is one form inside a
 ``for_each_form`` section, else the whole workbook.
 
+Scores are stated as the unit's (the form's 得分, 总分, 等级); the re-check (按规则复核) stands
+beside them only where it differs, each difference accepted or disputed as
+:mod:`toolkit.narrative.figures` classifies it (:func:`conclusion`, :func:`score_phrase`,
+:func:`score_cells`).
+
 Example::
 
     >>> from toolkit.core.results import ItemResult
@@ -19,15 +24,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from toolkit.core.catalogue import CATALOGUE
 from toolkit.core.problems import SEVERITY_LABELS, Flag
 from toolkit.core.profile import Profile
 from toolkit.core.results import FormResult, ItemResult
 from toolkit.narrative.document import ReportDocument, Segment
+from toolkit.narrative.figures import TOLERANCE, FormFigures, ScoreDifference, difference_of, form_figures
 from toolkit.narrative.formats import Placeholder, score, weight
 from toolkit.workbook.sheets import WorkbookData
 
 OPEN_SEVERITIES = ("error", "warning")  # 说明 (info) flags explain; they are not open problems
-TOLERANCE = 0.005
+KEPT = {  # an accepted difference (toolkit.narrative.figures.ACCEPTED_CODES): why the unit's score stands
+    "manual_deduction": "人工扣分已写明理由，予以保留",
+    "rounding_convention": "是另一种常见舍入口径的结果，两种口径都常见，予以保留",
+    "manual_score_accepted": "人工评分在档次内，予以采纳",
+}
+KEPT_MARK = "\n（保留自评）"  # beside a re-checked score in a table: the difference is accepted
+DISPUTED = {"manual_deduction": "目标已达成，单位人工扣分但未写扣分理由"}  # else the flag's catalogue title
 
 
 @dataclass
@@ -61,7 +74,8 @@ class Scope:
 
 
 def checked_score(item: ItemResult) -> float | None:
-    """The score the report states: the rule's result, else (where a person scores) the entry."""
+    """The re-check's score: the rule's result, else (where a person scores) the entry. The report
+    states the unit's score (:attr:`ItemResult.standing`); this one judges achievement and shortfall."""
     return item.computed if item.computed is not None else item.entered
 
 
@@ -87,16 +101,21 @@ def lost_points(item: ItemResult) -> bool:
 
 
 def score_phrase(item: ItemResult) -> str:
-    """「得分 13.89（分值 15）」, with the form's own score where it differs from the checked one.
+    """「得分 13.89（分值 15）」: the unit's score, with the re-check beside it where it differs.
 
     >>> score_phrase(ItemResult("indicator", "采购数", 10.0, 2.76, 2.75, "H13", "positive_ratio", "", "J13", "K13"))
-    '得分 2.76（分值 10，表中填报 2.75）'
+    '自评得分 2.75（分值 10，按规则复核为 2.76）'
+    >>> score_phrase(ItemResult("indicator", "满意度", 20.0, 20.0, 18.0, "H20", "positive_met", "", "J20", "K20",
+    ...                         flags=[Flag("manual_deduction", "info", "H20", "人工扣 2")]))
+    '自评得分 18.00（分值 20，按规则为 20.00，人工扣分已写明理由，予以保留）'
     """
-    checked = checked_score(item)
-    text = f"得分 {score(checked) if checked is not None else '未能计分'}（分值 {weight(item.weight or 0)}"
-    if item.entered is not None and checked is not None and abs(item.entered - checked) > TOLERANCE:
-        text += f"，表中填报 {score(item.entered)}"
-    return text + "）"
+    shown = item.standing
+    difference = difference_of(item)
+    if difference is None:
+        return f"得分 {score(shown) if shown is not None else '未能计分'}（分值 {weight(item.weight or 0)}）"
+    rule = (f"按规则为 {score(difference.rule)}，{KEPT[difference.code]}" if difference.accepted
+            else f"按规则复核为 {score(difference.rule)}")
+    return f"自评得分 {score(difference.unit)}（分值 {weight(item.weight or 0)}，{rule}）"
 
 
 def by_cell(result: FormResult | None) -> dict[str, ItemResult]:
@@ -122,9 +141,15 @@ def deviation(doc: ReportDocument, label: str, facts: str, reason: str, gap: str
 
 def open_flags(doc: ReportDocument, scope: Scope, results: list[FormResult | None]) -> None:
     """The errors and reminders the check still shows for ``results`` (and, for the whole
-    workbook, the workbook's own), where they are and why."""
+    workbook, the workbook's own), where they are and why. A total that differs from the rule's
+    only by accepted differences (:mod:`toolkit.narrative.figures`) is not an open problem: the
+    自评结论 states it as accepted."""
     flags: list[Flag] = list(scope.draft.book.flags) if scope.form is None else []
-    flags += [flag for result in results if result is not None for flag in result.flags]
+    for result in results:
+        if result is None:
+            continue
+        settled = form_figures(result).agreement == "accepted"
+        flags += [flag for flag in result.flags if not (settled and flag.code == "total_mismatch")]
     shown = [flag for flag in flags if flag.severity in OPEN_SEVERITIES]
     if not shown:
         doc.paragraph("经校验，表中没有尚未解决的错误或提醒。")
@@ -135,32 +160,163 @@ def open_flags(doc: ReportDocument, scope: Scope, results: list[FormResult | Non
               widths=(1.4, 3.6, 11.0))
 
 
-def conclusion(doc: ReportDocument, scope: Scope, result: FormResult | None) -> None:
-    """Total and grade as the rule gives them, and whether the form says the same."""
-    draft = scope.draft
+def conclusion(doc: ReportDocument, scope: Scope, result: FormResult | None,
+               reasons: dict[str, str] | None = None) -> None:
+    """The unit's total and grade (what the form holds), then the re-check only where it differs,
+    naming the cells and whether each difference is accepted; ``reasons`` are the 偏差原因 /
+    扣分理由 written for each score cell."""
     indicators = [item for item in result.items if item.kind == "indicator"] if result is not None else []
     if indicators and result.total_computed is None and all(item.status for item in indicators):
         doc.paragraph("本表没有分值，只按规则判定各项指标的完成情况（见上表），不计总分和等级。")
         return
-    if result is None or result.total_computed is None:
-        doc.paragraph("总分未能按规则核定：有指标未能计分（见下文问题清单）。核定前请先修改表中标出的问题。")
+    if result is None:
+        doc.paragraph("本表未能评分（见下文问题清单）：请先修改表中标出的问题，再重新生成本报告。")
         return
-    grade = f"，等级为「{result.grade}」" if result.grade else "，总分落在规则未定义等级的区间"
-    doc.paragraph(f"按规则配置「{draft.profile.id}」核定，自评总分为 {score(result.total_computed)} 分"
-                  f"（{result.total_explanation}）{grade}。")
-    if result.total_entered is not None:
-        same = abs(result.total_entered - result.total_computed) <= TOLERANCE
-        doc.paragraph(f"表中填报总分为 {score(result.total_entered)} 分，"
-                      + ("与核定结果一致。" if same else "与核定结果不一致，差异见「存在的问题」所列各项。"))
-    if result.grade_entered and result.grade_entered != result.grade:
-        doc.paragraph(f"表中填报等级为「{result.grade_entered}」，与核定等级不一致。")
+    figures = form_figures(result)
+    doc.paragraph(unit_statement(figures))
+    for text in recheck_statement(figures, scope.draft.profile.id, reasons or {}):
+        doc.paragraph(text)
+
+
+def unit_statement(figures: FormFigures) -> str:
+    """The unit's total and grade as the form holds them.
+
+    >>> from toolkit.narrative.draft import read_draft
+    >>> unit_statement(form_figures(read_draft("samples/seed000_部门整体支出绩效.xlsx").results[0]))
+    '单位自评总分为 96.80 分，自评等级为「优」。'
+    """
+    result = figures.result
+    if figures.unit_total is None:
+        return "表中未填总分，且有指标既未填得分、也未能按规则计分，自评总分无法确定。"
+    how = ""
+    if not figures.total_entered:
+        filled = any(item.entered is None for item in result.items)
+        how = "（表中未填总分" + ("和部分得分，由工具按规则填入）" if filled else "，为表中各项得分之和）")
+    if figures.unit_grade is None:
+        grade = "，总分落在规则未定义等级的区间"
+    elif figures.grade_entered:
+        grade = f"，自评等级为「{figures.unit_grade}」"
+    else:
+        grade = f"，等级为「{figures.unit_grade}」（表中未填等级，按自评总分所在档次）"
+    text = f"单位自评总分为 {score(figures.unit_total)} 分{how}{grade}。"
+    mismatch = next((flag for flag in result.flags if flag.code == "grade_mismatch"), None)
+    if mismatch is not None:
+        text += f"表中等级与自评总分所在档次不符（{mismatch.cell}）：{mismatch.message}"
+    return text
+
+
+def recheck_statement(figures: FormFigures, profile_id: str, reasons: dict[str, str]) -> list[str]:
+    """The re-check as paragraphs: one sentence where it agrees, else the re-check's total and
+    one paragraph per differing cell (accepted differences said to be kept)."""
+    result = figures.result
+    by_rule = f"按规则配置「{profile_id}」复核"
+    person = ("（须人工评分或基础数据未填的指标按单位评分计入）"
+              if any(item.computed is None and item.entered is not None for item in result.items) else "")
+    agreement = figures.agreement
+    if agreement == "unchecked":
+        return [f"{by_rule}：有指标未能按规则计分，总分未能复核（见「存在的问题」所列各项）。"]
+    if agreement == "same":
+        return [f"{by_rule}，各项得分、总分和等级均与自评一致{person}。"]
+    grade = (f"，等级为「{figures.recheck_grade}」" if figures.recheck_grade
+             and figures.recheck_grade != figures.unit_grade else "")
+    if agreement == "accepted":
+        lead = (f"{by_rule}，各项按规则计算合计 {score(figures.recheck_total)} 分{grade}{person}；"
+                "与自评总分的差额来自单位写明理由的调整，复核予以接受，自评总分和等级不变：")
+    elif figures.unit_total is not None and abs(figures.unit_total - figures.recheck_total) <= TOLERANCE:
+        lead = f"{by_rule}，总分同为 {score(figures.recheck_total)} 分{person}，但以下得分与自评不同："
+    else:
+        lead = (f"{by_rule}，总分为 {score(figures.recheck_total)} 分{grade}{person}，"
+                f"与自评{'总分和等级' if grade else '总分'}不同。差异来自：")
+    parts = [difference_phrase(d, reasons.get(d.item.cell, "")) for d in figures.disputed + figures.accepted]
+    if figures.sum_gap:
+        parts.append(f"表中总分 {score(figures.unit_total)} 分不等于表中各项得分之和 "
+                     f"{score(figures.scores_sum)} 分（{result.total_cell}）")
+    if figures.adjustment:
+        parts += [f"总分按规则调整（{result.total_explanation}）"] + [flag.message.rstrip("。")
+                                                               for flag in figures.total_flags]
+    paragraphs = [lead] + [part + ("。" if index == len(parts) - 1 else "；") for index, part in enumerate(parts)]
+    if agreement == "disputed":
+        paragraphs.append(f"以上不一致之处{'（予以保留的调整除外）' if figures.accepted else ''}请单位核实："
+                          "确属填报差错的，修改表格后重新生成本报告；自评总分以单位修改后的表格为准。")
+    return paragraphs
+
+
+def difference_phrase(difference: ScoreDifference, reason: str = "") -> str:
+    """One differing cell in words: the unit's score, the rule's, and why it is kept or disputed.
+
+    >>> item = ItemResult("indicator", "满意度", 20.0, 20.0, 18.0, "H20", "positive_met", "", "J20", "K20",
+    ...                   flags=[Flag("manual_deduction", "info", "H20", "人工扣 2")])
+    >>> difference_phrase(difference_of(item), "未收到投诉，酌情扣分。")
+    '「满意度」（H20）目标已达成，按规则应得 20.00 分，单位评 18.00 分（人工扣 2.00 分），扣分理由：「未收到投诉，酌情扣分」，予以保留'
+    """
+    item, unit, rule = difference.item, score(difference.unit), score(difference.rule)
+    where = f"「{item.label}」（{item.cell}）"
+    if difference.accepted and difference.code == "manual_deduction":
+        reason = reason.strip().rstrip("。；;.")
+        why = f"，扣分理由：「{reason}」" if reason else ""
+        return (f"{where}目标已达成，按规则应得 {rule} 分，单位评 {unit} 分（人工扣 "
+                f"{score(difference.rule - difference.unit)} 分）{why}，予以保留")
+    if difference.accepted:
+        return f"{where}单位评 {unit} 分，按规则为 {rule} 分，{KEPT[difference.code]}"
+    explanation = "：".join(part for part in (difference_cause(difference), item.explanation) if part)
+    return f"{where}单位评 {unit} 分，按规则复核为 {rule} 分（{explanation}）"
+
+
+def difference_cause(difference: ScoreDifference) -> str:
+    """Why the unit's score and the rule's differ, in words: why it is kept, or the flag's title.
+
+    >>> item = ItemResult("execution", "预算执行率", 10.0, 8.7, 8.6, "H6", "execution_rate", "", "", "",
+    ...                   flags=[Flag("score_mismatch", "error", "H6", "…")])
+    >>> difference_cause(difference_of(item))
+    '填报得分与按规则计算不符'
+    """
+    if difference.accepted:
+        return KEPT[difference.code]
+    if difference.code in DISPUTED:
+        return DISPUTED[difference.code]
+    return CATALOGUE[difference.code].title if difference.code in CATALOGUE else "与自评不同"
 
 
 def score_cells(item: ItemResult | None) -> list[str]:
-    """分值, 填报得分 and 核定得分 of an item as table cells ('' where there is none)."""
+    """分值, 自评得分 and 复核得分 of an item as table cells: the unit's score; the re-check only
+    where it differs (or where the unit gave none), marked where the difference is accepted.
+
+    >>> score_cells(ItemResult("indicator", "采购数", 10.0, 2.76, 2.75, "H13", "positive_ratio", "", "", ""))
+    ['10', '2.75', '2.76']
+    >>> score_cells(ItemResult("indicator", "到岗率", 15.0, 13.89, 13.89, "H13", "positive_ratio", "", "", ""))
+    ['15', '13.89', '']
+    >>> score_cells(ItemResult("indicator", "满意度", 20.0, 20.0, 18.0, "H20", "positive_met", "", "", "",
+    ...                        flags=[Flag("manual_deduction", "info", "H20", "人工扣 2")]))
+    ['20', '18.00', '20.00\\n（保留自评）']
+    """
     if item is None:
         return ["", "", ""]
-    checked = checked_score(item)
-    return [weight(item.weight) if item.weight is not None else "",
-            score(item.entered) if item.entered is not None else "",
-            score(checked) if checked is not None else "未能计分"]
+    return [weight(item.weight) if item.weight is not None else "", unit_cell(item), recheck_cell(item)]
+
+
+def unit_cell(item: ItemResult) -> str:
+    """The unit's score as a table cell ('' where the unit gave none, '—' for a row without points)."""
+    if item.entered is not None:
+        return score(item.entered)
+    return "—" if item.status else ""
+
+
+def recheck_cell(item: ItemResult) -> str:
+    """The re-check as a table cell: '' where it agrees with the unit (or a person's score stands)."""
+    if item.computed is None:
+        return "" if item.entered is not None or item.status else "未能计分"
+    if item.entered is None:
+        return score(item.computed)
+    difference = difference_of(item)
+    if difference is None:
+        return ""
+    return score(difference.rule) + (KEPT_MARK if difference.accepted else "")
+
+
+def total_cells(figures: FormFigures) -> list[str]:
+    """The 自评总分 and 复核总分 of a form as table cells, in the same way as :func:`score_cells`."""
+    unit = score(figures.unit_total) if figures.unit_total is not None else ""
+    recheck = {"unchecked": "未能复核", "same": ""}.get(figures.agreement)
+    if recheck is None:
+        recheck = score(figures.recheck_total) + (KEPT_MARK if figures.agreement == "accepted" else "")
+    return [unit, recheck]

@@ -20,6 +20,7 @@ from toolkit.forms.department.layout import TASK_COLUMNS, TASK_HEADERS
 from toolkit.narrative import context
 from toolkit.narrative.context import Scope, by_cell, lost_points, text_or_gap
 from toolkit.narrative.document import ReportDocument
+from toolkit.narrative.figures import form_figures
 from toolkit.narrative.formats import Placeholder, cell_text, money, score
 
 MONEY_UNIT = "元"  # the template's 预算数（元）/ 执行数（元）
@@ -109,8 +110,10 @@ def target_indicators(doc: ReportDocument, scope: Scope) -> None:
 
 
 def conclusion(doc: ReportDocument, scope: Scope) -> None:
+    """The unit's 综合评分 and grade (the total filled in the 评分表); the re-check where it differs."""
     for form in scope.forms:
-        context.conclusion(doc, scope, _score_result(scope, form))
+        context.conclusion(doc, scope, _score_result(scope, form),
+                           {row.score.ref: row.justification.text for row in form.rows})
 
 
 def deviations(doc: ReportDocument, scope: Scope) -> None:
@@ -147,18 +150,19 @@ def open_flags(doc: ReportDocument, scope: Scope) -> None:
 
 
 def scoring_table(doc: ReportDocument, scope: Scope) -> None:
-    """The 评分表: every indicator's weight, the score entered, the score checked and the rule's arithmetic."""
+    """The 评分表: every indicator's weight, the unit's score, the re-check where it differs and the
+    rule's arithmetic."""
     for form in scope.forms:
         result = _score_result(scope, form)
         items = by_cell(result)
         rows = [[row.level1, row.level2, row.level3.text, *context.score_cells(items.get(row.score.ref)),
                  items[row.score.ref].explanation if row.score.ref in items else ""] for row in form.rows]
-        rows.append(["合计", "", "", "",
-                     score(result.total_entered) if result and result.total_entered is not None else "",
-                     score(result.total_computed) if result and result.total_computed is not None else "未能核定",
-                     result.total_explanation if result else ""])
-        doc.table(["一级指标", "二级指标", "三级指标", "分值", "填报得分", "核定得分", "计算说明"], rows,
-                  widths=(1.5, 1.5, 2.5, 1.2, 1.3, 1.3, 6.7), merge_columns=(0, 1))
+        totals = context.total_cells(form_figures(result)) if result is not None else ["", "未能评分"]
+        rows.append(["合计", "", "", "", *totals, result.total_explanation if result else ""])
+        doc.paragraph("自评得分为评分表中填报的得分；「复核得分」只列出按规则复核与自评不同或表中未填的得分"
+                      "（须人工评分或基础数据未填的指标，复核按单位评分计入）；计算说明为按规则计算的算式。")
+        doc.table(["一级指标", "二级指标", "三级指标", "分值", "自评得分", "复核得分", "计算说明"], rows,
+                  widths=(1.5, 1.5, 2.5, 1.1, 1.3, 2.8, 5.3), merge_columns=(0, 1))
 
 
 BLOCKS = {

@@ -76,9 +76,9 @@ def compose(draft: Draft, outline: Outline | None = None) -> ReportDocument:
     title = _fill(outline.title, values)
     doc = ReportDocument("".join(str(part) for part in title))
     doc.title(*title)
-    doc.note(f"本报告为绩效自评工具箱根据「{draft.file_name}」起草的草稿：数字均取自表中填报的内容和按规则配置"
-             f"「{draft.profile.id}」（版本 {draft.profile.version}）核定的评分结果；黄色底纹标出的「待填写」处"
-             "须由单位据实填写。表格修改后请重新生成本报告；定稿前请删除本说明。")
+    doc.note(f"本报告为绩效自评工具箱根据「{draft.file_name}」起草的草稿：得分、总分和等级以表中填报的自评结果为准，"
+             f"按规则配置「{draft.profile.id}」（版本 {draft.profile.version}）复核的结果只在与自评不同时列出并说明；"
+             "黄色底纹标出的「待填写」处须由单位据实填写。表格修改后请重新生成本报告；定稿前请删除本说明。")
     _sections(doc, outline, outline.sections, Scope(draft), blocks, level=1)
     return doc
 

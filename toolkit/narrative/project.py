@@ -10,8 +10,10 @@ Example (the 社保业务公众服务经费 form of the seed-003 sample)::
     >>> draft = read_draft("samples/seed003_项目支出绩效自评表.xlsx")
     >>> doc = ReportDocument("示例")
     >>> funds(doc, Scope(draft, draft.book.forms[1]))
-    >>> print(doc.document.paragraphs[-1].text.split("（")[0])
-    全年预算数 4,448,000.00元，全年执行数 3,866,689.10元，按规则核定的预算执行率为 87.00%，执行率得分 8.70 分
+    >>> print(doc.document.paragraphs[-2].text)
+    全年预算数 4,448,000.00元，全年执行数 3,866,689.10元，预算执行率为 87.00%（表中填为 0.86），执行率自评得分 8.60 分（分值 10 分）。
+    >>> print(doc.document.paragraphs[-1].text.split("：")[0])
+    按规则复核，执行率得分为 8.70 分（填报得分与按规则计算不符）
     >>> achievement_of(ItemResult("indicator", "案件调查数", 10.0, 10.0, 10.0, "H12", "positive_met", "", "J12", "K12"))
     '达成'
 """
@@ -24,6 +26,7 @@ from toolkit.forms.project.layout import FUND_ROWS
 from toolkit.narrative import context
 from toolkit.narrative.context import Scope, below_weight, by_cell, checked_score, lost_points, text_or_gap
 from toolkit.narrative.document import ReportDocument
+from toolkit.narrative.figures import difference_of, form_figures
 from toolkit.narrative.formats import Placeholder, cell_text, money, percent, score, weight
 
 FUND_LABELS = dict(FUND_ROWS)
@@ -75,18 +78,20 @@ def _amount(cell, unit: str):
 # -- blocks --------------------------------------------------------------------------------
 
 def project_summary(doc: ReportDocument, scope: Scope) -> None:
-    """All projects in one table: budget, spending, execution rate, total and grade."""
+    """All projects in one table: budget, spending, execution rate, the unit's total and grade,
+    and the re-checked total where it differs."""
     rows = []
     for form in scope.forms:
         result, unit, total = _result(scope, form), unit_of(form), form.funds["total"]
+        figures = form_figures(result) if result is not None else None
+        unit_total, recheck = context.total_cells(figures) if figures is not None else ("", "未能评分")
         rows.append([form.name, _amount(total.budget, unit), _amount(total.actual, unit),
                      percent(result.execution_rate) if result and result.execution_rate is not None else "未能计算",
-                     score(result.total_computed) if result and result.total_computed is not None else "未能核定",
-                     (result.grade or "") if result else "",
-                     score(result.total_entered) if result and result.total_entered is not None else ""])
-    doc.paragraph("本次自评的项目及其核定结果如下（金额单位以各项目自评表为准；执行率、总分和等级按规则核定）：")
-    doc.table(["项目名称", "全年预算数", "全年执行数", "预算执行率", "核定总分", "等级", "填报总分"], rows,
-              widths=(3.6, 2.8, 2.8, 1.9, 1.9, 1.1, 1.9))
+                     unit_total, (figures.unit_grade or "") if figures else "", recheck])
+    doc.paragraph("本次自评的项目及其结果如下（金额单位以各项目自评表为准；执行率按表中金额计算；总分和等级为单位自评，"
+                  "「复核总分」只列出按规则复核与自评不同的项目，注「保留自评」的差异来自单位写明理由的调整，复核予以接受）：")
+    doc.table(["项目名称", "全年预算数", "全年执行数", "预算执行率", "自评总分", "自评等级", "复核总分"], rows,
+              widths=(3.3, 2.8, 2.8, 1.9, 1.6, 1.2, 2.7))
 
 
 def project_overview(doc: ReportDocument, scope: Scope) -> None:
@@ -117,10 +122,18 @@ def funds(doc: ReportDocument, scope: Scope) -> None:
         if execution is None or execution.computed is None:
             doc.paragraph("预算执行率未能计算（见「存在的问题」所列各项）。")
             continue
-        doc.paragraph(f"全年预算数 {_amount(total.budget, unit)}，全年执行数 {_amount(total.actual, unit)}，"
-                      f"按规则核定的预算执行率为 {percent(result.execution_rate)}，执行率得分 "
-                      f"{score(execution.computed)} 分（分值 {weight(execution.weight)} 分）。"
-                      f"计算过程：{execution.explanation}。")
+        rate = f"预算执行率为 {percent(result.execution_rate)}"
+        if any(flag.code == "rate_mismatch" and flag.cell == total.rate.ref for flag in result.flags):
+            rate += f"（表中填为 {cell_text(total.rate)}）"
+        facts = f"全年预算数 {_amount(total.budget, unit)}，全年执行数 {_amount(total.actual, unit)}，{rate}"
+        difference = difference_of(execution)
+        if difference is None:
+            doc.paragraph(f"{facts}，执行率得分 {score(execution.standing)} 分（分值 {weight(execution.weight)} 分）。"
+                          f"计算过程：{execution.explanation}。")
+            continue
+        doc.paragraph(f"{facts}，执行率自评得分 {score(difference.unit)} 分（分值 {weight(execution.weight)} 分）。")
+        doc.paragraph(f"按规则复核，执行率得分为 {score(difference.rule)} 分（{context.difference_cause(difference)}）："
+                      f"{execution.explanation}。")
 
 
 def goals(doc: ReportDocument, scope: Scope) -> None:
@@ -131,31 +144,28 @@ def goals(doc: ReportDocument, scope: Scope) -> None:
 
 
 def indicators(doc: ReportDocument, scope: Scope) -> None:
-    """Every indicator: target, actual, weight, checked score and achievement."""
+    """Every indicator: target, actual, weight, the unit's score, the re-check where it differs,
+    and achievement."""
     for form in scope.forms:
         items = by_cell(_result(scope, form))
         rows = []
         for ind in form.indicators:
             item = items.get(ind.score_ref)
-            checked = checked_score(item) if item else None
+            scores = [context.unit_cell(item), context.recheck_cell(item)] if item else ["", "未能计分"]
             rows.append([ind.level1, ind.level2, ind.label, cell_text(ind.target), cell_text(ind.actual),
-                         cell_text(ind.weight), _score_or_why(item, checked),
-                         achievement_of(item) if item else "未能计分"])
-        doc.paragraph("各项绩效指标的完成情况如下（得分为按规则核定的得分）：")
-        doc.table(["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "完成情况"], rows,
-                  widths=(1.9, 1.9, 3.4, 2.1, 2.2, 1.2, 1.4, 1.9), merge_columns=(0, 1))
-
-
-def _score_or_why(item: ItemResult | None, checked: float | None) -> str:
-    if checked is not None:
-        return score(checked)
-    return "—" if item is not None and item.status else "未能计分"  # a completion-only row has no points
+                         cell_text(ind.weight), *scores, achievement_of(item) if item else "未能计分"])
+        doc.paragraph("各项绩效指标的完成情况如下（自评得分为表中填报的得分；「复核得分」只列出按规则复核与自评不同"
+                      "或表中未填的得分，注「保留自评」的差异复核予以接受）：")
+        doc.table(["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "自评得分", "复核得分",
+                   "完成情况"], rows,
+                  widths=(1.5, 1.5, 2.6, 1.8, 1.8, 1.0, 1.4, 2.8, 1.7), merge_columns=(0, 1))
 
 
 def conclusion(doc: ReportDocument, scope: Scope) -> None:
-    """Total and grade."""
+    """The unit's total and grade; the re-check where it differs."""
     for form in scope.forms:
-        context.conclusion(doc, scope, _result(scope, form))
+        context.conclusion(doc, scope, _result(scope, form),
+                           {ind.score_ref: ind.reason_text for ind in form.indicators})
 
 
 def deviations(doc: ReportDocument, scope: Scope) -> None:
@@ -203,17 +213,18 @@ def open_flags(doc: ReportDocument, scope: Scope) -> None:
 
 
 def scoring_table(doc: ReportDocument, scope: Scope) -> None:
-    """The scoring table: every item's weight, the score entered, the score checked and the rule's arithmetic."""
+    """The scoring table: every item's weight, the unit's score, the re-check where it differs
+    and the rule's arithmetic."""
     for form in scope.forms:
         result = _result(scope, form)
         if result is None:
             continue
         rows = [[item.label, *context.score_cells(item), item.explanation] for item in result.items]
-        rows.append(["总分", cell_text(form.fields["total_weight"]),
-                     score(result.total_entered) if result.total_entered is not None else "",
-                     score(result.total_computed) if result.total_computed is not None else "未能核定",
+        rows.append(["总分", cell_text(form.fields["total_weight"]), *context.total_cells(form_figures(result)),
                      result.total_explanation])
-        doc.table(["指标", "分值", "填报得分", "核定得分", "计算说明"], rows, widths=(3.4, 1.1, 1.9, 1.9, 7.7))
+        doc.paragraph("自评得分为表中填报的得分；「复核得分」只列出按规则复核与自评不同或表中未填的得分；"
+                      "计算说明为按规则计算的算式。")
+        doc.table(["指标", "分值", "自评得分", "复核得分", "计算说明"], rows, widths=(3.4, 1.1, 1.7, 2.8, 7.0))
 
 
 BLOCKS = {

@@ -5,7 +5,17 @@
 The workbook is scored first by the same engine as ``jixiao score``. If any *error* flag
 remains the export is refused and the blocking problems are listed (exit status 4);
 ``--force`` exports anyway and marks the file 「含未解决问题」 (file name suffix, title and
-the ``jx.status`` property).
+the ``jx.status`` property) — and its paper too: every form page's header reads
+「含未解决问题」 and a last sheet 「未解决问题」 (:data:`PROBLEM_SHEET`) lists each unresolved
+error in plain Chinese (where, what, the message) and each form's total as the unit filled
+it beside the re-check (:func:`toolkit.report.two_numbers_text`).
+
+Every page of every export (forced or not) has in its footer the short content fingerprint
+(:func:`toolkit.submission.fingerprint.short`), the page number and the export time, so a
+stamped paper copy can be matched to its file. Export times are Beijing time with the offset
+(``2021-12-31T22:23:05+08:00``, :data:`toolkit.report.BEIJING`) — in ``jx.exported_at``, the
+description, the footer and the console; only the core properties ``created``/``modified``
+are stored in UTC (``…Z``), as that format requires, and Office shows them in local time.
 
 What the export contains:
 
@@ -29,7 +39,10 @@ What the export contains:
 * the sheet-scoped ``JX_*`` names, so the bureau reads the export with the same reader;
 * document properties (title, subject, creator = unit, keywords, description, identifier =
   content SHA-256, created/modified = export time) and the fingerprint of
-  :mod:`toolkit.submission.fingerprint` in custom document properties.
+  :mod:`toolkit.submission.fingerprint` in custom document properties;
+* print marks (page setup, outside the fingerprint): the footer of every sheet, the header
+  of a forced export's sheets; a forced export's 「未解决问题」 sheet is content like the
+  forms (locked, fingerprinted; not a form: collect and score skip it by its contents).
 
 File name convention: ``<单位>_<年度>_<表名>.xlsx`` — 单位 is the 实施单位 of the first form,
 else its 主管部门, else 「未填单位」; 年度 its 评价年度 (else 「未填年度」); 表名 the form's
@@ -65,6 +78,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from toolkit import __version__
+from toolkit.report import BEIJING, two_numbers_text
 from toolkit.submission import fingerprint as fp
 from toolkit.workbook.atomic import atomic_save
 from toolkit.workbook.edits import KEEP
@@ -72,10 +86,12 @@ from toolkit.core.problems import SEVERITY_COLORS, SEVERITY_LABELS, Flag, Toolki
 from toolkit.exits import EXIT_BLOCKED
 from toolkit.forms import registry as kinds
 from toolkit.workbook.io import open_workbook
+from toolkit.workbook.meta import PROBLEM_SHEET as META_PROBLEM_SHEET
 from toolkit.workbook.sheets import TOOL_HEADER, split_ref
 from toolkit.core.profile import Profile, load_profile
 
 FORCED_MARK = "含未解决问题"
+PROBLEM_SHEET = META_PROBLEM_SHEET  # the last sheet of a forced export (named in workbook.meta: readers skip it)
 _FLAG_COLORS = set(SEVERITY_COLORS.values())
 _BAD_CHARS = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
@@ -103,6 +119,13 @@ class ExportOutcome:
     results: list = field(default_factory=list)
     pdf: Path | None = None
     notes: list[str] = field(default_factory=list)  # values written otherwise than read (see as_stored)
+    exported_at: _dt.datetime | None = None  # Beijing time
+    problem_sheet: str | None = None  # a forced export's 「未解决问题」 sheet
+
+    @property
+    def short_fingerprint(self) -> str:
+        """What the footer of every page prints (see :func:`toolkit.submission.fingerprint.short`)."""
+        return fp.short(self.fingerprint["jx.sha256"])
 
 
 def sanitize_part(text: object, fallback: str, limit: int = 60) -> str:
@@ -145,7 +168,8 @@ def export_file(input_path: str | Path, output: str | Path | None = None, *,
                 now: _dt.datetime | None = None) -> ExportOutcome:
     """Score ``input_path`` and write the clean submission workbook (and PDF if asked).
 
-    Raises :class:`ExportBlocked` when errors remain and ``force`` is false.
+    Raises :class:`ExportBlocked` when errors remain and ``force`` is false. ``now`` (the export
+    time; a naive value is taken as Beijing time) is for tests.
 
     >>> import tempfile
     >>> out = export_file("samples/seed003_项目支出绩效自评表.xlsx", tempfile.mkdtemp(), force=True)
@@ -186,12 +210,14 @@ def export_file(input_path: str | Path, output: str | Path | None = None, *,
         tool_columns += _tool_header_columns(ws)
         _clean_sheet(ws, min(tool_columns) if tool_columns else None)
     _clean_workbook(wb)
+    now = export_time(now)
+    form_sheets = [ws.title for ws in wb.worksheets]
+    problem_sheet = _add_problem_sheet(wb, blocking, results, book.forms) if forced else None
     notes = as_stored(wb)
 
     first = book.forms[0]
     kind = kinds.kind_of(first)
     unit, year, title = kind.unit(first), kind.year(first), kind.title
-    now = (now or _dt.datetime.now().astimezone()).replace(microsecond=0)
     info = {
         "jx.template_id": book.meta.get("template_id") or kind.template_id,
         "jx.template_version": book.meta.get("template_version") or kind.template_version,
@@ -206,6 +232,9 @@ def export_file(input_path: str | Path, output: str | Path | None = None, *,
     props = fp.compute(wb, cells, info)
     fp.write_properties(wb, props)
     _core_properties(wb, unit, year, title, props, now, forced)
+    for ws in wb.worksheets:
+        print_marks(ws, props["jx.sha256"], now, forced=forced, errors=len(blocking),
+                    problem_sheet=problem_sheet if ws.title in form_sheets else None)
 
     target = _output_path(input_path, output, export_filename(unit, year, title, forced=forced))
     if target.resolve() == input_path.resolve():
@@ -213,10 +242,183 @@ def export_file(input_path: str | Path, output: str | Path | None = None, *,
     atomic_save(wb, target)
     _self_check(target, props)
     outcome = ExportOutcome(output=target, fingerprint=props, forced=forced, blocking=blocking, results=results,
-                            notes=notes)
+                            notes=notes, exported_at=now, problem_sheet=problem_sheet)
     if pdf:
         outcome.pdf = convert_to_pdf(target)
     return outcome
+
+
+def export_time(now: _dt.datetime | None = None) -> _dt.datetime:
+    """The export time in Beijing time, to the second; a naive ``now`` is taken as Beijing time.
+
+    >>> export_time(_dt.datetime(2021, 12, 31, 14, 23, 5, tzinfo=_dt.timezone.utc)).isoformat()
+    '2021-12-31T22:23:05+08:00'
+    >>> export_time(_dt.datetime(2021, 12, 31, 22, 23, 5)).isoformat()
+    '2021-12-31T22:23:05+08:00'
+    """
+    if now is None:
+        now = _dt.datetime.now(BEIJING)
+    elif now.tzinfo is None:
+        now = now.replace(tzinfo=BEIJING)
+    return now.astimezone(BEIJING).replace(microsecond=0)
+
+
+def shown_time(moment: _dt.datetime) -> str:
+    """An export time as paper and console show it: Beijing time with its offset.
+
+    >>> shown_time(export_time(_dt.datetime(2021, 12, 31, 22, 23, 5)))
+    '2021-12-31 22:23:05 +08:00'
+    """
+    moment = export_time(moment)
+    offset = moment.strftime("%z")
+    return f"{moment:%Y-%m-%d %H:%M:%S} {offset[:3]}:{offset[3:]}"
+
+
+def _header_text(text: str) -> str:
+    """Literal text in an Excel header/footer: ``&`` starts a code there, ``&&`` is one ``&``."""
+    return text.replace("&", "&&")
+
+
+def print_marks(ws, sha256: str, now: _dt.datetime, *, forced: bool, errors: int = 0,
+                problem_sheet: str | None = None) -> None:
+    """Header and footer of one exported sheet, on every printed page (the first page too, and
+    odd and even pages alike): the footer gives the short fingerprint, the page and the export
+    time; a forced export's header reads 「含未解决问题」 in bold red, with the number of errors
+    and where they are listed (``problem_sheet`` names that sheet on the form pages).
+
+    >>> from openpyxl import Workbook
+    >>> ws = Workbook().active
+    >>> print_marks(ws, "1a2b3c4d5e6f" + "0" * 52, export_time(_dt.datetime(2021, 12, 31, 22, 23, 5)),
+    ...             forced=True, errors=2, problem_sheet="未解决问题")
+    >>> ws.oddHeader.center.text, ws.oddFooter.left.text, ws.oddFooter.right.text
+    ('含未解决问题', '内容指纹 1a2b3c4d5e6f', '导出时间 2021-12-31 22:23:05 +08:00')
+    """
+    ws.HeaderFooter.differentFirst = False
+    ws.HeaderFooter.differentOddEven = False
+    footer = ws.oddFooter
+    footer.left.text = _header_text(f"内容指纹 {fp.short(sha256)}")
+    footer.center.text = "第 &P 页，共 &N 页"
+    footer.right.text = _header_text(f"导出时间 {shown_time(now)}")
+    for part in (footer.left, footer.center, footer.right):
+        part.size = 9
+    header = ws.oddHeader
+    if forced:
+        header.center.text = _header_text(FORCED_MARK)
+        header.center.font = "-,Bold"
+        header.center.size = 14
+        header.center.color = "C00000"
+        where = f"，见「{problem_sheet}」页" if problem_sheet else ""
+        header.right.text = _header_text(f"仍有 {errors} 个错误未改正{where}")
+        header.right.size = 9
+        header.right.color = "C00000"
+        header.left.text = _header_text("本表未通过校验，不是正式报送件")
+        header.left.size = 9
+        header.left.color = "C00000"
+    margins = ws.page_margins
+    margins.top = max(margins.top or 0, 0.75 if forced else 0.6)
+    margins.bottom = max(margins.bottom or 0, 0.6)
+    margins.header = margins.footer = 0.25
+
+
+def _add_problem_sheet(wb, blocking: list[Flag], results: list, forms: list) -> str:
+    """The last sheet of a forced export: the unresolved errors in plain Chinese, and each form's
+    total as filled beside the re-check. Returns its title. Its cells hold nothing that changes
+    from one export of the same workbook to the next (the time is in the footer), so two forced
+    exports of one workbook have one fingerprint and collect knows them as duplicates."""
+    from openpyxl.styles import Alignment, Border, Font, Protection, Side
+    from toolkit.core.catalogue import CATALOGUE
+    from toolkit.workbook.writer import put_value
+
+    title = PROBLEM_SHEET
+    number = 2
+    while title in wb.sheetnames:
+        title, number = f"{PROBLEM_SHEET}（{number}）", number + 1
+    ws = wb.create_sheet(title)
+    thin = Side(style="thin", color="808080")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    centred = Alignment(horizontal="center", vertical="top")
+    plain = Font(name="宋体", size=10)
+    widths = (6, 24, 10, 68)
+    for letter, width in zip("ABCD", widths):
+        ws.column_dimensions[letter].width = width
+
+    def line(row: int, values: list, *, font=plain, border=True, merge_from: int | None = None) -> None:
+        """Write a row; a row's height is set for its wrapped text (no reader grows it by itself)."""
+        lines = 1
+        for column, value in enumerate(values, start=1):
+            cell = ws.cell(row, column)
+            if value is not None:
+                put_value(cell, value.strip() if isinstance(value, str) else value)
+            cell.font, cell.alignment = font, (centred if isinstance(value, int) else wrap)
+            if border:
+                cell.border = box
+            span = sum(widths[column - 1:] if merge_from == column else widths[column - 1:column])
+            lines = max(lines, _wrapped_lines(cell.value, span))
+        last = len(values)
+        if merge_from is not None:
+            for column in range(last + 1, 5):
+                if border:
+                    ws.cell(row, column).border = box
+            ws.merge_cells(start_row=row, start_column=merge_from, end_row=row, end_column=4)
+        ws.row_dimensions[row].height = lines * (font.size or 10) * 1.45 + 4
+
+    line(1, [f"{FORCED_MARK}：{len(blocking)} 个错误未改正"], font=Font(name="黑体", size=16, bold=True, color="C00000"),
+         border=False, merge_from=1)
+    line(2, [f"本文件在仍有错误时强制导出，各表页眉标有「{FORCED_MARK}」（导出时间见页脚）。"
+             "下列错误未改正，表中填报的得分、总分和等级可能与按规则复核的结果不同；报送单位改正后应重新导出。"],
+         border=False, merge_from=1)
+    header_font = Font(name="黑体", size=10, bold=True)
+    line(4, ["序号", "工作表", "单元格", "问题"], font=header_font)
+    row = 5
+    for number, flag in enumerate(blocking, start=1):
+        entry = CATALOGUE.get(flag.code)
+        text = f"{entry.title}：{flag.message}" if entry is not None else flag.message
+        line(row, [number, flag.sheet or "（整个工作簿）", flag.cell or "", text])
+        row += 1
+    row += 1
+    line(row, ["各表总分：填报与复核"], font=header_font, border=False, merge_from=1)
+    row += 1
+    line(row, ["序号", "工作表", "总分与等级（填报 / 复核）"], font=header_font, merge_from=3)
+    row += 1
+    sheets = {form.sheet for form in forms}
+    for number, result in enumerate((r for r in results if r.sheet in sheets), start=1):
+        line(row, [number, result.sheet, two_numbers_text(result)], merge_from=3)
+        row += 1
+    warnings_count = sum(r.count("warning") for r in results)
+    if warnings_count:
+        row += 1
+        line(row, [f"另有提醒 {warnings_count} 条（不妨碍导出），未在此列出；见评分文件的「校验结果」表。"],
+             border=False, merge_from=1)
+    locked = Protection(locked=True)
+    for cells in ws.iter_rows():
+        for cell in cells:
+            cell.protection = locked
+    ws.protection.sheet = True
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_PORTRAIT
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "4:4"
+    ws.sheet_view.tabSelected = False
+    return title
+
+
+def _wrapped_lines(value, width: float) -> int:
+    """How many lines ``value`` takes in a wrapped cell ``width`` characters wide (a CJK
+    character is two wide).
+
+    >>> _wrapped_lines("问题" * 40, 68), _wrapped_lines(None, 10)
+    (3, 1)
+    """
+    if value is None:
+        return 1
+    total = 0
+    for part in str(value).split("\n"):
+        wide = sum(2 if ord(ch) > 0x2E7F else 1 for ch in part)
+        total += max(1, math.ceil(wide / max(width * 1.08 - 1, 1)))
+    return total
 
 
 def _tool_header_columns(ws) -> list[int]:
@@ -441,12 +643,15 @@ def run_cli(args) -> int:
         return EXIT_BLOCKED
     print(f"已导出：{args.input} → {outcome.output}")
     if outcome.forced:
-        print(f"  注意：仍有 {len(outcome.blocking)} 个错误，文件已标记为「{FORCED_MARK}」：")
+        print(f"  注意：仍有 {len(outcome.blocking)} 个错误，文件已标记为「{FORCED_MARK}」"
+              f"（每页页眉；错误列在最后的「{outcome.problem_sheet}」页）：")
         for flag in outcome.blocking:
             print(f"    [{SEVERITY_LABELS[flag.severity]}] {flag.where}：{flag.message}")
     for note in outcome.notes:
         print(f"  注意：{note}")
-    print(f"  内容指纹 SHA-256：{outcome.fingerprint['jx.sha256']}")
+    print(f"  内容指纹 SHA-256：{outcome.fingerprint['jx.sha256']}（每页页脚印前 {fp.SHORT_LEN} 位："
+          f"{outcome.short_fingerprint}）")
+    print(f"  导出时间：{shown_time(outcome.exported_at)}（北京时间）")
     if outcome.pdf:
         print(f"  PDF：{outcome.pdf}")
     return 0

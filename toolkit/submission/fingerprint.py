@@ -55,8 +55,15 @@ integrity; the row digests only say where.
 
 Other properties: ``jx.format`` (``jixiao-export/1``), ``jx.template_id``,
 ``jx.template_version``, ``jx.profile_id``, ``jx.profile_version``, ``jx.profile_sha256``,
-``jx.toolkit_version``, ``jx.exported_at`` (ISO 8601 with offset), ``jx.status``
-(``clean`` or ``含未解决问题`` for a forced export), ``jx.sheets`` (the count).
+``jx.toolkit_version``, ``jx.exported_at`` (ISO 8601, Beijing time with its offset:
+``2021-12-31T22:23:05+08:00``), ``jx.status`` (``clean`` or ``含未解决问题`` for a forced
+export), ``jx.sheets`` (the count).
+
+On paper: every printed page of an export carries, in its footer, the **short fingerprint**
+(:func:`short`, the first :data:`SHORT_LEN` hex digits of ``jx.sha256``) and the export time, so a
+stamped paper copy can be matched to its file (``jixiao collect`` lists each file's full
+``jx.sha256``; the paper shows its beginning). Headers and footers are page setup, not cell
+content: they are outside the fingerprint.
 
 Example::
 
@@ -85,6 +92,16 @@ FORMAT = "jixiao-export/1"
 PREFIX = "jx."
 PIECE = 240
 ROW_DIGEST_LEN = 8
+SHORT_LEN = 12  # hex digits of jx.sha256 printed in the footer of every exported page
+
+
+def short(sha256: str) -> str:
+    """The short fingerprint printed on paper: the first :data:`SHORT_LEN` hex digits.
+
+    >>> short("1a2b3c4d5e6f7a8b" + "0" * 48)
+    '1a2b3c4d5e6f'
+    """
+    return sha256[:SHORT_LEN]
 
 
 # -- canonical serialisation ---------------------------------------------------------------

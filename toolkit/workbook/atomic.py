@@ -31,15 +31,31 @@ def _write_replace(path: Path, write) -> None:
     fd, tmp_name = tempfile.mkstemp(prefix=".~jx-", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a saved workbook gets the usual mode
+    _give_mode(tmp, path)
     try:
         write(tmp)
         os.replace(tmp, path)
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def _give_mode(tmp: Path, path: Path) -> None:
+    """The new file gets the mode (and, where allowed, the owner) of the file it replaces — a
+    private 0600 workbook stays private; a new file gets the usual mode (mkstemp makes 0600)."""
+    try:
+        existing = os.stat(path)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        return
+    os.chmod(tmp, existing.st_mode & 0o7777)
+    if hasattr(os, "chown"):
+        try:
+            os.chown(tmp, existing.st_uid, existing.st_gid)
+        except OSError:  # only root may give a file away; the mode is what matters to the clerk
+            pass
 
 
 def atomic_save(workbook, path: Path) -> None:

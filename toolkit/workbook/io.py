@@ -16,6 +16,7 @@ Example::
 
 from __future__ import annotations
 
+import io
 import warnings
 import zipfile
 from contextlib import contextmanager
@@ -162,6 +163,54 @@ def check_file_kind(path: str | Path) -> None:
                            "请确认文件来源；如确为正常文件，请在 Excel/WPS 中删除多余的行列和格式后另存再试。")
 
 
+# Strict Open XML (ISO/IEC 29500 strict, Excel's 「Strict Open XML 电子表格」) names the same parts in
+# other namespaces; openpyxl reads only the transitional ones. Each strict base maps to its
+# transitional base (relationship types included, as they share the base).
+STRICT_NAMESPACES = (
+    (b"http://purl.oclc.org/ooxml/spreadsheetml/main", b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"),
+    (b"http://purl.oclc.org/ooxml/officeDocument/relationships",
+     b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"),
+    (b"http://purl.oclc.org/ooxml/officeDocument/", b"http://schemas.openxmlformats.org/officeDocument/2006/"),
+    (b"http://purl.oclc.org/ooxml/drawingml/chart", b"http://schemas.openxmlformats.org/drawingml/2006/chart"),
+    (b"http://purl.oclc.org/ooxml/drawingml/main", b"http://schemas.openxmlformats.org/drawingml/2006/main"),
+    (b"http://purl.oclc.org/ooxml/drawingml/spreadsheetDrawing",
+     b"http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"),
+)
+
+
+def is_strict(path: str | Path) -> bool:
+    """Is the package a Strict Open XML workbook (its workbook part in the strict namespace)?"""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            head = archive.read("xl/workbook.xml")[:2000]
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return False
+    return b"purl.oclc.org/ooxml/spreadsheetml/main" in head
+
+
+def transitional_copy(path: str | Path):
+    """A Strict Open XML workbook as an in-memory transitional package (the namespaces mapped, the
+    ``conformance="strict"`` mark dropped), for readers that know only transitional; None when the
+    package is transitional already.
+
+    >>> transitional_copy("samples/seed003_项目支出绩效自评表.xlsx") is None
+    True
+    """
+    if not is_strict(path):
+        return None
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename.endswith((".xml", ".rels")):
+                for strict, transitional in STRICT_NAMESPACES:
+                    data = data.replace(strict, transitional)
+                data = data.replace(b' conformance="strict"', b"")
+            target.writestr(info, data)
+    buffer.seek(0)
+    return buffer
+
+
 def open_workbook(path: str | Path, *, data_only: bool = True, keep_vba: bool | None = None,
                   keep_links: bool = True, read_only: bool = False, keep_merged_styles: bool = False):
     """Open with openpyxl after :func:`check_file_kind`; any failure becomes a ToolkitError.
@@ -178,9 +227,10 @@ def open_workbook(path: str | Path, *, data_only: bool = True, keep_vba: bool | 
     if keep_vba is None:
         keep_vba = path.suffix.lower() == ".xlsm"
     try:
+        source = transitional_copy(path) or path
         with warnings.catch_warnings(), _merged_styles_kept(keep_merged_styles):
             warnings.simplefilter("ignore")  # openpyxl warns about unsupported extensions
-            return load_workbook(path, data_only=data_only, keep_vba=keep_vba, rich_text=False,
+            return load_workbook(source, data_only=data_only, keep_vba=keep_vba, rich_text=False,
                                  keep_links=keep_links, read_only=read_only)
     except Exception as exc:  # noqa: BLE001 — openpyxl raises dozens of types for damaged packages
         raise ToolkitError(f"文件「{path.name}」无法作为 Excel 工作簿读取（{type(exc).__name__}：{exc}）。"

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 # The tool's own sheets, the same in every form kind's workbook.
 META_SHEET = "_jx_meta"  # very hidden: template id/version and the registry below
 CHECK_SHEET = "校验结果"  # written by 计算得分
+PROBLEM_SHEET = "未解决问题"  # the last sheet of a forced export (its texts may quote form titles)
 INSTRUCTIONS_SHEET = "填表说明"  # written by the template builders
 
 # Meta key listing the template sheets as of the tool's last write (JSON list of titles): the

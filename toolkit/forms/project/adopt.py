@@ -52,6 +52,7 @@ from toolkit.workbook.io import check_file_kind, open_workbook, sniff
 from toolkit.workbook.locator import (Grid, LocatedForm, SheetLocation, Unmapped, Vocabulary, address,
                                       locate_forms)
 from toolkit.workbook.meta import META_SHEET, read_meta
+from toolkit.workbook.outputs import check_outputs
 from toolkit.workbook.sheets import resolve_reference, split_ref
 from toolkit.workbook.styles import BOLD_FONT, TITLE_FONT, TOP_LEFT, style_range, text_lines
 
@@ -508,6 +509,7 @@ def adopt_file(input_path: str | Path, output_path: str | Path | None = None, *,
     if output.suffix.lower() != ".xlsx":
         raise ToolkitError(f"输出文件「{output}」须以 .xlsx 结尾（导入结果是本工具模板的工作簿，不带宏）。")
     _refuse_overwriting_source(source, output)
+    check_outputs([source], {"-o": output, "--json": Path(json_path) if json_path else None})
     read = read_source(source)
     sheets = locate_workbook(read.grids)
     _note_formulas(sheets, read)
