@@ -117,7 +117,7 @@ from toolkit.submission.roster import Roster
 from toolkit.submission.tables import group_rows, unit_rows
 from toolkit.workbook.io import sniff, unusable_message
 from toolkit.submission.fastread import SheetUnreadable as _SheetUnreadable, read_submission
-from toolkit.report import json_safe
+from toolkit.report import BEIJING, beijing_now, json_safe
 from toolkit.workbook.writer import display_text, put_value
 
 STATUS_LABELS = {
@@ -806,7 +806,7 @@ def build_report(folder: Path, entries: list[dict], profile: Profile | None, ela
     counted_files = {row["file"] for row in counted}
     report = {
         "generator": "jixiao collect",
-        "generated_at": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "generated_at": beijing_now().isoformat(timespec="seconds"),
         "toolkit_version": __version__,
         "folder": str(folder),
         "profile": None if profile is None else {"id": profile.id, "version": str(profile.version),
@@ -1142,13 +1142,15 @@ def _project_rows(report: dict) -> tuple[list[list], list[dict]]:
 def _shown_time(text: str | None) -> str | None:
     """An ISO time as people read it: 2026-12-03 00:17:54 +08:00.
 
-    >>> _shown_time("2026-12-03T00:17:54+08:00")
-    '2026-12-03 00:17:54 +08:00'
+    >>> _shown_time("2026-12-03T00:17:54+08:00"), _shown_time("2021-12-31T14:23:05+00:00")
+    ('2026-12-03 00:17:54 +08:00', '2021-12-31 22:23:05 +08:00')
     """
     try:
         moment = _dt.datetime.fromisoformat(text or "")
     except ValueError:
         return text
+    if moment.tzinfo is not None:  # an older export stamped in UTC is shown in Beijing time too
+        moment = moment.astimezone(BEIJING)
     offset = moment.strftime("%z")
     return moment.strftime("%Y-%m-%d %H:%M:%S") + (f" {offset[:3]}:{offset[3:]}" if offset else "")
 
