@@ -170,3 +170,17 @@ def test_a_satisfaction_target_above_100_percent_is_said(tmp_path):
     codes = [f["code"] for f in items["教师满意度"]["flags"]]
     assert codes[0] == "target_above_100" and items["教师满意度"]["status"]["code"] == "not_met"  # 95 of 105
     assert not any(f["code"] == "target_above_100" for f in items["学生满意度"]["flags"])
+
+
+def test_the_money_unit_printed_in_a_fund_column_label(tmp_path):
+    # 云南丽江 2020 with 「项目资金（万元）」 printed 「项目资金」 and the unit moved into 「全年预算数（万元）」.
+    grid = _grid("yunnan-lijiang-2020-weipian")
+    cells = dict(grid.cells)
+    for key, value in grid.cells.items():
+        if value == "项目资金\n（万元）":
+            cells[key] = "项目资金"
+        elif value in ("年初预算数", "全年预算数", "全年执行数"):
+            cells[key] = f"{value}（万元）"
+    form = _form(Grid(grid.title, cells, grid.merges))
+    assert form.fields["money_unit"].value == "万元"
+    assert _funds(form)["total"]["budget"] == 7.29

@@ -747,6 +747,10 @@ class _FormReader:
         first_value_col = min(columns.values())
         for key, col in columns.items():
             self.label(f"funds.columns.{key}", header_row, col)
+            unit = next((g for g in bracket_suffixes(self.grid.norm(header_row, col))[1] if MONEY_UNIT.fullmatch(g)), None)
+            if unit and key in ("initial", "budget", "actual") and "money_unit" not in self.form.fields:
+                # 「全年预算数（万元）」: the amounts' unit printed in the column label
+                self.form.fields["money_unit"] = self.hit(header_row, col, unit, True, raw=False)
         total_in_header = None
         for col in self.grid.row_cells(header_row):
             if col < first_value_col and (header_row, col) not in self.used:
