@@ -77,7 +77,7 @@ def test_report_marks_disagreements_and_accepted_parts_apart(seed003):
 
 def test_console_prints_both_numbers_and_the_difference(seed003):
     out, _ = seed003
-    assert f"{OUTSOURCING}：总分 填报 98，复核 100，相差 2（人工扣分，已说明）；等级 优；错误 0，提醒 1，说明 1" in out
+    assert f"{OUTSOURCING}：总分 填报 98，复核 100，相差 2（人工扣分，已说明）；等级 优；错误 0，提醒 0，说明 2" in out
     assert "政府采购：总分 填报 83.95，复核 83.96，相差 0.01（不一致，见 H13）；等级 良" in out
     assert "案件调查取证费：总分 填报 91.9，复核 91.9，一致；等级 优" in out
 
@@ -135,3 +135,15 @@ def test_grades_stand_side_by_side():
     check = form_report(disputed)["grade_check"]
     assert (check["same"], check["accepted"]) == (False, False)
     assert "总分 填报 88，复核 100，相差 12（不一致，见 H13）；等级 填报 良，复核 优；" in two_numbers_line(disputed)
+
+
+def test_a_total_whose_difference_is_all_accepted_is_an_info_not_a_warning():
+    # seed 003 社会保险转移接续工作外包服务: 98 against 100, the 2 points a deduction with its reason.
+    from toolkit.service import score_file
+    import tempfile, pathlib
+    outcome = score_file(SAMPLE, pathlib.Path(tempfile.mkdtemp()) / "out.xlsx")
+    [form] = [result for result in outcome.results if result.name == OUTSOURCING]
+    [total] = [flag for flag in form.flags if flag.code == "total_mismatch"]
+    assert total.severity == "info" and "填报值保留" in total.message
+    [other] = [result for result in outcome.results if result.name == "政府采购"]
+    assert [flag.severity for flag in other.flags if flag.code == "total_mismatch"] == ["warning"]

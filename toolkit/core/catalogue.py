@@ -70,7 +70,7 @@ _ENTRIES = [
     ("form", "level1_weight_mismatch", "error", "一级指标分值与其下指标合计不符", "或与规则规定的一级分值不符"),
     ("form", "weight_mismatch", "error", "分值与规则配置不同", "部门整体评分表按配置的分值计分"),
     ("form", "total_not_sum", "error", "填报总分不等于各项得分之和", "表内算术错误"),
-    ("form", "total_mismatch", "warning", "表中总分与按规则计算的总分不同", "差异见各标色单元格"),
+    ("form", "total_mismatch", "warning", "表中总分与按规则计算的总分不同", "差异见各标色单元格；差异全部是已说明的人工扣分或另一舍入口径时为说明"),
     ("form", "total_incomplete", "error", "有指标未能计分，总分不完整", "先处理各标色单元格"),
     ("form", "total_capped", "info", "按执行率封顶总分", "规则配置 total_cap_by_execution"),
     ("form", "formula_not_calculated", "warning", "公式没有计算结果", "文件不是由 Excel/WPS 保存的；按空白处理，不改写公式"),
@@ -163,3 +163,8 @@ def catalogue_rows(area: str | None = None) -> list[list[str]]:
     """
     return [[e.code, SEVERITY_LABELS[e.severity], e.title, e.description]
             for e in CATALOGUE.values() if area is None or e.area == area]
+
+
+# Differences between the unit's score and the rule's that the tool accepts (said, not disputed):
+# a manual deduction with its reason, a manual score within its tier, another common rounding convention.
+ACCEPTED_DIFFERENCES = frozenset({"manual_deduction", "manual_score_accepted", "rounding_convention"})

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from toolkit.core.arith import fmt, round_score
 from toolkit.core.bands import grade_for
+from toolkit.core.catalogue import ACCEPTED_DIFFERENCES
 from toolkit.core.model import CellValue
 from toolkit.core.problems import Flag
 from toolkit.core.profile import Profile
@@ -165,6 +166,25 @@ class FormScorer:
                               f"{item.explanation}，填报 {fmt(entered)}，相差 {fmt(entered - computed)}。", item)
         self.after_compare(item)
 
+    def differences_accepted(self, items: list[ItemResult], difference: float) -> bool:
+        """Is a total's whole difference made of item differences the tool accepts (a manual deduction
+        with its reason, a manual score in its tier, another rounding convention: an info of
+        :data:`~toolkit.core.catalogue.ACCEPTED_DIFFERENCES` and no error on the item)?"""
+        explained = 0.0
+        for item in items:
+            if item.entered is None or item.computed is None:
+                if item.computed is None:
+                    return False
+                continue
+            gap = item.entered - item.computed
+            if abs(gap) <= self.tolerance:
+                continue
+            codes = {flag.code for flag in item.flags if flag.severity == "info"}
+            if not codes & ACCEPTED_DIFFERENCES or any(flag.severity == "error" for flag in item.flags):
+                return False
+            explained += gap
+        return abs(difference - explained) <= self.tolerance
+
     def check_total_and_grade(self, items: list[ItemResult], *, total_cell: CellValue, grade_cell: CellValue,
                               total_computed: float | None, explanation: str, label: str = "总分") -> TotalCheck:
         """The checks every form's total and grade get, and the fills of a blank total/grade.
@@ -188,9 +208,11 @@ class FormScorer:
                       f"填报{label} {fmt(total_entered)}，但表中各项得分之和为 {shown} = {fmt(standing_total)}。")
         shown_total = total_entered if total_entered is not None else standing_total
         if total_computed is not None and shown_total is not None and abs(shown_total - total_computed) > self.tolerance:
-            self.flag("total_mismatch", "warning", total_cell.ref,
+            accepted = self.differences_accepted(items, shown_total - total_computed)
+            self.flag("total_mismatch", "info" if accepted else "warning", total_cell.ref,
                       f"按规则「{self.profile['title']}」计算{label}为 {fmt(total_computed)}（{explanation}），"
-                      f"表中{label}为 {fmt(shown_total)}，相差 {fmt(shown_total - total_computed)}，差异见各标色单元格。")
+                      f"表中{label}为 {fmt(shown_total)}，相差 {fmt(shown_total - total_computed)}，"
+                      + ("差异均为已说明的人工扣分或另一舍入口径，填报值保留。" if accepted else "差异见各标色单元格。"))
 
         grade = self.grade_of(total_computed)
         if total_computed is not None and grade is None:
