@@ -19,7 +19,7 @@ from toolkit.workbook.locator import Grid, locate_forms
 
 from .realforms_harness import CHECKS, build_form_file, form_ids, load, run_form_file
 
-# The forms of ../shared/realforms (the set) and the forms found since; every form is held
+# The forms of the set (copied into tests/data/realforms) and the forms found since; every form is held
 # to the same bar.
 ALL_FORMS = form_ids()
 
