@@ -34,6 +34,7 @@ from importlib import resources
 
 from toolkit import __version__
 from toolkit.core.arith import fmt
+from toolkit.core.catalogue import ACCEPTED_DIFFERENCES
 from toolkit.core.grid import STATUS_LABELS
 from toolkit.core.problems import Flag
 from toolkit.core.profile import Profile
@@ -43,11 +44,12 @@ from toolkit.workbook.writer import display_text
 BEIJING = _dt.timezone(_dt.timedelta(hours=8), "北京时间")
 """Times the tool shows (export time, report time) are Beijing time with the offset (+08:00)."""
 
-ACCEPTED = {  # flag code → the accepted difference in words (only at info severity)
+ACCEPTED = {  # flag code of catalogue.ACCEPTED_DIFFERENCES → the accepted difference in words (at info severity)
     "manual_deduction": "人工扣分，已说明",
     "manual_score_accepted": "人工评分在档次内，已采纳",
     "rounding_convention": "按另一常见舍入口径，已说明",
 }
+assert set(ACCEPTED) == ACCEPTED_DIFFERENCES  # one list of what is accepted, worded here
 _TOLERANCE = 0.005  # scores carry 2 decimals
 
 

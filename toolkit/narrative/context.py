@@ -34,7 +34,7 @@ from toolkit.narrative.formats import Placeholder, score, weight
 from toolkit.workbook.sheets import WorkbookData
 
 OPEN_SEVERITIES = ("error", "warning")  # 说明 (info) flags explain; they are not open problems
-KEPT = {  # an accepted difference (toolkit.narrative.figures.ACCEPTED_CODES): why the unit's score stands
+KEPT = {  # an accepted difference (toolkit.core.catalogue.ACCEPTED_DIFFERENCES): why the unit's score stands
     "manual_deduction": "人工扣分已写明理由，予以保留",
     "rounding_convention": "是另一种常见舍入口径的结果，两种口径都常见，予以保留",
     "manual_score_accepted": "人工评分在档次内，予以采纳",

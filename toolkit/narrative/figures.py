@@ -38,11 +38,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from toolkit.core.arith import round_score
+from toolkit.core.catalogue import ACCEPTED_DIFFERENCES  # at info severity
 from toolkit.core.problems import Flag
 from toolkit.core.results import FormResult, ItemResult
 
 TOLERANCE = 0.005  # scores carry two decimals
-ACCEPTED_CODES = ("manual_deduction", "rounding_convention", "manual_score_accepted")  # at info severity
 TOTAL_CODES = ("total_mismatch", "total_not_sum", "total_incomplete", "grade_mismatch", "grade_undefined")
 
 
@@ -75,7 +75,7 @@ def difference_of(item: ItemResult) -> ScoreDifference | None:
     if item.entered is None or item.computed is None or abs(item.entered - item.computed) <= TOLERANCE:
         return None
     errors = any(flag.severity == "error" for flag in item.flags)
-    kept = next((flag for flag in item.flags if flag.code in ACCEPTED_CODES and flag.severity == "info"), None)
+    kept = next((flag for flag in item.flags if flag.code in ACCEPTED_DIFFERENCES and flag.severity == "info"), None)
     if kept is not None and not errors:
         return ScoreDifference(item, item.entered, item.computed, True, kept.code)
     raised = sorted((flag for flag in item.flags if flag.severity in ("error", "warning")),
