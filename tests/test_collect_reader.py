@@ -188,7 +188,7 @@ def test_hostile_files_get_the_same_entry_from_both_readers(hostile_files, profi
     for name, path in hostile_files:
         auto, reference = both_entries(path, profile)
         assert entry_text(auto) == entry_text(reference), name
-        readers[name] = auto["timing"].get("reader")
+        readers[name] = auto.get("timing", {}).get("reader")  # collect's own outputs are listed, not read
     assert sum(reader == "calamine" for reader in readers.values()) > len(readers) // 2, readers
     refused = {name for name, reader in readers.items() if reader == "openpyxl"}
     for family in ("total_formula_with_cached_value", "dates_in_numeric_cells", "xlsm_with_macros", "value_at_a1048576"):

@@ -4,7 +4,10 @@ Word document (heading styles, table style, East-Asian fonts) that LibreOffice r
 
 Formatting rules the number check knows (see toolkit/narrative/formats.py): a number in the
 report is a source number rounded half-up to the decimals shown; ``%`` divides by 100 (so
-``87.00%`` is 0.87 shown to 4 decimals); thousands separators are dropped. A number shown with
+``86.93%`` is 0.8693 shown to 4 decimals); thousands separators are dropped; an amount in 元
+may be written in 万元 (the source ÷ 10000). Sources are the workbook's cells, the score report
+and what a report computes from the cells (:func:`derived`: sums over projects, mid-year
+adjustments, execution rates from the amounts, counts). A number shown with
 fewer than 2 decimals must equal a source number exactly (no rounding 8.6 to 9). Digits glued
 to Latin letters (cell references such as H15, file names such as seed003) are not numbers;
 heading numbers (``1. 项目概况``) are structure, not facts.
@@ -117,6 +120,7 @@ def sources(workbook: Path, report: dict) -> set[Decimal]:
             return
         if isinstance(value, (int, float)):
             found.add(Decimal(repr(value)))
+            found.add(Decimal(repr(value / 10000)))  # an amount in 元 written in 万元
         elif isinstance(value, str):
             found.update(number for _, number, _ in numbers_in(value))
         elif isinstance(value, dict):
@@ -132,6 +136,53 @@ def sources(workbook: Path, report: dict) -> set[Decimal]:
             for value in row:
                 add(value)
     add(report)
+    return found
+
+
+def derived(draft) -> set[Decimal]:
+    """What a report computes from the workbook's cells: sums over the projects (in 元 and 万元),
+    each mid-year adjustment (全年预算数 − 年初预算数), execution rates from the amounts (not rounded
+    first), the 90% line of 执行率偏低, and counts (projects, indicators by 一级指标, grades)."""
+    values: list[float] = [0.9, len(draft.book.forms)]
+
+    def number(cell):
+        value = cell.value if cell is not None else None
+        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+    if draft.profile["kind"] == "project":
+        sums: dict = {}
+        levels: dict = {}
+        for form in draft.book.forms:
+            for key, row in form.funds.items():
+                for column in ("initial", "budget", "actual"):
+                    value = number(getattr(row, column))
+                    if value is not None:
+                        sums[key, column] = sums.get((key, column), 0) + value
+            total = form.funds["total"]
+            initial, budget, actual = number(total.initial), number(total.budget), number(total.actual)
+            if initial is not None and budget is not None:
+                values.append(abs(budget - initial))
+            if budget and actual is not None:
+                values.append(actual / budget)
+            for ind in form.indicators:
+                levels[ind.level1] = levels.get(ind.level1, 0) + 1
+        values += list(sums.values())
+        if sums.get(("total", "budget")):
+            values.append(sums[("total", "actual")] / sums[("total", "budget")])
+        values.append(abs(sums.get(("total", "budget"), 0) - sums.get(("total", "initial"), 0)))
+        values += list(levels.values()) + list(range(len(draft.book.forms) + 1))  # counts of projects
+        values += [sum(levels.values())]
+    else:
+        for form in draft.book.forms:
+            if form.target is not None:
+                for key in ("budget_total", "budget_fiscal", "actual_total", "actual_fiscal"):
+                    value = number(form.target.total[key])
+                    if value is not None:
+                        values.append(value)
+                values.append(len(form.target.tasks))
+    found = set()
+    for value in values:
+        found.update((Decimal(repr(float(value))), Decimal(repr(float(value) / 10000))))
     return found
 
 
@@ -174,7 +225,7 @@ def department_report(tmp_path_factory):
 def test_every_number_comes_from_the_workbook_or_the_score_report(which, request):
     doc, outcome = request.getfixturevalue(which)
     workbook = PROJECTS if which == "project_report" else DEPARTMENT
-    known = sources(workbook, outcome.draft.report)
+    known = sources(workbook, outcome.draft.report) | derived(outcome.draft)
     counted = sum(1 for _, text, _ in blocks(doc) for _ in numbers_in(text))
     assert counted > 200  # the report is made of numbers: the check is not vacuous
     assert unexplained_numbers(doc, known) == []
@@ -182,7 +233,7 @@ def test_every_number_comes_from_the_workbook_or_the_score_report(which, request
 
 def test_the_number_check_catches_a_made_up_number(project_report):
     doc, outcome = project_report
-    known = sources(PROJECTS, outcome.draft.report)
+    known = sources(PROJECTS, outcome.draft.report) | derived(outcome.draft)
     doc = copy.deepcopy(doc)
     doc.add_paragraph("执行率 86.94%，得分 8.69，总分 97.6，共 8 个项目，13.889")
     assert [m.split("（")[0] for m in unexplained_numbers(doc, known)] == ["86.94%", "8.69", "97.6", "13.889"]
@@ -190,11 +241,13 @@ def test_the_number_check_catches_a_made_up_number(project_report):
 
 def test_checked_numbers_are_stated_as_the_form_shows_them(project_report):
     doc, _ = project_report
-    text = "\n".join(text for _, text, _ in blocks(doc))
-    # 社保业务公众服务经费: 3,866,689.10 ÷ 4,448,000.00 → 0.87 (the form says 0.86): the unit's 8.60 points,
-    # the re-check's 8.70 beside it; the unit's total 96.10, the re-check's 97.59 (tests/test_narrative_figures.py)
-    assert ("全年预算数 4,448,000.00元，全年执行数 3,866,689.10元，预算执行率为 87.00%（表中填为 0.86），"
+    text = body_text(doc)
+    # 社保业务公众服务经费: 3,866,689.10 ÷ 4,448,000.00 = 0.8693 (the form says 0.86; the shenzhen rule scores
+    # 0.87): amounts in 万元 as real reports write them, the rate itself to two decimals (86.93%, not 87.00%);
+    # the unit's 8.60 points, the re-check's 8.70 beside it; the unit's total 96.10, the re-check's 97.59
+    assert ("全年预算数 444.80万元，全年执行数 386.67万元，预算执行率为 86.93%（表中填为 0.86），"
             "执行率自评得分 8.60 分（分值 10 分）") in text
+    assert "87.00%" not in text and "4,448,000.00" not in text
     assert "单位自评总分为 96.10 分" in text and "复核，总分为 97.59 分，与自评总分不同" in text
     # 政府采购: 8 / 29 × 10 = 2.76, written 2.75
     assert "「采购办公设备计划数」" in text and "自评得分 2.75（分值 10，按规则复核为 2.76）" in text
@@ -202,38 +255,50 @@ def test_checked_numbers_are_stated_as_the_form_shows_them(project_report):
 
 # ------------------------------------------------------------------ placeholders where, and only where, facts are missing
 
+def _rule_short(item: dict) -> bool:
+    """The rule (or, where a person scores, the unit's score) gives less than the weight."""
+    rule = item["computed"] if item["computed"] is not None else item["entered"]
+    return bool(item["weight"]) and rule is not None and rule < item["weight"] - TOL
+
+
+def _gap_sentence(text: str) -> str:
+    return next((line for line in text.splitlines() if line.startswith("表中未写原因的偏差")), "")
+
+
 def test_project_placeholders_stand_exactly_where_the_workbook_is_silent(project_report):
     doc, outcome = project_report
     draft = outcome.draft
-    overview = chapter_sections(doc, "绩效自评情况")
-    problems = chapter_sections(doc, "存在的问题")
+    whole = "\n".join(text for _, text, _ in blocks(doc))
+    # 实施单位 is blank on every form: asked once, at the top, not once per project
+    assert all(not form.fields["implementer"].text for form in draft.book.forms)
+    assert sum("实施单位" in gap for gap in PLACEHOLDER.findall(whole)) == 1
+    analysis = chapter_sections(doc, "指标分析")
+    for form in draft.book.forms:  # what the form holds is stated; nothing asked per project
+        mine = analysis[form.name]
+        for key in ("goal_expected", "goal_actual"):
+            assert form.fields[key].text in mine, (form.name, key)
+        assert not PLACEHOLDER.findall(mine), form.name
+    problems = chapter_sections(doc, "存在的问题")["存在的问题及原因分析"]
+    unexplained, low = [], []
     for form in draft.book.forms:
-        result = draft.result(form.sheet)
-        mine = overview[form.name]
-        for key, what in (("implementer", "实施单位"), ("department", "主管部门"), ("goal_expected", "预期目标"),
-                          ("goal_actual", "实际完成情况")):
-            text = form.fields[key].text
-            gaps = [gap for gap in PLACEHOLDER.findall(mine) if gap.endswith(what)]
-            assert (text in mine and not gaps) if text else gaps, (form.name, key)
-        assert "项目设立背景" in "".join(PLACEHOLDER.findall(mine))  # never in a form: always a person's
-        issues = problems[form.name]
-        gaps = PLACEHOLDER.findall(issues)
+        total = form.funds["total"]
+        if total.actual.value / total.budget.value < 0.9:
+            low.append(form.name)
+            assert form.name in problems
         items = {item["cell"]: item for item in _report_form(draft, form.sheet)["items"]}
         for ind in form.indicators:
-            item = items[ind.score_ref]
             label, reason = ind.level3.text, ind.reason.text
-            scored = [v for v in (item["computed"], item["entered"]) if v is not None]
-            lost = bool(item["weight"]) and any(v < item["weight"] - TOL for v in scored)
-            over = any(flag["code"] in OVER for flag in item["flags"])
-            own_gap = [gap for gap in gaps if f"「{label}」" in gap]
-            if reason:
-                assert reason in issues and not own_gap, (form.name, label)
-            elif lost or over:
-                assert own_gap, (form.name, label)
-            else:
-                assert not own_gap and f"「{label}」" not in issues, (form.name, label)
-        short = result.execution_rate is not None and result.execution_rate < 1
-        assert any("预算未全部执行" in gap for gap in gaps) == short, form.name
+            if _rule_short(items[ind.score_ref]):
+                assert f"{form.name}「{label}」" in problems, (form.name, label)
+                if reason:
+                    assert reason.strip().rstrip("。；;.") in problems, (form.name, label)
+                else:
+                    unexplained.append(f"「{label}」（{form.name}）")
+            else:  # 达成 at full marks by the rule: never a problem (a deduction on it is a checker finding)
+                assert f"{form.name}「{label}」" not in problems, (form.name, label)
+    assert len(low) == 6 and f"预算执行率偏低的 {len(low)} 个项目" in _gap_sentence(problems)
+    assert all(case in _gap_sentence(problems) for case in unexplained)
+    assert len(PLACEHOLDER.findall(problems)) == 1  # the reasons no cell holds, asked once
 
 
 def _report_form(draft, sheet: str) -> dict:
@@ -248,24 +313,50 @@ def test_department_placeholders_stand_exactly_where_the_workbook_is_silent(depa
     for key, heading in (("goal_expected", "主要履职目标"), ("goal_actual", "主要履职情况")):
         shown = next(value for name, value in text.items() if name.endswith(heading))
         assert form.target.goals[key].text in shown and not PLACEHOLDER.findall(shown)
-    issues = next(value for name, value in text.items() if name.endswith("存在问题及原因"))
-    gaps = PLACEHOLDER.findall(issues)
+    issues = next(value for name, value in text.items() if name.endswith("存在问题及改进措施"))
     items = {item["cell"]: item for item in _report_form(draft, form.sheet)["items"]}
+    unexplained = []
     for row in form.rows:
-        item = items[row.score.ref]
         label, reason = row.level3.text, row.justification.text
-        scored = [v for v in (item["computed"], item["entered"]) if v is not None]
-        lost = any(v < item["weight"] - TOL for v in scored)
-        own_gap = [gap for gap in gaps if f"「{label}」" in gap]
-        if reason:
-            assert reason in issues and not own_gap, label
+        if _rule_short(items[row.score.ref]):
+            assert f"「{label}」" in issues, label
+            if reason:
+                assert reason.strip().rstrip("。；;.") in issues, label
+            else:
+                unexplained.append(f"「{label}」")
         else:
-            assert bool(own_gap) == lost, label
-    assert "绩效指标明确性" in "".join(gaps)  # 5 of 7 points and no 扣分理由 in the sample
+            assert f"「{label}」" not in issues, label
+    assert "「绩效指标明确性」" in unexplained  # 5 of 7 points and no 扣分理由 in the sample
+    assert all(case in _gap_sentence(issues) for case in unexplained)
+    assert len(PLACEHOLDER.findall(issues)) == 1
     statuses = {item["cell"]: item for item in _report_form(draft, form.target.sheet)["items"]}
-    for ind in form.target.indicators:
+    appendix = appendix_text(doc)
+    scored = {row.level3.text for row in form.rows}
+    for ind in form.target.indicators:  # met (even far beyond the target): a checker finding, not a problem
         over = any(flag["code"] == "over_achievement" for flag in statuses[ind.actual.ref]["flags"])
-        assert any(f"「{ind.level3.text}」超额完成" in gap for gap in gaps) == over, ind.level3.text
+        assert ind.level3.text in scored or f"「{ind.level3.text}」" not in issues, ind.level3.text
+        assert (f"「{ind.level3.text}」（{ind.actual.ref}）" in appendix) == over, ind.level3.text
+
+
+def body_text(doc) -> str:
+    """Everything before the appendix (the narrative a reviewer reads)."""
+    texts = []
+    for style, text, _ in blocks(doc):
+        if style == "Heading 1" and text.startswith("附件"):
+            break
+        texts.append(text)
+    return "\n".join(texts)
+
+
+def appendix_text(doc) -> str:
+    """Everything after the appendix heading (附件：待核对事项)."""
+    texts, inside = [], False
+    for style, text, _ in blocks(doc):
+        if style == "Heading 1":
+            inside = text.startswith("附件")
+        elif inside:
+            texts.append(text)
+    return "\n".join(texts)
 
 
 @pytest.mark.parametrize("which", ["project_report", "department_report"])
@@ -276,7 +367,7 @@ def test_placeholders_are_highlighted_and_human_sections_always_have_one(which, 
     assert all(run.font.highlight_color == WD_COLOR_INDEX.YELLOW and PLACEHOLDER.fullmatch(run.text) for run in runs)
     headings = sections(doc, 2)
     for (_, heading), text in headings.items():
-        if heading.endswith(("主要经验做法", "主要经验、做法", "单位职能和绩效自评工作开展情况", "部门主要职能")):
+        if heading.endswith(("主要经验及做法", "主要经验、做法", "评价结果应用", "部门主要职能")):
             assert PLACEHOLDER.fullmatch(text.strip()), heading
 
 
@@ -288,19 +379,22 @@ def test_outline_headings_use_heading_styles(project_report, department_report):
     paragraphs = doc.paragraphs
     assert paragraphs[0].style.name == "Title" and paragraphs[0].text == "深圳市社会保险基金管理局2021年度项目支出绩效自评报告"
     level1 = [p.text for p in paragraphs if p.style.name == "Heading 1"]
-    assert level1 == ["一、基本情况", "二、绩效自评情况", "三、存在的问题及原因和改进措施", "四、指标评分情况"]
+    assert level1 == ["一、基本情况", "二、绩效评价工作开展情况", "三、综合评价情况及评价结论", "四、绩效评价指标分析",
+                      "五、主要经验及做法、存在的问题及原因分析", "六、有关建议", "七、其他需要说明的问题", "附件：待核对事项"]
     level2 = [re.sub(r"^（.+?）", "", p.text) for p in paragraphs if p.style.name == "Heading 2"]
-    for name in names:  # one section per project in 二, 三 and 四
-        assert level2.count(name) == 3
-    assert [p.text for p in paragraphs if p.style.name == "Heading 3"][:4] == [
-        "1. 项目概况", "2. 资金投入和使用情况", "3. 绩效目标完成情况", "4. 自评结论"]
-    numbered = re.compile(r"^([一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+\. )")
+    for name in names:  # one section per project, in 四 (the 经验做法 and 改进措施 are not numbered after them)
+        assert level2.count(name) == 1
+    assert level2.index("主要经验及做法") > level2.index(names[-1])
+    assert [p.text for p in paragraphs if p.style.name == "Heading 3"][:3] == [
+        "1. 资金投入和使用情况", "2. 绩效目标完成情况", "3. 自评结论"]
+    numbered = re.compile(r"^([一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+(\. |、))")
     for document in (doc, department_report[0]):
         for paragraph in document.paragraphs:
-            assert bool(numbered.match(paragraph.text)) == paragraph.style.name.startswith("Heading"), paragraph.text
+            heading = paragraph.style.name.startswith("Heading") and not paragraph.text.startswith("附件")
+            assert bool(numbered.match(paragraph.text)) == heading, paragraph.text
     dept = [p.text for p in department_report[0].paragraphs if p.style.name == "Heading 1"]
     assert dept == ["一、部门基本情况", "二、部门主要履职绩效分析", "三、总体评价和整改措施",
-                    "四、部门整体支出绩效评价指标评分情况"]
+                    "四、部门整体支出绩效评价指标评分情况", "附件：待核对事项"]
 
 
 @pytest.mark.parametrize("which", ["project_report", "department_report"])
@@ -450,7 +544,7 @@ def test_pdf_renders_the_chinese_text(tmp_path, writer):
     text = subprocess.run(["pdftotext", "-layout", str(outcome.pdf), "-"], capture_output=True, text=True,
                           check=True).stdout
     compact = re.sub(r"\s+", "", text)
-    for expected in ("深圳市社会保险基金管理局盐田分局2021年度部门整体支出绩效自评报告", "一、部门基本情况",
-                     "四、部门整体支出绩效评价指标评分情况", "【待填写：部门主要职能", "95.16", "20,486,523.78",
-                     "单位自评总分为96.80分，自评等级为「优」。"):
+    for expected in ("2021年度部门整体绩效评价报告", "部门名称（公章）：深圳市社会保险基金管理局盐田分局",
+                     "一、部门基本情况", "四、部门整体支出绩效评价指标评分情况", "【待填写：部门主要职能", "95.16",
+                     "2,048.65", "单位自评总分为96.80分，自评等级为「优」。"):
         assert expected in compact, expected

@@ -65,7 +65,7 @@ def test_check_sheet_lists_every_flag_with_a_link(scored):
     out, report = scored
     ws = load_workbook(out)[layout.CHECK_SHEET]
     rows = list(ws.iter_rows(values_only=True))
-    header = [r[:7] for r in rows].index(("序号", "工作表", "项目", "单元格", "级别", "代码", "说明"))
+    header = [r[:8] for r in rows].index(("序号", "工作表", "项目", "单元格", "级别", "问题", "说明", "代码"))
     flag_rows = [r for r in rows[header + 1:] if r[0]]
     assert len(flag_rows) == sum(len(form["flags"]) for form in report["forms"])
     link_row = next(i for i, r in enumerate(rows, start=1) if r[1] == PROJECT and r[3] == "H13")

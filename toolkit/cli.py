@@ -7,9 +7,11 @@ Commands (``jixiao 命令 -h`` shows each one's options)::
     jixiao export INPUT.xlsx [-o DIR|FILE] [--pdf] [--force]
     jixiao report INPUT.xlsx [-o 自评报告.docx] [--pdf] [--profile P]
     jixiao collect FOLDER [-o 汇总.xlsx] [--json REPORT.json] [--roster 单位名单.xlsx] [--notices DIR] [--jobs N]
-    jixiao template build [--check] [--kind K]     jixiao sample build [--check] [--kind K]
+    jixiao template build [--check] [--kind K] [--profile P [-o OUT.xlsx]]
+    jixiao sample build [--check] [--kind K]
     jixiao profile check PROFILE                   jixiao profile list
     jixiao addin build OUTDIR                      jixiao addin install
+    jixiao wps build OUT    jixiao wps install [--dir DIR]    jixiao wps uninstall    jixiao serve [--port N]
 
 Handlers are imported only when their command runs, so ``jixiao --help`` stays cheap.
 Errors go to stderr; exit status is one of :data:`EXIT_CODES`.
@@ -104,10 +106,14 @@ COMMANDS: list[Command] = [
                             "没有记录时项目表用 national）"),
         Arg(("-q", "--quiet"), "不显示进度条", {"action": "store_true"}),
     )),
-    Command(("template", "build"), "由代码生成官方格式模板（templates/ 下的全部模板）", "toolkit.commands:template_build", (
+    Command(("template", "build"), "由代码生成官方格式模板（templates/ 下的全部模板），或用 --profile 为一份规则配置生成空白模板",
+            "toolkit.commands:template_build", (
         Arg(("--out",), "输出目录（默认 templates）", {"default": "templates"}),
         Arg(("--check",), "只检查已提交的模板是否与代码一致（不一致时退出码 5）", {"action": "store_true"}),
         _KIND,
+        Arg(("--profile",), "为这份规则配置（内置名称或 JSON 文件路径）生成空白模板：配置全文随模板保存在工作簿中，"
+                            "之后评分、导出、生成报告、汇总都不必再加 --profile；表的种类默认按配置的 kind"),
+        Arg(("-o", "--output"), "与 --profile 同用：输出的 .xlsx 文件（默认：当前文件夹的「表名_配置编号.xlsx」）"),
     )),
     Command(("sample", "build"), "把种子数据填入模板，生成 samples/ 下的样例工作簿", "toolkit.commands:sample_build", (
         Arg(("--out",), "种子数据与样例所在目录（默认 samples）", {"default": "samples"}),
@@ -130,8 +136,28 @@ COMMANDS: list[Command] = [
         Arg(("--outdir",), "同时把生成的加载项保留在此文件夹"),
         Arg(("--all-users",), "为本机所有用户安装（需管理员命令行）", {"action": "store_true"}),
     )),
+    Command(("wps", "build"), "生成 WPS 表格的「绩效自评」加载项文件夹（未含安装口令，供查看或分发）",
+            "toolkit.excel.wps:run_build", (
+        Arg(("out",), "输出文件夹"),
+    )),
+    Command(("wps", "install"), "为当前用户安装 WPS 加载项（不需要管理员权限；Windows 与 Linux）",
+            "toolkit.excel.wps:run_install", (
+        Arg(("--dir",), "WPS 的 jsaddons 文件夹（默认：Windows %%APPDATA%%\\kingsoft\\wps\\jsaddons，"
+                        "Linux ~/.local/share/Kingsoft/wps/jsaddons）"),
+        Arg(("--port",), "计算引擎的端口（默认 47655）", {"type": int, "default": None}),
+    )),
+    Command(("wps", "uninstall"), "删除当前用户的 WPS 加载项（及其在 publish.xml 中的条目）", "toolkit.excel.wps:run_uninstall", (
+        Arg(("--dir",), "WPS 的 jsaddons 文件夹（默认同 install）"),
+    )),
+    Command(("serve",), "WPS 加载项的计算引擎：只在本机 127.0.0.1 上接收按键，闲置后自动退出（一般由加载项自动启动）",
+            "toolkit.excel.serve:run_cli", (
+        Arg(("--port",), "端口（默认：安装时记录的端口）", {"type": int, "default": None}),
+        Arg(("--idle-timeout",), "闲置多少秒后退出（默认 1800）", {"type": float, "default": 1800.0}),
+        Arg(("--max-mb",), "单次工作簿快照的上限（MB，默认 32）", {"type": float, "default": 32.0}),
+    )),
 ]
-GROUPS = {"template": "模板", "sample": "样例", "profile": "规则配置", "addin": "Excel 加载项（「绩效自评」功能区）"}
+GROUPS = {"template": "模板", "sample": "样例", "profile": "规则配置", "addin": "Excel 加载项（「绩效自评」功能区）",
+          "wps": "WPS 加载项（「绩效自评」功能区）"}
 
 _ARGPARSE_CN = [  # argparse's own English, as a clerk should read it
     ("the following arguments are required", "缺少必需的参数"),

@@ -71,9 +71,33 @@ def _build_or_check(args, *, build, check, built: str, consistent: str) -> int:
 
 
 def template_build(args) -> int:
-    """``jixiao template build [--check]``."""
+    """``jixiao template build [--check]``; with ``--profile``, the blank workbook of that profile."""
+    if getattr(args, "profile", None):
+        return template_for_profile(args)
     return _build_or_check(args, build=lambda kind: kind.build_templates, check=lambda kind: kind.check_templates,
                            built="已生成模板", consistent="模板与代码一致。")
+
+
+def template_for_profile(args) -> int:
+    """``jixiao template build --profile P [--kind K] [-o OUT.xlsx]``: the blank official-format workbook
+    for one profile (validated first: a bad profile exits 3), its full JSON in the meta sheet."""
+    from toolkit.core.problems import ToolkitError
+    from toolkit.forms.blank import blank_workbook
+    from toolkit.workbook.atomic import atomic_save
+    from toolkit.workbook.outputs import check_outputs
+
+    if args.check:
+        raise ToolkitError("--check 检查 templates/ 下已提交的模板，不能与 --profile 同用。")
+    profile = load_profile(args.profile)
+    wb, name = blank_workbook(profile, args.kind)
+    output = Path(args.output) if args.output else Path(name)
+    if output.suffix.lower() != ".xlsx":
+        raise ToolkitError(f"输出文件「{output}」须以 .xlsx 结尾（模板是 Excel 工作簿）。")
+    profile_file = Path(args.profile)
+    check_outputs([profile_file] if profile_file.is_file() else [], {"-o": output})
+    atomic_save(wb, output)
+    print(f"已生成模板：{output}（规则：{profile.id}，SHA-256 {profile.sha256[:12]}…；规则配置全文已存入工作簿）")
+    return EXIT_OK
 
 
 def sample_build(args) -> int:

@@ -31,8 +31,11 @@ from toolkit.workbook.cached import formula_cache, restore_cached_values
 from toolkit.workbook.edits import KEEP, EditPlan, build_plan
 from toolkit.workbook.io import check_file_kind, is_strict, open_workbook
 from toolkit.workbook.outputs import check_outputs
-from toolkit.workbook.meta import (META_SHEET, Registry, read_meta, sheet_infos, template_sheets_row,
-                                   tool_sheet_titles)
+from toolkit.workbook.printing import form_bottoms, notes_places
+from toolkit.workbook.preserve import keep_clerk_parts
+from toolkit.workbook.meta import (META_SHEET, Registry, export_profile_meta, read_meta, sheet_infos,
+                                   template_sheets_row, tool_sheet_titles, with_profile)
+from toolkit.forms.profile_choice import choose_profile, unmatched_framework
 from toolkit.workbook.sheets import SheetAccess, WorkbookData, split_ref
 from toolkit.workbook.meta import CHECK_SHEET, INSTRUCTIONS_SHEET, PROBLEM_SHEET
 from toolkit.workbook.writer import apply_plan
@@ -48,9 +51,12 @@ class ScoreOutcome:
 
 
 def resolve_profile(book: WorkbookData, requested: Profile | str | None = None) -> Profile:
-    """The profile a workbook is scored by: ``requested``, else the one the workbook records, else
-    its kind's default (see :func:`toolkit.forms.registry.resolve_profile`)."""
-    return kinds.resolve_profile(book.forms, book.meta, requested)
+    """The profile a workbook is scored by: ``requested``, else the full profile the workbook embeds,
+    else the built-in it names, else its kind's default (see :mod:`toolkit.forms.profile_choice`);
+    a ``profile_differs`` warning joins ``book.flags`` when the one used is not the embedded one."""
+    profile, flags = choose_profile(book.forms, book.meta, book.path.name, requested)
+    book.flags += [flag for flag in flags if flag not in book.flags]
+    return profile
 
 
 def refuse_other_kind(book: WorkbookData, requested: Profile | None) -> None:
@@ -68,10 +74,16 @@ def refuse_other_kind(book: WorkbookData, requested: Profile | None) -> None:
             "或不加 --profile（按工作簿记录的配置计分）")])
 
 
-def score_book(book: WorkbookData, profile: Profile) -> tuple[list[FormResult], EditPlan]:
+def score_book(book: WorkbookData, profile: Profile, *,
+               refuse_unmatched: bool = True) -> tuple[list[FormResult], EditPlan]:
     """Score every form of a read workbook by ``profile`` (see :func:`resolve_profile`) and
-    plan the edits."""
+    plan the edits; the meta sheet will carry ``profile`` in full. A profile whose framework shares
+    no indicator with a form is refused (ProfileError naming the indicators on both sides) unless
+    ``refuse_unmatched`` is false (collect reports the flags per file instead)."""
     results = [result for form in book.forms for result in kinds.score_form(form, profile)]
+    unmatched = unmatched_framework(results, profile, book.meta.get("profile_id")) if refuse_unmatched else None
+    if unmatched is not None:
+        raise ProfileError(profile.source, [unmatched])
     _keep_clerk_cells(book, results)
     _drop_stale_registry(book, {result.sheet for result in results})
     check_title, meta_title, notes = tool_sheet_titles(book.sheets, book.meta)
@@ -85,8 +97,11 @@ def score_book(book: WorkbookData, profile: Profile) -> tuple[list[FormResult], 
         meta.update(template_id=kind.template_id, template_version=kind.template_version)
     meta["check_sheet"] = check_title
     meta.update([template_sheets_row(book.template_sheets)])
+    meta = with_profile(meta, profile)  # the profile travels with the workbook it scored
+    notes = notes_places(book.sheet_values, form_bottoms(book.forms), book.registry.filled,
+                         kinds.printed_spans(book.forms))
     plan = build_plan(results, previous=book.registry, tool_valued=tool_valued, keys=keys, meta=meta,
-                      workbook_flags=book.flags)
+                      workbook_flags=book.flags, notes_at=notes)
     plan.check_title, plan.meta_title = check_title, meta_title
     return results, plan
 
@@ -194,7 +209,12 @@ def score_file(input_path: str | Path, output_path: str | Path | None = None, *,
     if output.resolve() == input_path.resolve():
         backup_copy(input_path)
     written = {(sheet, ref) for (sheet, ref), edit in plan.edits.items() if edit.value is not KEEP}
-    atomic_write(output, lambda tmp: (wb.save(tmp), restore_cached_values(tmp, cache, written)))
+    not_kept: list[str | None] = []  # what openpyxl drops (drawings, x14 lists …) is merged back from the input
+    atomic_write(output, lambda tmp: (wb.save(tmp), restore_cached_values(tmp, cache, written), not_kept.append(
+        keep_clerk_parts(input_path, tmp, tool_sheets={plan.check_title, plan.meta_title}, keep_macros=keep_macros))))
+    if any(not_kept):
+        book.flags.append(Flag("parts_not_kept", "warning", None, next(filter(None, not_kept))))
+        report = workbook_report(str(input_path), results, profile, book.meta, book.flags)
     if json_path:
         write_json(Path(json_path), report)
     return ScoreOutcome(book=book, results=results, plan=plan, report=report, output=output)
@@ -264,6 +284,7 @@ def read_openpyxl_book(wb, path: Path, formula_wb=None, cached: dict | None = No
     book = assemble_book(path, forms, meta, registry)
     book.flags.extend(name_flags)
     book.template_sheets = [sheet.title for sheet in sheets]
+    book.sheet_values = {sheet.title: sheet.values for sheet in sheets}
     book.flags.extend(unnamed_form_flags(wb))
     book.sheets = sheet_infos(formula_wb or wb)
     book.merged = {ws.title: [(m.min_row, m.min_col, m.max_row, m.max_col) for m in ws.merged_cells.ranges]
@@ -291,7 +312,8 @@ def export_meta(wb) -> dict[str, str]:
     """Template id/version of an exported workbook, which has no hidden sheet: they travel in
     the ``jx.*`` custom document properties (see :mod:`toolkit.submission.fingerprint`)."""
     props = {p.name: str(p.value) for p in getattr(wb, "custom_doc_props", []) if p.name}
-    return {key: props[f"jx.{key}"] for key in ("template_id", "template_version", "profile_id") if f"jx.{key}" in props}
+    meta = {key: props[f"jx.{key}"] for key in ("template_id", "template_version", "profile_id") if f"jx.{key}" in props}
+    return {**meta, **export_profile_meta(props)}  # and the full profile the export carries
 
 
 def assemble_book(path: Path, forms: list, meta: dict[str, str], registry: Registry) -> WorkbookData:

@@ -12,6 +12,13 @@ a formula with its cached value, a DDE link, a part inflating to more than 1 GB 
 repeated full-flush deflate blocks by :func:`write_zip`, so a 1.1 GB sheet costs a few MB and
 about a second).
 
+The families of issue 22 also bring commands of their own (:class:`Command`: an output aimed at
+an input or at another output, collect writing into its inbox or run twice inside it, output
+names past 255 bytes, hostile and other-kind profiles, report and adopt on a damaged package),
+each with the exits it must end with and the files it must leave as they were; and workbooks
+holding what openpyxl does not model (x14 dropdowns and data bars, sparklines, a text box),
+document type declarations, no stylesheet, Strict Open XML, a read-only folder for --in-place.
+
 Example::
 
     >>> sorted(FAMILIES)[:3]
@@ -23,6 +30,7 @@ Example::
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import os
 import random
 import re
@@ -45,6 +53,7 @@ from tests.conftest import excel_like_insert_rows
 from toolkit.forms.department import layout as department_layout
 from toolkit.forms.project import layout as project_layout
 from toolkit.workbook.meta import CHECK_SHEET, INSTRUCTIONS_SHEET, META_SHEET
+from toolkit.submission.collect import STATUS_LABELS
 
 ROOT = Path(__file__).resolve().parents[2]
 BASES = {
@@ -59,6 +68,7 @@ INJECTIONS = ("=cmd|' /C calc'!A0", "=1+1", "+SUM(1)", "-1+1", "@SUM(1)", '=DDE(
               "\t=1+1", "\r=1+1")
 # The same as sheet titles: Excel forbids / in a title, and tabs or CRs do not survive an attribute.
 TITLE_INJECTIONS = tuple(p.replace("/C ", "") for p in INJECTIONS if p[0] not in "\t\r")
+STATUSES = tuple(STATUS_LABELS)  # every status collect gives a file
 NOTES = ("已与财务核对", "数据来源：业务系统", "待主管确认", "见附件 3", "按季度统计", "口径同上年")
 
 
@@ -132,11 +142,41 @@ class Case:
     rescore: bool = False
     in_place: bool = False
     seed: int = 0
+    # Issue 22: exits a standard command must end with (command → exits; default runner.ALLOWED_EXITS),
+    # commands of the family's own (outputs aimed at inputs, hostile profiles …), whether the standard
+    # commands run at all, files collect must list under ``ignored`` (its own outputs, by relative path),
+    # and an --in-place run in a folder the command may not write.
+    expect: dict[str, frozenset[int]] = field(default_factory=dict)
+    commands: list[Command] = field(default_factory=list)
+    standard: bool = True
+    must_ignore: tuple[str, ...] = ()
+    read_only_in_place: bool = False
 
     @property
     def id(self) -> str:
         """``<family>-s<seed>``: the case's folder name and its name in the tables."""
         return f"{self.family}-s{self.seed}"
+
+
+@dataclass
+class Command:
+    """A command of a family's own (issue 22), run by the runner after the standard ones.
+
+    ``args`` follow ``jixiao`` (paths as :class:`Path`); the run passes when it exits with one of
+    ``exits``, leaves every ``watched`` file or folder as it was (inputs, earlier outputs, the
+    inbox), writes none of ``absent`` and — with ``report``, collect's JSON — lists ``ignored``
+    (paths relative to the folder collected) under ``ignored``. ``cwd`` defaults to the case's run
+    folder.
+    """
+
+    name: str
+    args: list
+    exits: frozenset[int]
+    watched: list[Path] = field(default_factory=list)
+    absent: list[Path] = field(default_factory=list)
+    cwd: Path | None = None
+    report: Path | None = None
+    ignored: tuple[str, ...] = ()
 
 
 Family = Callable[[random.Random, Path, Setup], Case]
@@ -933,3 +973,432 @@ def folder_symlinks(rng, out, setup):
     (out / "sub" / "up").symlink_to("..", target_is_directory=True)
     return Case("folder_symlinks", f"{kind}: a.xlsx, loop.xlsx → itself, dangling.xlsx, good_link.xlsx, sub/up → ..",
                 [], folder=out)
+
+
+# -- families of issue 22: outputs aimed at inputs ---------------------------------------------------
+
+REFUSED = frozenset({2})  # an unusable input or output: a clear message, exit 2
+
+
+def _collect_outputs(folder: Path, where: Path) -> tuple[Path, Path]:
+    """Run collect over ``folder`` once (in this process) and write its summary and JSON report
+    into ``where``: (summary, report)."""
+    from toolkit.submission.collect import collect, write_summary
+
+    report = collect(folder, jobs=1)
+    summary, data = where / "汇总.xlsx", where / "collect.json"
+    write_summary(report, summary)
+    data.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    return summary, data
+
+
+@family
+def outputs_onto_inputs(rng, out, setup):
+    """``-o``/``--json`` aimed at the input or at each other, for score, export, report and adopt;
+    an earlier output beside them must survive too (issue 22: the input replaced by the JSON report)."""
+    kind, base = setup.base(rng)
+    source = out / "填报底稿.xlsx"
+    shutil.copy(base, source)
+    earlier = out / "上次评分.xlsx"  # an earlier output the clerk keeps
+    shutil.copy(base, earlier)
+    as_docx = out / "另存为.docx"  # a workbook a clerk named .docx: report must not write over it
+    shutil.copy(base, as_docx)
+    new = out / "新.xlsx"
+    watched = [source, earlier, as_docx]
+    aims = [
+        ("score --json=input", ["score", source, "-o", new, "--json", source]),
+        ("score -o=input", ["score", source, "-o", source]),
+        ("score --json=-o", ["score", source, "-o", earlier, "--json", earlier]),
+        ("score --in-place --json=input", ["score", source, "--in-place", "--json", source]),
+        ("export -o=input", ["export", source, "--force", "-o", source]),
+        ("report -o=input", ["report", as_docx, "-o", as_docx]),
+        ("adopt -o=input", ["adopt", source, "-o", source]),
+        ("adopt --json=-o", ["adopt", source, "-o", new, "--json", new]),
+    ]
+    rng.shuffle(aims)
+    commands = [Command(name, args, REFUSED, watched=watched, absent=[new]) for name, args in aims]
+    return Case("outputs_onto_inputs", f"{kind}: {len(commands)} commands aiming an output at an input or another "
+                "output", [source], commands=commands, standard=False)
+
+
+@family
+def collect_outputs_in_inbox(rng, out, setup):
+    """collect's outputs aimed into the inbox (refused), and the inbox holding collect's own earlier
+    summary and report under other names (ignored, not 模板不符), collected twice from inside."""
+    from toolkit.submission.export import export_file
+
+    inbox = out / "收件"
+    inbox.mkdir()
+    kind, base = setup.base(rng)  # one export: collect runs four times over this inbox
+    export_file(base, inbox / f"1_{kind}.xlsx", force=True)
+    scratch = out / "上次"
+    scratch.mkdir()
+    summary, report = _collect_outputs(inbox, scratch)
+    own = {"上次的汇总（副本）.xlsx": summary, "汇总报告.json": report}
+    for name, path in own.items():
+        shutil.copy(path, inbox / name)
+    shutil.rmtree(scratch)
+    submission = sorted(inbox.glob("1_*.xlsx"))[0]
+    first, second = out / "第一次.json", out / "第二次.json"
+    commands = [
+        Command("collect -o=inbox", ["collect", inbox, "-o", inbox / "汇总.xlsx"], REFUSED, watched=[inbox]),
+        Command("collect -o=submission", ["collect", inbox, "-o", submission], REFUSED, watched=[inbox]),
+        Command("collect --json=inbox", ["collect", inbox, "--json", inbox / "report.json", "-o", out / "x.xlsx"],
+                REFUSED, watched=[inbox], absent=[out / "x.xlsx"]),
+        Command("collect --notices=inbox", ["collect", inbox, "--notices", inbox / "意见", "-o", out / "y.xlsx"],
+                REFUSED, watched=[inbox], absent=[out / "y.xlsx"]),
+        Command("collect in inbox (1)", ["collect", ".", "--json", first, "-q", "--jobs", "1"], frozenset({0, 6}),
+                watched=[inbox], cwd=inbox, report=first, ignored=tuple(own)),
+        Command("collect in inbox (2)", ["collect", ".", "--json", second, "-q", "--jobs", "1"], frozenset({0, 6}),
+                watched=[inbox], cwd=inbox, report=second, ignored=tuple(own)),
+    ]
+    statuses = tuple(STATUSES)
+    return Case("collect_outputs_in_inbox", f"an export ({kind}) and collect's own summary and report copied in as "
+                f"{'、'.join(own)}", [], folder=inbox, commands=commands, must_ignore=tuple(own),
+                forbidden_status={name: statuses for name in own})
+
+
+@family
+def long_output_names(rng, out, setup):
+    """Output names past the file system's 255 bytes, for every command that writes (exit 2, not an
+    unexpected error)."""
+    kind, base = setup.base(rng)
+    source = out / "a.xlsx"
+    shutil.copy(base, source)
+    inbox = out / "收件"
+    inbox.mkdir()
+    shutil.copy(base, inbox / "a.xlsx")
+
+    def long(suffix: str) -> Path:
+        stem = "".join(rng.choice("项目支出绩效自评报告汇总表") for _ in range(rng.randint(86, 120)))
+        return out / f"{stem}{suffix}"
+
+    aims = [("score -o", ["score", source, "-o", long(".xlsx")]),
+            ("score --json", ["score", source, "-o", out / "b.xlsx", "--json", long(".json")]),
+            ("report -o", ["report", source, "-o", long(".docx")]),
+            ("export -o file", ["export", source, "--force", "-o", long(".xlsx")]),
+            ("export -o folder", ["export", source, "--force", "-o", f"{long('')}{os.sep}"]),
+            ("adopt -o", ["adopt", source, "-o", long(".xlsx")]),
+            ("collect -o", ["collect", inbox, "-o", long(".xlsx")]),
+            ("collect --json", ["collect", inbox, "-o", out / "c.xlsx", "--json", long(".json")])]
+    commands = [Command(name, args, REFUSED, watched=[source, inbox], absent=[out / "b.xlsx", out / "c.xlsx"])
+                for name, args in aims]
+    return Case("long_output_names", f"{kind}: {len(commands)} outputs named 260–365 bytes", [source],
+                commands=commands, standard=False)
+
+
+@family
+def read_only_folder_in_place(rng, out, setup):
+    """``score --in-place`` in a folder the clerk may not write: the backup cannot be written, so
+    nothing is changed (exit 2, not an OSError)."""
+    kind, base = setup.base(rng)
+    path = out / f"{rng.choice(['填报', '底稿', '自评'])}.xlsx"
+    shutil.copy(base, path)
+    return Case("read_only_folder_in_place", f"{kind}: --in-place in a folder of mode 0555", [path],
+                read_only_in_place=True, in_place=True, expect={"score --in-place": REFUSED})
+
+
+# -- families of issue 22: what openpyxl does not model ------------------------------------------------
+
+X14_NS = "http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"
+XM_NS = "http://schemas.microsoft.com/office/excel/2006/main"
+XDR_NS = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
+A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
+# The extLst entries Excel writes, by their uri: what a part-by-part comparison must find again.
+X14_URIS = {"dataValidations": "{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}",
+            "conditionalFormattings": "{78C0D931-6437-407d-A8EE-F0AAD7539E65}",
+            "sparklineGroups": "{05C60535-1F16-4fd2-B633-F4F36F0B64E0}"}
+# Worksheet children that come after <drawing> (ECMA-376 CT_Worksheet order).
+_AFTER_DRAWING = ("<legacyDrawing ", "<legacyDrawing>", "<legacyDrawingHF", "<picture", "<oleObjects", "<controls",
+                  "<webPublishItems", "<tableParts", "<extLst", "</worksheet>")
+
+
+def x14_dropdown(source: str, sqref: str) -> str:
+    """An Excel 2010 data validation (a dropdown whose list is on another sheet), as Excel writes it."""
+    return (f'<x14:dataValidations xmlns:xm="{XM_NS}" count="1"><x14:dataValidation type="list" allowBlank="1" '
+            f'showInputMessage="1" showErrorMessage="1"><x14:formula1><xm:f>{escape(source)}</xm:f></x14:formula1>'
+            f"<xm:sqref>{sqref}</xm:sqref></x14:dataValidation></x14:dataValidations>")
+
+
+def x14_data_bar(sqref: str, rule_id: str) -> str:
+    """An Excel 2010 conditional format (a data bar with a negative colour)."""
+    return (f'<x14:conditionalFormattings><x14:conditionalFormatting xmlns:xm="{XM_NS}"><x14:cfRule type="dataBar" '
+            f'id="{rule_id}"><x14:dataBar minLength="0" maxLength="100" gradient="0"><x14:cfvo type="autoMin"/>'
+            '<x14:cfvo type="autoMax"/><x14:negativeFillColor rgb="FFFF0000"/><x14:axisColor rgb="FF000000"/>'
+            f"</x14:dataBar></x14:cfRule><xm:sqref>{sqref}</xm:sqref></x14:conditionalFormatting>"
+            "</x14:conditionalFormattings>")
+
+
+def x14_sparkline(source: str, sqref: str) -> str:
+    """An Excel 2010 sparkline group holding one line sparkline."""
+    return (f'<x14:sparklineGroups xmlns:xm="{XM_NS}"><x14:sparklineGroup displayEmptyCellsAs="gap">'
+            '<x14:colorSeries rgb="FF376092"/><x14:colorNegative rgb="FFD00000"/><x14:colorAxis rgb="FF000000"/>'
+            '<x14:colorMarkers rgb="FFD00000"/><x14:colorFirst rgb="FFD00000"/><x14:colorLast rgb="FFD00000"/>'
+            f'<x14:colorHigh rgb="FFD00000"/><x14:colorLow rgb="FFD00000"/><x14:sparklines><x14:sparkline>'
+            f"<xm:f>{escape(source)}</xm:f><xm:sqref>{sqref}</xm:sqref></x14:sparkline></x14:sparklines>"
+            "</x14:sparklineGroup></x14:sparklineGroups>")
+
+
+def add_extensions(package: Package, title: str, bodies: dict[str, str]) -> None:
+    """Append an ``<extLst>`` holding ``bodies`` (x14 element name → its XML) to a sheet."""
+    xml = package.sheet_xml(title)
+    if "<extLst" in xml:
+        raise ValueError(f"「{title}」 has an extLst already")
+    exts = "".join(f'<ext xmlns:x14="{X14_NS}" uri="{X14_URIS[name]}">{body}</ext>' for name, body in bodies.items())
+    package.put_sheet_xml(title, xml.replace("</worksheet>", f"<extLst>{exts}</extLst></worksheet>", 1))
+
+
+def add_text_box(package: Package, title: str, text: str, anchor: tuple[int, int]) -> str:
+    """Give a sheet a drawing holding one text box (a clerk's note), as Excel writes it; returns the
+    drawing's part name. ``anchor`` is (column, row), 0-based."""
+    column, row = anchor
+    number = sum(1 for name in package.parts if name.startswith("xl/drawings/drawing")) + 1
+    drawing = f"xl/drawings/drawing{number}.xml"
+    package.put(drawing, (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<xdr:wsDr xmlns:xdr="{XDR_NS}" xmlns:a="{A_NS}">'
+        f"<xdr:twoCellAnchor><xdr:from><xdr:col>{column}</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>{row}</xdr:row>"
+        f"<xdr:rowOff>0</xdr:rowOff></xdr:from><xdr:to><xdr:col>{column + 3}</xdr:col><xdr:colOff>0</xdr:colOff>"
+        f"<xdr:row>{row + 4}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:to>"
+        '<xdr:sp macro="" textlink=""><xdr:nvSpPr><xdr:cNvPr id="2" name="TextBox 1"/><xdr:cNvSpPr txBox="1"/>'
+        '</xdr:nvSpPr><xdr:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="2743200" cy="762000"/></a:xfrm>'
+        '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom><a:solidFill><a:srgbClr val="FFFFCC"/></a:solidFill>'
+        '</xdr:spPr><xdr:txBody><a:bodyPr vertOverflow="clip" wrap="square" rtlCol="0" anchor="t"/><a:lstStyle/>'
+        f'<a:p><a:r><a:rPr lang="zh-CN" altLang="en-US" sz="1100"/><a:t>{escape(text)}</a:t></a:r></a:p>'
+        "</xdr:txBody></xdr:sp><xdr:clientData/></xdr:twoCellAnchor></xdr:wsDr>"))
+    types = package.text("[Content_Types].xml")
+    package.put("[Content_Types].xml", types.replace("</Types>", f'<Override PartName="/{drawing}" ContentType='
+                                                     '"application/vnd.openxmlformats-officedocument.drawing+xml"/></Types>'))
+    sheet_part = package.sheets()[title]
+    folder, name = sheet_part.rsplit("/", 1)
+    rels_part = f"{folder}/_rels/{name}.rels"
+    rels = package.text(rels_part) if rels_part in package.parts else (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"></Relationships>')
+    rid = "rIdJXdrawing1"
+    package.put(rels_part, rels.replace("</Relationships>", f'<Relationship Id="{rid}" Type="{REL_NS}/drawing" '
+                                        f'Target="../drawings/drawing{number}.xml"/></Relationships>'))
+    xml = package.sheet_xml(title)
+    if "<drawing " in xml:
+        raise ValueError(f"「{title}」 has a drawing already")
+    at = min(index for index in (xml.find(tag) for tag in _AFTER_DRAWING) if index >= 0)
+    package.put_sheet_xml(title, f'{xml[:at]}<drawing xmlns:r="{REL_NS}" r:id="{rid}"/>{xml[at:]}')
+    return drawing
+
+
+@family
+def x14_extensions_and_shapes(rng, out, setup):
+    """What openpyxl does not model, written by hand to Excel's schema on a form sheet: a
+    cross-sheet dropdown (x14 data validation), an x14 data bar, a sparkline and a clerk's text
+    box; scoring (-o and --in-place) must keep every one of them."""
+    paths, said = [], []
+    for kind in ("project", "department"):
+        wb = setup.open(kind)
+        grid = rng.choice(grids(wb))
+        source = rng.choice([ws.title for ws in wb.worksheets if ws.title not in (grid.ws.title, META_SHEET)])
+        rows = grid.rows
+        first, last = rows.start, rows[-1]
+        column = get_column_letter(grid.columns["reason" if "reason" in grid.columns else "justification"])
+        score = get_column_letter(grid.columns["score"])
+        weight = get_column_letter(grid.columns["weight"])
+        spark = grid.ref("weight", grid.total[1] + rng.randint(2, 4))
+        package = Package(setup.bases[kind])
+        add_extensions(package, grid.ws.title, {
+            "conditionalFormattings": x14_data_bar(f"{score}{first}:{score}{last}", "{7A1C5F3E-0000-4000-8000-%012d}"
+                                                   % rng.randint(0, 10**12 - 1)),
+            "dataValidations": x14_dropdown(f"{quote_sheetname(source)}!$A$1:$A$5", f"{column}{first}:{column}{last}"),
+            "sparklineGroups": x14_sparkline(f"{quote_sheetname(grid.ws.title)}!{weight}{first}:{weight}{last}", spark)})
+        note = rng.choice(NOTES)
+        add_text_box(package, grid.ws.title, note, (grid.columns["score"] + 2, first))
+        paths.append(package.save(out / f"x14_{kind}.xlsx"))
+        said.append(f"{kind} 「{grid.ws.title}」: dropdown from 「{source}」, data bar, sparkline at {spark}, "
+                    f"text box 「{note}」")
+    return Case("x14_extensions_and_shapes", "; ".join(said), paths, in_place=True)
+
+
+# -- families of issue 22: hostile profiles --------------------------------------------------------
+
+PROFILES = ROOT / "toolkit" / "profiles"
+
+
+def _number_paths(data, path=()) -> list[tuple]:
+    """Key paths of every number (not a boolean) in a profile."""
+    if isinstance(data, dict):
+        return [found for key, value in data.items() for found in _number_paths(value, path + (key,))]
+    if isinstance(data, list):
+        return [found for index, value in enumerate(data) for found in _number_paths(value, path + (index,))]
+    return [path] if isinstance(data, (int, float)) and not isinstance(data, bool) else []
+
+
+def _with_token(data: dict, path: tuple, token: str) -> str:
+    """The profile as JSON text with the value at ``path`` replaced by raw JSON ``token`` (NaN,
+    1e999, a 5000-digit integer …, which json.dumps would not write)."""
+    marker = "@@JX-POISON@@"
+    copy = json.loads(json.dumps(data))
+    target = copy
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = marker
+    return json.dumps(copy, ensure_ascii=False, indent=1).replace(json.dumps(marker), token, 1)
+
+
+@family
+def hostile_profiles(rng, out, setup):
+    """Rule profiles no clerk should be able to slip past: NaN, ±Infinity, a 5,000-digit integer at a
+    number chosen by the seed, nesting 5,000 deep, a lone surrogate in a title: profile check,
+    score, export and collect exit 3, the workbook untouched (a profile of the other kind:
+    :func:`other_kind_profile`)."""
+    kind, base = setup.base(rng)
+    source = out / "a.xlsx"
+    shutil.copy(base, source)
+    inbox = out / "收件"
+    inbox.mkdir()
+    shutil.copy(base, inbox / "a.xlsx")
+    own = json.loads((PROFILES / ("national.json" if kind == "project" else "wuhua-2023.json")).read_text("utf-8"))
+    own.pop("$schema", None)
+    numbers = _number_paths(own)
+    poisoned = {
+        "nan": _with_token(own, rng.choice(numbers), "NaN"),
+        "infinity": _with_token(own, rng.choice(numbers), rng.choice(["Infinity", "-Infinity", "1e999"])),
+        "huge_integer": _with_token(own, rng.choice(numbers), "9" * 5000),
+        "deep": _with_token(own, rng.choice(numbers), "[" * 5000 + "]" * 5000),
+        "lone_surrogate": json.dumps(dict(own, title="\ud800" + own.get("title", "")), ensure_ascii=True),
+    }
+    commands = []
+    for name, text in poisoned.items():
+        profile = out / f"{name}.json"
+        profile.write_text(text, encoding="utf-8")
+        scored = out / f"{name}_out.xlsx"
+        commands.append(Command(f"profile check {name}", ["profile", "check", profile], frozenset({3}),
+                                watched=[profile]))
+        commands.append(Command(f"collect --profile {name}", ["collect", inbox, "-o", out / f"{name}_汇总.xlsx",
+                                                              "--profile", profile], frozenset({3}),
+                                watched=[inbox, profile], absent=[out / f"{name}_汇总.xlsx"]))
+        commands.append(Command(f"score --profile {name}", ["score", source, "-o", scored, "--profile", profile],
+                                frozenset({3}), watched=[source, profile], absent=[scored]))
+        commands.append(Command(f"export --profile {name}", ["export", source, "--force", "-o", out / f"{name}_导出",
+                                                             "--profile", profile], frozenset({3}),
+                                watched=[source, profile], absent=[out / f"{name}_导出"]))
+    return Case("hostile_profiles", f"{kind}: profiles {'、'.join(poisoned)}", [source], commands=commands,
+                standard=False)
+
+
+@family
+def other_kind_profile(rng, out, setup):
+    """A well-formed profile of the other kind (a department profile for a project workbook, or the
+    reverse): it passes ``profile check``, and score, export and report refuse it (exit 3) instead
+    of scoring by the profile the workbook records without saying so."""
+    kind, base = setup.base(rng)
+    source = out / "a.xlsx"
+    shutil.copy(base, source)
+    other = rng.choice(["wuhua-2023", "yanzhou-2020-corrected"] if kind == "project" else ["national", "shenzhen"])
+    profile = out / f"{other}.json"
+    shutil.copy(PROFILES / f"{other}.json", profile)
+    outputs = {"score": out / "b.xlsx", "export": out / "导出", "report": out / "报告.docx"}
+    commands = [Command("profile check other kind", ["profile", "check", profile], frozenset({0}), watched=[profile])]
+    commands += [Command(f"{command} --profile other kind", [command, source, "-o", output, "--profile", profile]
+                         + (["--force"] if command == "export" else []), frozenset({3}), watched=[source, profile],
+                         absent=[output]) for command, output in outputs.items()]
+    return Case("other_kind_profile", f"{kind} workbook, profile {other}", [source], commands=commands,
+                standard=False)
+
+
+# -- families of issue 22: damaged packages and Strict Open XML ------------------------------------------
+
+@family
+def doctype_entities(rng, out, setup):
+    """Parts declaring a document type: an unused entity in workbook.xml, a billion-laughs entity
+    used in a sheet, an external entity naming a local file, a UTF-16 part. Every command refuses
+    them with the one 「damaged」 message (exit 2, collect: 无法读取); no entity is ever expanded."""
+    kind, base = setup.base(rng)
+    laughs = '<!ENTITY l0 "哈">' + "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+    variants = {
+        "unused_entity": ("xl/workbook.xml", '<!DOCTYPE workbook [<!ENTITY x "x">]>', None),
+        "billion_laughs": (None, f"<!DOCTYPE worksheet [{laughs}]>", "&l9;"),
+        "external_entity": (None, '<!DOCTYPE worksheet [<!ENTITY e SYSTEM "file:///etc/passwd">]>', "&e;"),
+        "utf16_part": ("docProps/core.xml", '<!DOCTYPE cp:coreProperties [<!ENTITY x "x">]>', None),
+    }
+    paths = []
+    inbox = out / "收件"
+    inbox.mkdir()
+    for name, (part, doctype, use) in variants.items():
+        package = Package(base)
+        if part is None:  # a sheet: the entity used in a clerk's text cell
+            title, ref = rng.choice([(ws.title, ref) for ws, ref in text_fields(openpyxl.load_workbook(base))])
+            package.set_cell(title, ref, f"<is><t>{use}</t></is>", "inlineStr")
+            part = package.sheets()[title]
+        xml = package.text(part)
+        if xml.startswith("<?xml"):
+            head, body = xml.split("?>", 1)
+            xml = head + "?>" + doctype + body
+        else:
+            xml = '<?xml version="1.0" encoding="UTF-8"?>' + doctype + xml
+        if name == "utf16_part":
+            package.parts[part] = xml.replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")
+        else:
+            package.put(part, xml)
+        paths.append(package.save(out / f"doctype_{name}.xlsx"))
+        shutil.copy(paths[-1], inbox / paths[-1].name)
+    refused = {path.name: tuple(status for status in STATUSES if status != "unreadable") for path in paths}
+    commands = [Command(f"{command} {path.stem}", [command, path, "-o", out / f"{path.stem}_out{suffix}"], REFUSED,
+                        watched=[path], absent=[out / f"{path.stem}_out{suffix}"])
+                for path in paths for command, suffix in (("adopt", ".xlsx"), ("report", ".docx"))]
+    return Case("doctype_entities", f"{kind}: " + "、".join(variants), paths, folder=inbox,
+                expect={"score": REFUSED, "score --in-place": REFUSED, "export": REFUSED},
+                forbidden_status=refused, commands=commands)
+
+
+@family
+def no_styles_part(rng, out, setup):
+    """A package without xl/styles.xml: once with its relationship and content type left behind,
+    once without them. The same 「damaged」 message from score, export and collect."""
+    kind, base = setup.base(rng)
+    package = Package(base)
+    del package.parts["xl/styles.xml"]
+    dangling = package.save(out / "no_styles_dangling.xlsx")
+    package.put("[Content_Types].xml", re.sub(r'<Override PartName="/xl/styles.xml"[^>]*/>', "",
+                                              package.text("[Content_Types].xml")))
+    package.put("xl/_rels/workbook.xml.rels", re.sub(r'<Relationship [^>]*Target="/?(?:xl/)?styles.xml"[^>]*/>', "",
+                                                     package.text("xl/_rels/workbook.xml.rels")))
+    clean = package.save(out / "no_styles_clean.xlsx")
+    paths = [dangling, clean]
+    rng.shuffle(paths)
+    return Case("no_styles_part", f"{kind}: xl/styles.xml removed (references kept; references removed)", paths,
+                expect={"score": REFUSED, "score --in-place": REFUSED, "export": REFUSED},
+                forbidden_status={path.name: tuple(s for s in STATUSES if s != "unreadable") for path in paths})
+
+
+def make_strict(source: Path, target: Path) -> Path:
+    """``source`` saved as Strict Open XML (the transitional namespaces mapped to the strict ones,
+    ``conformance="strict"`` on the workbook), as Excel's 「Strict Open XML 电子表格」 writes it."""
+    from toolkit.workbook.io import STRICT_NAMESPACES
+
+    package = Package(source)
+    for name, data in package.parts.items():
+        if name.endswith((".xml", ".rels")) and not name.startswith("docProps/") and isinstance(data, bytes):
+            for strict, transitional in STRICT_NAMESPACES:
+                data = data.replace(transitional, strict)
+            if name == "xl/workbook.xml":
+                data = data.replace(b"<workbook ", b'<workbook conformance="strict" ', 1)
+            package.parts[name] = data
+    return package.save(target)
+
+
+@family
+def strict_open_xml(rng, out, setup):
+    """Both templates and an export of each saved as Strict Open XML: score, export and collect
+    (its fast reader included) read them like the transitional files."""
+    from toolkit.submission.export import export_file
+
+    paths, names = [], []
+    kinds = ["project", "department"]
+    rng.shuffle(kinds)
+    for kind in kinds:
+        paths.append(make_strict(setup.bases[kind], out / f"strict_{kind}.xlsx"))
+        exported = export_file(setup.bases[kind], out / f"export_{kind}.xlsx", force=True).output
+        paths.append(make_strict(exported, out / f"strict_export_{kind}.xlsx"))
+        exported.unlink()
+        names.append(paths[-1].name)
+    return Case("strict_open_xml", "strict " + "、".join(path.name for path in paths), paths,
+                expect={"score": frozenset({0}), "score --in-place": frozenset({0}), "export": frozenset({0, 4})},
+                forbidden_status={name: ("unreadable", "not_excel", "wrong_template", "not_export", "tampered",
+                                         "score_edited") for name in names}, in_place=True)

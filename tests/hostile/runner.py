@@ -7,7 +7,9 @@ For every input of a :class:`~tests.hostile.corpus.Case`:
 * ``score COPY --in-place`` on a copy with the same file name;
 * ``export IN --force -o DIR/``;
 
-then ``collect`` over the case's folder (or over the inputs and their exports). Every command
+then ``collect`` over the case's folder (or over the inputs and their exports), then the
+commands of the case's own (:class:`~tests.hostile.corpus.Command`, issue 22: outputs aimed at
+inputs, hostile profiles, report and adopt), each with the exits it must end with. Every command
 is ``sys.executable -m toolkit.cli …`` in its own session, killed after ``timeout`` seconds,
 with ``RLIMIT_AS`` set in ``preexec_fn`` (cases run in parallel *processes*, so no thread is
 alive when a child forks). Its peak RSS comes from ``wait4``.
@@ -24,10 +26,17 @@ Checks, counted as the issue asks (:data:`CATEGORIES`):
 * **files missing** from collect's JSON report (links included);
 * **live formulas** in anything the tool wrote that were not in the input at the same place,
   found both by openpyxl (``data_type == "f"``) and by ``<f>`` in the sheet XML;
+* **parts lost** (issue 22): what the input's package holds beyond cells — each sheet's
+  relationships (drawings, comments, tables, printer settings …), extLst entries (x14 data
+  validations and conditional formats, sparklines) and drawn shapes, the workbook's
+  relationships, defined names, custom XML — found fewer times in what ``score -o`` or
+  ``--in-place`` wrote (:func:`lost_parts`; macros count only in an .xlsm);
 * **other** broken promises: an allowed exit without its output, JSON with NaN, an .xlsx
   holding macros, no backup identical to the original, a message contradicting itself
   (「应有 4 行…现为 4 行」), score refusing a file export reads, new problems when the
-  output is scored again, an output openpyxl cannot read, a status collect must not give.
+  output is scored again, an output openpyxl cannot read, a status collect must not give, an exit
+  other than the case expects (``case.expect``, ``command.exits``), a refused command that wrote
+  an output, collect's own outputs not listed under ``ignored`` (which counts as listed).
 
 Example::
 
@@ -42,6 +51,7 @@ import hashlib
 import json
 import math
 import os
+import posixpath
 import re
 import resource
 import shutil
@@ -58,7 +68,7 @@ from functools import partial
 from pathlib import Path
 from xml.etree import ElementTree
 
-from tests.hostile.corpus import MAIN_NS, Case, Setup, build_case, sheet_parts
+from tests.hostile.corpus import MAIN_NS, Case, Command, Setup, build_case, sheet_parts
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 60.0
@@ -67,7 +77,8 @@ PYCACHE = Path(tempfile.gettempdir()) / "jixiao-hostile-pycache"  # outside the 
 CHECK_LIMIT = 256 * 2**20  # the checker itself does not inflate packages larger than this
 TOOL_HEADERS = ("系统计算得分", "计算说明")
 CATEGORIES = ("tracebacks", "exit-1", "over-time", "over-memory", "clerk cells changed", "files missing",
-              "live formulas", "other")
+              "live formulas", "parts lost", "other")
+SUMMED = ("clerk cells changed", "files missing", "live formulas", "parts lost")  # counted in cells, files, parts
 ALLOWED_EXITS = {"score": {0, 2}, "rescore": {0, 2}, "score --in-place": {0, 2}, "export": {0, 2, 4},
                  "collect": {0, 6}}
 _CONTRADICTION = re.compile(r"应有\s*(\d+)\s*([行列个项])[^。；\n]*?现为\s*\1\s*\2")
@@ -88,6 +99,7 @@ class Run:
     problems: list[tuple[str, int, str]] = field(default_factory=list)  # (category, count, detail)
     skipped: str = ""
     description: str = ""  # the case's, from the corpus
+    allowed: frozenset[int] | None = None  # the exits this run may end with (None: ALLOWED_EXITS of its command)
 
     def fail(self, category: str, detail: str, count: int = 1) -> None:
         """Record a problem of ``category`` (``count`` cells or files for the summed categories)."""
@@ -126,24 +138,37 @@ class Options:
 
 # -- running one command -----------------------------------------------------------------------
 
-def _limit_memory(limit: int) -> None:
-    """Cap the address space; runs in the child between fork and exec."""
+def _limit_memory(limit: int, respect_permissions: bool = False) -> None:
+    """Cap the address space; runs in the child between fork and exec. With ``respect_permissions``
+    a root runner's command loses CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH (dropped from the
+    bounding set, so the exec'd command never has them): a read-only folder is read-only to it, as
+    to a clerk."""
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    if respect_permissions and os.geteuid() == 0:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        for capability in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+            if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+                raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
 
 
-def run_cli(run: Run, args: list, cwd: Path, options: Options) -> Run:
+def run_cli(run: Run, args: list, cwd: Path, options: Options, *, respect_permissions: bool = False,
+            logs: Path | None = None) -> Run:
     """Run ``jixiao ARGS`` in ``cwd`` under the limits; fill exit, time, peak memory, the first
     error line and the process-level problems of ``run``."""
     cwd.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(options.root), os.environ.get("PYTHONPATH")])),
                PYTHONIOENCODING="utf-8", PYTHONPYCACHEPREFIX=str(PYCACHE))
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # compile the package once, not in every one of hundreds of runs
-    out_path, err_path = cwd / f"{run.command.split()[0]}.stdout", cwd / f"{run.command.split()[0]}.stderr"
+    logs = logs or cwd  # stdout and stderr are kept there (not in a cwd that must stay as it was)
+    logs.mkdir(parents=True, exist_ok=True)
+    out_path, err_path = logs / f"{run.command.split()[0]}.stdout", logs / f"{run.command.split()[0]}.stderr"
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         started = time.monotonic()
         process = subprocess.Popen([sys.executable, "-m", "toolkit.cli", *args], cwd=cwd, env=env,
                                    stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True,
-                                   preexec_fn=partial(_limit_memory, options.memory_mb * 2**20))
+                                   preexec_fn=partial(_limit_memory, options.memory_mb * 2**20, respect_permissions))
     timed_out = False
     while True:
         pid, status, usage = os.wait4(process.pid, os.WNOHANG)
@@ -184,11 +209,16 @@ def _process_problems(run: Run, text: str, timed_out: bool, options: Options) ->
         run.fail("tracebacks", run.message)
     if run.exit == 1 and not memory and not timed_out:
         run.fail("exit-1", run.message)
-    elif not timed_out and run.exit not in ALLOWED_EXITS[run.command] and run.exit != 1:
-        run.fail("other", f"exit {run.exit} ({run.message})")
+    elif not timed_out and run.exit not in allowed_exits(run) and run.exit != 1:
+        run.fail("other", f"exit {run.exit}, expected {'/'.join(map(str, sorted(allowed_exits(run))))} ({run.message})")
     contradiction = _CONTRADICTION.search(text)
     if contradiction:
         run.fail("other", f"self-contradictory message 「{_line_of(text, contradiction.start())}」")
+
+
+def allowed_exits(run: Run) -> frozenset[int]:
+    """The exits ``run`` may end with: its case's or command's own, else those of its command."""
+    return run.allowed if run.allowed is not None else frozenset(ALLOWED_EXITS[run.command])
 
 
 def _line_of(text: str, index: int) -> str:
@@ -375,6 +405,106 @@ def _strict_json(path: Path) -> dict | str:
         return f"{type(exc).__name__}: {exc}"[:200]
 
 
+# -- parts of the package ---------------------------------------------------------------------
+
+_EXT_URI = re.compile(rb'<(?:[A-Za-z0-9_]+:)?ext\b[^>]*?\buri="([^"]+)"')
+_ANCHORED = re.compile(rb"<(?:[A-Za-z0-9_]+:)?(sp|pic|graphicFrame|grpSp|cxnSp)\b")
+_REL_NS_PREFIX = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+def _rels(archive: zipfile.ZipFile, part: str) -> list[tuple[str, str]]:
+    """(type, resolved target) of the relationships of ``part`` (none when it has no .rels part)."""
+    folder, name = posixpath.split(part)
+    rels = posixpath.join(folder, "_rels", name + ".rels")
+    try:
+        root = ElementTree.fromstring(archive.read(rels))
+    except (KeyError, ElementTree.ParseError):
+        return []
+    found = []
+    for rel in root.iter(f"{{{_REL_NS_PREFIX}}}Relationship"):
+        target = rel.get("Target", "")
+        if rel.get("TargetMode") != "External":
+            target = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+        found.append((rel.get("Type", "").rsplit("/", 1)[-1], target))
+    return found
+
+
+def package_inventory(path: Path, skip_sheets=frozenset()) -> dict[str, int] | str:
+    """What a workbook package holds beyond cells, counted by what it is: the sheets'
+    relationships by type (drawing, comments, printerSettings, table, hyperlink …), their extLst
+    entries by uri (x14 data validations and conditional formats, sparklines) and the shapes of their
+    drawings by kind; the workbook's relationships by type, defined names, custom XML parts. Counted
+    over the whole package, not per sheet title (a saver may rename a sheet whose title is taken
+    twice); the sheets ``skip_sheets`` (the tool's own) are left out. A string when the package
+    cannot be read.
+
+    >>> inventory = package_inventory(ROOT / "samples" / "seed003_项目支出绩效自评表.xlsx")
+    >>> sorted(key for key in inventory if "extLst" in key)
+    []
+    """
+    items: dict[str, int] = {}
+
+    def count(key: str, amount: int = 1) -> None:
+        items[key] = items.get(key, 0) + amount
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            sheets = sheet_parts(archive.read("xl/workbook.xml"), archive.read("xl/_rels/workbook.xml.rels"))
+            for title, part in sheets.items():
+                if part not in names or title in skip_sheets:
+                    continue
+                for kind, target in _rels(archive, part):
+                    count(f"sheet relationship {kind}")
+                    if kind == "drawing" and target in names:
+                        for shape in _ANCHORED.findall(archive.read(target)):
+                            count(f"drawn {shape.decode()}")
+                if archive.getinfo(part).file_size <= CHECK_LIMIT:
+                    for uri in _EXT_URI.findall(archive.read(part)):
+                        count(f"sheet extLst {uri.decode()}")
+            for kind, _target in _rels(archive, "xl/workbook.xml"):
+                if kind not in ("worksheet", "chartsheet", "styles", "sharedStrings", "theme", "calcChain"):
+                    count(f"workbook relationship {kind}")  # written anew by the saver, whatever it is
+            workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+            titles = [sheet.get("name") for sheet in workbook.iter(f"{{{MAIN_NS}}}sheet")]
+            for defined in workbook.iter(f"{{{MAIN_NS}}}definedName"):
+                local = defined.get("localSheetId")
+                scope = titles[int(local)] if local is not None and local.isdigit() and int(local) < len(titles) \
+                    else None
+                if scope not in skip_sheets:
+                    count(f"defined name {defined.get('name')}" + (" (sheet)" if scope else ""))
+            for name in names:
+                if name.startswith("customXml/") and not name.endswith(".rels"):
+                    count("customXml part")
+    except (KeyError, OSError, ValueError, zipfile.BadZipFile, ElementTree.ParseError, EOFError) as exc:
+        return f"{type(exc).__name__}: {exc}"[:200]
+    return items
+
+
+# What the tool may leave out when it says so: flag code → the inventory key it excuses.
+ANNOUNCED_DROPS = {"links_dropped": "workbook relationship externalLink"}
+
+
+def lost_parts(before: dict[str, int] | str, output: Path, *, tool_sheets=frozenset(), macros: bool = True,
+               announced=frozenset()) -> list[str]:
+    """What ``before`` (the input's :func:`package_inventory` without ``tool_sheets``) held that the
+    written ``output`` holds fewer of, as ``what (n → m)``. The tool's own sheets are its to
+    rewrite; a macro project counts only when the output may hold macros (an .xlsm); a drop the
+    report announced (flag codes ``announced``, see :data:`ANNOUNCED_DROPS`) is not a loss."""
+    if isinstance(before, str):
+        return []
+    after = package_inventory(output, tool_sheets)
+    if isinstance(after, str):
+        return [f"output unreadable ({after})"]
+    excused = {ANNOUNCED_DROPS[code] for code in announced if code in ANNOUNCED_DROPS}
+    lost = []
+    for key, amount in before.items():
+        if key in excused or not macros and key == "workbook relationship vbaProject":
+            continue
+        if after.get(key, 0) < amount:
+            lost.append(f"{key} ({amount} → {after.get(key, 0)})")
+    return lost
+
+
 # -- checks on written files ------------------------------------------------------------------
 
 def check_written(run: Run, output: Path, before: BookView | str | None, *, sheets: set[str],
@@ -403,14 +533,14 @@ def check_written(run: Run, output: Path, before: BookView | str | None, *, shee
     run.fail("live formulas", f"{len(new)} new, e.g. {', '.join(f'{s}!{r}' for s, r in new[:4])}", len(new))
 
 
-def _flag_keys(report: dict) -> set[tuple[str, str, str]]:
-    """(sheet, cell, code) of every error and warning anywhere in a score report."""
+def _flag_keys(report: dict, every: bool = False) -> set[tuple[str, str, str]]:
+    """(sheet, cell, code) of every error and warning (``every``: every flag) anywhere in a score report."""
     keys = set()
 
     def walk(node, sheet):
         if isinstance(node, dict):
             sheet = node.get("sheet", sheet)
-            if "code" in node and node.get("severity") in ("error", "warning"):
+            if "code" in node and (every or node.get("severity") in ("error", "warning")):
                 keys.add((str(sheet), str(node.get("cell")), node["code"]))
             for value in node.values():
                 walk(value, sheet)
@@ -432,33 +562,63 @@ class CaseRunner:
         shutil.rmtree(self.work, ignore_errors=True)
         self.runs: list[Run] = []
         self.exports: list[Path] = []
+        self.inventories: dict[Path, dict[str, int] | str] = {}
 
     def new_run(self, command: str, target: Path) -> Run:
         """A run of this case, skipped when an earlier one hit a limit and the options say so."""
         run = Run(self.case.family, self.case.id, command, os.fsencode(target.name).decode("utf-8", "replace"),
-                  description=self.case.description)
+                  description=self.case.description, allowed=self.case.expect.get(command))
         self.runs.append(run)
         if self.options.stop_after_limit and any(r.hit_limit for r in self.runs[:-1]):
             run.skipped = "an earlier command of this case ran out of time or memory"
         return run
 
-    def execute(self, run: Run, args: list, cwd: Path, watched: list[Path]) -> bool:
-        """Run unless skipped; a watched input that changed is a clerk file rewritten."""
+    def execute(self, run: Run, args: list, cwd: Path, watched: list[Path], **how) -> bool:
+        """Run unless skipped; a watched input that changed is a clerk file rewritten. ``how`` goes to
+        :func:`run_cli`."""
         if run.skipped:
             return False
         prints = {path: _fingerprint(path) for path in watched}
-        run_cli(run, args, cwd, self.options)
+        run_cli(run, args, cwd, self.options, **how)
         for path, digest in prints.items():
             if _fingerprint(path) != digest:
                 run.fail("clerk cells changed", f"input {run.target} was modified")
         return True
 
     def run(self) -> list[Run]:
-        """Every command on every input, then collect."""
-        for index, path in enumerate(self.case.inputs):
-            self.run_file(path, self.work / str(index))
-        self.run_collect()
+        """Every command on every input, then collect (unless the case has only commands of its
+        own), then the case's own commands."""
+        if self.case.standard:
+            for index, path in enumerate(self.case.inputs):
+                self.run_file(path, self.work / str(index))
+            self.run_collect()
+        for index, command in enumerate(self.case.commands):
+            self.run_command(command, self.work / f"command-{index}")
         return self.runs
+
+    def run_command(self, command: Command, work: Path) -> Run:
+        """One command of the case's own: its exit, its watched files unchanged, nothing written
+        where it must not be, collect's own outputs listed under ``ignored``."""
+        target = next((Path(arg) for arg in command.args if isinstance(arg, Path)), Path(command.name))
+        run = self.new_run(command.name, target)
+        run.allowed = command.exits
+        if not self.execute(run, command.args, command.cwd or work, command.watched, logs=work):
+            return run
+        for path in command.absent:
+            if path.exists():
+                run.fail("other", f"refused (exit {run.exit}) but wrote {path.name}" if run.exit in (2, 3)
+                         else f"wrote {path.name}, which it must not")
+        if command.report is not None and run.exit in (0, 6):
+            data = _strict_json(command.report)
+            if isinstance(data, str):
+                run.fail("other", f"JSON report: {data}")
+                return run
+            ignored = {entry.get("path") for entry in data.get("ignored", [])}
+            listed = {entry.get("path"): entry.get("status") for entry in data.get("files", [])}
+            for name in command.ignored:
+                if name not in ignored:
+                    run.fail("other", f"collect's own {name} not under ignored (status {listed.get(name)})")
+        return run
 
     def run_file(self, path: Path, work: Path) -> None:
         """score, score --in-place and export of one input, and the score/export agreement."""
@@ -481,11 +641,22 @@ class CaseRunner:
                 return run
             check_written(run, output, before, sheets=clerk)
             data = _strict_json(report)
+            self.check_parts(run, path, output, data if isinstance(data, dict) else None)
             if isinstance(data, str):
                 run.fail("other", f"JSON report: {data}")
             elif self.case.rescore:
                 self.rescore(output, work / "rescore", data)
         return run
+
+    def check_parts(self, run: Run, source: Path, output: Path, report: dict | None = None) -> None:
+        """No part of the input's package lost in the scored ``output`` (see :func:`lost_parts`);
+        ``report`` is the score's JSON report, whose flags may announce a drop."""
+        before = self.inventories.get(source)
+        if before is None:
+            before = self.inventories[source] = package_inventory(source, self.case.tool_sheets)
+        lost = lost_parts(before, output, tool_sheets=self.case.tool_sheets, macros=output.suffix.lower() == ".xlsm",
+                          announced={code for _, _, code in _flag_keys(report, every=True)} if report else set())
+        run.fail("parts lost", f"{len(lost)}: {'; '.join(lost[:4])}", len(lost))
 
     def rescore(self, scored: Path, work: Path, first: dict) -> None:
         """Score the scored output again: no error or warning may appear that the first scoring did not give."""
@@ -503,15 +674,28 @@ class CaseRunner:
                          + ", ".join(f"{code} at {sheet}!{cell}" for sheet, cell, code in new[:4]))
 
     def score_in_place(self, path: Path, work: Path, before, clerk: set[str]) -> Run:
-        """``score COPY --in-place``: a backup identical to the original, clerk cells kept; a refusal leaves the file
-        alone."""
+        """``score COPY --in-place --json R``: a backup identical to the original, clerk cells kept, no part
+        lost (but those the report says it dropped); a refusal leaves the file alone."""
         run = self.new_run("score --in-place", path)
         work.mkdir(parents=True, exist_ok=True)
         copy = work / path.name
         shutil.copy(path, copy)
         original = path.read_bytes()
-        if not self.execute(run, ["score", copy, "--in-place"], work, [path]):
-            return run
+        read_only = self.case.read_only_in_place
+        report = work.parent / "inplace-report.json"  # beside the folder, which may be read-only
+        if read_only:  # the folder of the clerk's file may not be written: no room for the backup
+            os.chmod(work, 0o555)
+        try:
+            if not self.execute(run, ["score", copy, "--in-place", "--json", report], work, [path],
+                                respect_permissions=read_only,
+                                logs=work.parent / "inplace-logs" if read_only else None):
+                return run
+        finally:
+            if read_only:
+                os.chmod(work, 0o755)
+        if read_only and sorted(p.name for p in work.iterdir()) != [copy.name]:
+            run.fail("other", "the read-only folder holds files the command wrote: "
+                     + ", ".join(p.name for p in work.iterdir() if p != copy))
         if run.exit != 0:
             if copy.read_bytes() != original:
                 run.fail("clerk cells changed", "the tool refused but rewrote the file")
@@ -520,6 +704,10 @@ class CaseRunner:
         if not any(p.read_bytes() == original for p in others):
             run.fail("other", "no backup identical to the original beside it")
         check_written(run, copy, before, sheets=clerk)
+        data = _strict_json(report)
+        if isinstance(data, str):
+            run.fail("other", f"JSON report: {data}")
+        self.check_parts(run, path, copy, data if isinstance(data, dict) else None)
         return run
 
     def export(self, path: Path, work: Path, before) -> Run:
@@ -560,7 +748,11 @@ class CaseRunner:
         if isinstance(data, str):
             run.fail("files missing", f"{len(expected)} (JSON report: {data})", len(expected))
             return
-        reported = [_normal(entry.get("path", "")) for entry in data.get("files", [])]
+        ignored = [_normal(entry.get("path", "")) for entry in data.get("ignored", [])]  # collect's own outputs
+        reported = [_normal(entry.get("path", "")) for entry in data.get("files", [])] + ignored
+        for name in self.case.must_ignore:
+            if _normal(name) not in ignored:
+                run.fail("other", f"collect's own {name} not listed under ignored")
         missing = [name for name in expected if not any(r == name or r.startswith(name + "/") for r in reported)]
         run.fail("files missing", ", ".join(missing[:4]), len(missing))
         for entry in data.get("files", []):
@@ -625,7 +817,7 @@ def counts(runs: list[Run]) -> dict[str, int]:
     totals = dict.fromkeys(CATEGORIES, 0)
     for run in runs:
         for category in {category for category, _, _ in run.problems}:
-            summed = category in ("clerk cells changed", "files missing", "live formulas")
+            summed = category in SUMMED
             totals[category] += sum(n for c, n, _ in run.problems if c == category) if summed else 1
     return totals
 
@@ -643,6 +835,38 @@ def table(runs: list[Run], only_failures: bool = False) -> str:
         cells = list(row[:3]) + [result, row[4].rjust(5), row[5].rjust(5)]
         lines.append("  ".join(cell.ljust(widths[i]) if i < 4 else cell for i, cell in enumerate(cells)))
     return "\n".join(lines)
+
+
+def family_table(runs: list[Run]) -> str:
+    """One line per family, as the benchmark prints it: files, the exits seen (``exit×runs``), the
+    slowest run and the largest peak memory of one command, then the counts the issue wants 0 —
+    tracebacks, exit 1, clerk cells changed, parts lost — and the runs that failed any check.
+
+    >>> print(family_table([Run("f", "f-s0", "score", "a.xlsx", exit=0, seconds=1.5, peak_mb=80)]))
+    family  files  exits  max s  peak MB  tracebacks  exit-1  cells changed  parts lost  failed
+    f           1  0×1      1.5       80           0       0              0           0       0
+    """
+    header = ("family", "files", "exits", "max s", "peak MB", "tracebacks", "exit-1", "cells changed", "parts lost",
+              "failed")
+    rows = []
+    for family in dict.fromkeys(run.family for run in runs):
+        mine = [run for run in runs if run.family == family]
+        ran = [run for run in mine if not run.skipped]
+        exits: dict[str, int] = {}
+        for run in ran:
+            key = "killed" if run.exit is None or run.exit < 0 else str(run.exit)
+            exits[key] = exits.get(key, 0) + 1
+        total = counts(mine)
+        rows.append((family, str(len({(run.case, run.target) for run in mine})),
+                     " ".join(f"{code}×{count}" for code, count in sorted(exits.items())),
+                     f"{max((run.seconds for run in ran), default=0):.1f}",
+                     f"{max((run.peak_mb for run in ran), default=0):.0f}",
+                     str(total["tracebacks"]), str(total["exit-1"]), str(total["clerk cells changed"]),
+                     str(total["parts lost"]), str(sum(1 for run in mine if run.problems))))
+    widths = [max(len(row[i]) for row in rows + [header]) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(widths[i]) if i in (0, 2) else cell.rjust(widths[i]) for i, cell in enumerate(row))
+             for row in [header] + rows]
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def summary(runs: list[Run]) -> str:

@@ -17,6 +17,31 @@ Rates are fractions (0.35 = 35%). Evaluating a rule gives the score and the arit
 Chinese; :func:`award_range` gives the least and most a rule can award (what the checker
 compares with the weight).
 
+What real frameworks need beyond one fixed tree of formulas (issue 19), each with its check:
+
+* a level above 一级 — a framework node with ``level1`` (共性指标 30 / 特性指标 70), sums checked;
+* ``department_rows`` on a 一级 or 二级 node — 「部门特性指标」 rows each department writes under a
+  fixed subtotal, following the rule(s) the profile allows (:class:`DepartmentList`);
+* ``grid_completion`` — a row scored from the 目标完成情况自评表 (正向 实际 ÷ 预期, 反向 预期 ÷ 实际);
+* ``over_deduction`` — banded deduction on top of a proportional score (real limits, no 2.999999);
+* ``chosen_items`` — optional sub-items sharing one weight; an unchosen item's value is flagged;
+* ``cases`` — case rules comparing amounts, every combination (0 and 0 too) checked to fall in one;
+  ``abs`` and ``zero_over_zero`` on value specs; a value outside every band is flagged, never 0;
+* ``not_applicable`` on any rule — 不适用 gives the declared score (full marks), said so.
+
+Example of the last three::
+
+    >>> balance = {"method": "cases", "cases": [
+    ...     {"label": "无结余", "points": 3, "when": [{"value": {"input": "b"}, "op": "=", "than": 0}]},
+    ...     {"label": "有结余，但不超过上年结转", "points": 2,
+    ...      "when": [{"value": {"input": "b"}, "op": ">", "than": 0}, {"value": {"input": "b"}, "op": "<=", "than": {"input": "c"}}]},
+    ...     {"label": "结余超过上年结转", "points": 0, "when": [{"value": {"input": "b"}, "op": ">", "than": {"input": "c"}}]}]}
+    >>> labels = {"b": {"label": "本年结余"}, "c": {"label": "上年结转"}}
+    >>> Evaluator({"b": 0.0, "c": 0.0}, labels).evaluate(balance, 3).text
+    '本年结余（0） = 0：属「无结余」→ 3 分'
+    >>> Evaluator({"b": 12.5, "c": 20.0}, labels).evaluate(balance, 3).score
+    2.0
+
 Example::
 
     >>> rule = {"method": "bands", "value": {"ratio": {"num": "a", "den": "b"}},
@@ -33,13 +58,16 @@ Example::
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from toolkit.core.arith import fmt, fmt_percent
 from toolkit.core.bands import check_bands
+from toolkit.core.pairing import DIRECTION_TEXT, compare
 from toolkit.core.problems import Problem
+from toolkit.core.values import parse_indicator_value
 
 METHODS = {
     "ratio": "比率 × 分值（可封顶；实际超过计划可得 0 分）",
@@ -51,8 +79,33 @@ METHODS = {
     "quarterly_progress": "季度支出进度对比序时进度",
     "composite": "若干子规则之和",
     "manual": "人工评分（低于满分须写明理由）",
+    "grid_completion": "按目标完成情况表的预期值与实际值计分（正向 实际÷预期，反向 预期÷实际）",
+    "chosen_items": "可选子项共用分值（按所选子项平均分配）",
+    "cases": "分情形计分（比较两个数额）",
 }
 EPS = 1e-9
+NOT_APPLICABLE = "不适用"
+
+
+class CannotCompute(Exception):
+    """A rule that cannot give a score from these data; ``code`` is the problem code to flag
+    (``inputs_missing``, ``inputs_invalid`` or ``value_outside_rule``), the message is Chinese."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class RuleNote:
+    """Something a rule noticed while scoring that the clerk must see (an unchosen sub-item with
+    a typed rate): ``input`` names the 基础数据 item whose cell the flag belongs to."""
+
+    code: str
+    severity: str
+    input: str | None
+    message: str
 
 
 class MissingInputs(Exception):
@@ -71,6 +124,7 @@ class Outcome:
     text: str
     measure: float | None = None
     parts: list[str] = field(default_factory=list)
+    notes: list[RuleNote] = field(default_factory=list)
 
 
 # --- walking the tree ------------------------------------------------------------------
@@ -78,7 +132,8 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Leaf:
-    """A 三级 indicator with its ancestors, JSON path, name and weight."""
+    """A 三级 indicator with its ancestors, JSON path, name and weight (``group``: the node
+    above 一级, e.g. 共性指标 / 特性指标, when the framework has that level)."""
 
     path: str
     level1: Mapping
@@ -86,20 +141,116 @@ class Leaf:
     node: Mapping
     name: str = ""
     weight: float = 0.0
+    group: Mapping | None = None
+
+
+@dataclass(frozen=True)
+class DepartmentList:
+    """A node whose 三级 rows each department writes itself (「部门特性指标」): the profile fixes
+    the node's weight and the rule(s) the rows follow; the workbook carries the rows (name,
+    分值, values), which must add up to the node's weight.
+
+    ``level2`` is None when the rows hang directly under a 一级 node.
+    """
+
+    path: str
+    level1: Mapping
+    level2: Mapping | None
+    node: Mapping
+    group: Mapping | None = None
+
+    @property
+    def name(self) -> str:
+        return self.node["name"]
+
+    @property
+    def weight(self) -> float:
+        return float(self.node["weight"])
+
+    @property
+    def spec(self) -> Mapping:
+        return self.node["department_rows"]
+
+    def rules(self) -> list[tuple[str, Mapping]]:
+        """(label, rule) of every rule a row may follow; the first is the default.
+
+        >>> from toolkit.core.profile import load_profile
+        >>> [label for label, _ in department_lists(load_profile("dazhou-undated").data)[0].rules()]
+        ['人工评分', '按目标完成情况计分']
+        """
+        return [(entry["label"], entry["rule"]) for entry in self.spec["rules"]]
+
+    def rule_for(self, chosen: str) -> tuple[str, Mapping]:
+        """The rule a row follows: the one whose label the clerk wrote in 评分标准, else the first.
+
+        >>> from toolkit.core.profile import load_profile
+        >>> listed = department_lists(load_profile("dazhou-undated").data)[0]
+        >>> listed.rule_for("按目标完成情况 计分")[1]["method"], listed.rule_for("")[1]["method"]
+        ('grid_completion', 'manual')
+        """
+        wanted = "".join(str(chosen or "").split())
+        for label, rule in self.rules():
+            if wanted and wanted == "".join(label.split()):
+                return label, rule
+        return self.rules()[0]
+
+
+def level1_nodes(data: Mapping) -> Iterator[tuple[str, Mapping, Mapping | None]]:
+    """(path, 一级 node, group) in framework order. A framework node with ``level1`` is a level
+    above 一级 (共性指标 30 / 特性指标 70); without one the paths are ``$.framework[i]``.
+
+    >>> from toolkit.core.profile import load_profile
+    >>> [(path, node["name"], group["name"]) for path, node, group in level1_nodes(load_profile("sichuan-2017").data)][2]
+    ('$.framework[1].level1[0]', '项目绩效', '特性指标')
+    """
+    for i, node in enumerate(data["framework"]):
+        if "level1" in node:
+            for j, level1 in enumerate(node["level1"]):
+                yield f"$.framework[{i}].level1[{j}]", level1, node
+        else:
+            yield f"$.framework[{i}]", node, None
+
+
+def framework_rows(data: Mapping) -> Iterator[Leaf | DepartmentList]:
+    """The rows of the 评分表 in order: fixed 三级 indicators (:class:`Leaf`) and the lists each
+    department fills (:class:`DepartmentList`).
+
+    >>> from toolkit.core.profile import load_profile
+    >>> [type(r).__name__ for r in framework_rows(load_profile("dazhou-undated").data)][20:22]
+    ['Leaf', 'DepartmentList']
+    """
+    for path1, level1, group in level1_nodes(data):
+        if "department_rows" in level1:
+            yield DepartmentList(path1, level1, None, level1, group)
+            continue
+        for j, level2 in enumerate(level1["children"]):
+            path2 = f"{path1}.children[{j}]"
+            if "department_rows" in level2:
+                yield DepartmentList(path2, level1, level2, level2, group)
+                continue
+            for k, node in enumerate(level2["children"]):
+                yield Leaf(f"{path2}.children[{k}]", level1, level2, node,
+                           name=node["name"], weight=float(node["weight"]), group=group)
 
 
 def leaves(data: Mapping) -> Iterator[Leaf]:
-    """Every 三级 indicator of a department profile, in framework order.
+    """Every fixed 三级 indicator of a department profile, in framework order.
 
     >>> from toolkit.core.profile import load_profile
     >>> [leaf.name for leaf in leaves(load_profile("shenzhen-yantian-2021").data)][:2]
     ['预算编制合理性', '预算编制规范性']
     """
-    for i, level1 in enumerate(data["framework"]):
-        for j, level2 in enumerate(level1["children"]):
-            for k, node in enumerate(level2["children"]):
-                yield Leaf(f"$.framework[{i}].children[{j}].children[{k}]", level1, level2, node,
-                           name=node["name"], weight=float(node["weight"]))
+    return (row for row in framework_rows(data) if isinstance(row, Leaf))
+
+
+def department_lists(data: Mapping) -> list[DepartmentList]:
+    """The nodes whose rows each department writes (「部门特性指标」).
+
+    >>> from toolkit.core.profile import load_profile
+    >>> [(d.name, d.weight) for d in department_lists(load_profile("dazhou-undated").data)]
+    [('履职成效', 20.0)]
+    """
+    return [row for row in framework_rows(data) if isinstance(row, DepartmentList)]
 
 
 def value_inputs(spec: Mapping | None) -> list[str]:
@@ -139,6 +290,19 @@ def rule_inputs(rule: Mapping) -> list[str]:
     elif method == "composite":
         for part in rule["parts"]:
             names += rule_inputs(part["rule"])
+    elif method == "chosen_items":
+        for item in rule["items"]:
+            names += [item["applies"]] + value_inputs(item["value"])
+    elif method == "cases":
+        for case in rule["cases"]:
+            for condition in case["when"]:
+                names += value_inputs(condition["value"])
+                if isinstance(condition["than"], Mapping):
+                    names += value_inputs(condition["than"])
+        if rule.get("otherwise"):
+            names += rule_inputs(rule["otherwise"])
+    if (rule.get("not_applicable") or {}).get("input"):
+        names.append(rule["not_applicable"]["input"])
     return list(dict.fromkeys(names))
 
 
@@ -159,6 +323,15 @@ def award_range(rule: Mapping, weight: float) -> tuple[float, float]:
     ...              "quarter_cap": None, "average_points": 2}, 6)
     (0.0, inf)
     """
+    low, high = _method_range(rule, weight)
+    na = rule.get("not_applicable")
+    if na is not None:
+        na_points = float(weight) if na.get("score", "full") == "full" else float(na["score"])
+        low, high = min(low, na_points), max(high, na_points)
+    return low, high
+
+
+def _method_range(rule: Mapping, weight: float) -> tuple[float, float]:
     method = rule["method"]
     points = float(rule.get("points", weight))
     if method == "ratio":
@@ -190,7 +363,27 @@ def award_range(rule: Mapping, weight: float) -> tuple[float, float]:
             part_low, part_high = award_range(part["rule"], part["points"])
             low, high = low + part_low, high + part_high
         return low, high
+    if method == "grid_completion":
+        cap = rule.get("cap", 1)
+        return 0.0, math.inf if cap is None else points * cap
+    if method == "chosen_items":
+        cap = rule.get("cap", 1)
+        return 0.0, math.inf if cap is None else points * cap
+    if method == "cases":
+        values = [case_points(case, weight) for case in rule["cases"]]
+        if rule.get("otherwise"):
+            values += list(award_range(rule["otherwise"], weight))
+        return min(values), max(values)
     return 0.0, float(rule.get("max_points", weight))  # manual
+
+
+def case_points(case: Mapping, weight: float) -> float:
+    """The points a case awards: a number, or ``"full"`` for the indicator's weight.
+
+    >>> case_points({"points": "full"}, 3), case_points({"points": 2}, 3)
+    (3.0, 2.0)
+    """
+    return float(weight) if case["points"] == "full" else float(case["points"])
 
 
 # --- evaluating a rule ----------------------------------------------------------------
@@ -205,9 +398,16 @@ class Evaluator:
     0.7953
     """
 
-    def __init__(self, values: Mapping[str, float | None], declared: Mapping[str, Mapping]):
+    def __init__(self, values: Mapping[str, float | None], declared: Mapping[str, Mapping], *,
+                 grid=(), grid_rules: Mapping | None = None, marked: frozenset[str] | set[str] = frozenset(),
+                 row_name: str = "", row_marked: bool = False):
         self.values = values
         self.declared = declared
+        self.grid = list(grid)  # rows of the 目标完成情况自评表 (toolkit.core.grid.IndicatorRow)
+        self.grid_rules = grid_rules or {"no_comparator": "positive"}  # a project profile's ``quantitative``
+        self.marked = set(marked)  # inputs whose cell says 不适用
+        self.row_name = row_name  # the 评分表 row being scored (a grid row of the same name is its data)
+        self.row_marked = row_marked  # the row's 指标实际值 says 不适用
 
     # value specs
     def get(self, name: str) -> float:
@@ -238,7 +438,20 @@ class Evaluator:
         return total, labels, shown
 
     def measure(self, spec: Mapping) -> tuple[float, str]:
-        """The value a spec measures and its arithmetic."""
+        """The value a spec measures and its arithmetic (``abs``: its absolute value;
+        ``zero_over_zero``: the value the rule declares when numerator and denominator are both 0).
+
+        >>> ev = Evaluator({"a": 0.0, "b": 0.0}, {})
+        >>> ev.measure({"ratio": {"num": "a", "den": "b"}, "zero_over_zero": 0})
+        (0.0, 'a ÷ b = 0 ÷ 0：两者均为 0，按规则视为 0%')
+        """
+        value, text = self._measure(spec)
+        if spec.get("abs") and value < 0:
+            text += f"，取绝对值 {fmt_percent(-value)}"
+            value = -value
+        return value, text
+
+    def _measure(self, spec: Mapping) -> tuple[float, str]:
         self.need(value_inputs(spec))
         if "input" in spec:
             name = spec["input"]
@@ -247,25 +460,70 @@ class Evaluator:
             num, num_label, num_shown = self._sum(spec["ratio"]["num"])
             den, den_label, den_shown = self._sum(spec["ratio"]["den"])
             if abs(den) < EPS:
-                raise ZeroDivisionError(f"{den_label} 为 0，无法计算比率")
+                return self._zero_denominator(spec, num, f"{num_label} ÷ {den_label} = {num_shown} ÷ {den_shown}",
+                                              den_label, "比率")
             value = num / den
             return value, f"{num_label} ÷ {den_label} = {num_shown} ÷ {den_shown} = {fmt_percent(value)}"
         new, new_label, new_shown = self._sum(spec["change"]["new"])
         old, old_label, old_shown = self._sum(spec["change"]["old"])
         if abs(old) < EPS:
-            raise ZeroDivisionError(f"{old_label} 为 0，无法计算变动率")
+            return self._zero_denominator(spec, new - old, f"({new_label} − {old_label}) ÷ {old_label} = "
+                                                           f"({new_shown} − {old_shown}) ÷ {old_shown}",
+                                          old_label, "变动率")
         value = (new - old) / old
         return value, (f"({new_label} − {old_label}) ÷ {old_label} = ({new_shown} − {old_shown}) ÷ "
                        f"{old_shown} = {fmt_percent(value)}")
 
+    @staticmethod
+    def _zero_denominator(spec: Mapping, numerator: float, shown: str, den_label: str, what: str):
+        declared = spec.get("zero_over_zero")
+        if declared is not None and abs(numerator) < EPS:
+            return float(declared), f"{shown}：两者均为 0，按规则视为 {fmt_percent(declared)}"
+        if declared is not None:
+            raise ZeroDivisionError(f"{den_label} 为 0 而分子不为 0，无法计算{what}（规则只规定了 0 ÷ 0 视为 "
+                                    f"{fmt_percent(declared)}）")
+        raise ZeroDivisionError(f"{den_label} 为 0，无法计算{what}")
+
     # rules
     def evaluate(self, rule: Mapping, weight: float) -> Outcome:
-        """Score ``rule`` for an indicator worth ``weight``; raises MissingInputs."""
+        """Score ``rule`` for an indicator worth ``weight``; raises MissingInputs or CannotCompute.
+
+        A rule with ``not_applicable`` gives its declared score (full marks by default) when the
+        indicator does not apply: its ``input`` says 是, or the clerk wrote 不适用 in an input the
+        rule reads or in the row's 指标实际值. Without that key 不适用 is not a number: the input
+        counts as not filled (never silently 0).
+
+        >>> rule = {"method": "ratio", "value": {"input": "x"}, "not_applicable": {"score": "full"}}
+        >>> Evaluator({"x": None}, {"x": {"label": "专项资金执行率"}}, marked={"x"}).evaluate(rule, 3).text
+        '本项不适用（「专项资金执行率」填「不适用」）：按评分标准，不适用的得满分 → 3 分'
+        """
+        applies_not = self._not_applicable(rule, weight)
+        if applies_not is not None:
+            return applies_not
         if rule.get("veto"):
             self.need([rule["veto"]])
             if self.get(rule["veto"]) >= 0.5:
                 return Outcome(0.0, f"{self.label(rule['veto'])}：是 → 本项 0 分")
         return getattr(self, "_" + rule["method"])(rule, weight)
+
+    def _not_applicable(self, rule: Mapping, weight: float) -> Outcome | None:
+        na = rule.get("not_applicable")
+        if na is None:
+            return None
+        why = ""
+        if na.get("input") and self.values.get(na["input"]) is not None and self.get(na["input"]) >= 0.5:
+            why = f"「{self.label(na['input'])}」为「是」"
+        marked = [name for name in rule_inputs(rule) if name in self.marked]
+        if not why and marked:
+            why = "、".join(f"「{self.label(name)}」" for name in marked) + f"填「{NOT_APPLICABLE}」"
+        if not why and self.row_marked:
+            why = f"指标实际值填「{NOT_APPLICABLE}」"
+        if not why:
+            return None
+        full = na.get("score", "full") == "full"
+        points = float(weight) if full else float(na["score"])
+        basis = f"「{na['text']}」" if na.get("text") else ("，不适用的得满分" if full else f"，不适用的得 {fmt(points)} 分")
+        return Outcome(points, f"本项不适用（{why}）：按评分标准{basis} → {fmt(points)} 分")
 
     def _ratio(self, rule, weight) -> Outcome:
         value, text = self.measure(rule["value"])
@@ -273,11 +531,20 @@ class Evaluator:
         limit = rule.get("zero_if_above")
         if limit is not None and value > limit + EPS:
             return Outcome(0.0, f"{text}，超过 {fmt_percent(limit)} → 0 分", value)
+        if value < -EPS:
+            raise CannotCompute("value_outside_rule", f"{text}：比率为负数，评分标准未规定负比率如何计分（不按 0 分处理）")
         cap = rule.get("cap", 1)
         used = value if cap is None else min(value, cap)
         capped = "（封顶 " + fmt_percent(cap) + "）" if cap is not None and value > cap else ""
         score = used * points
-        return Outcome(score, f"{text}{capped}；{fmt_percent(used)} × {fmt(points)} = {fmt(score)}", value)
+        text = f"{text}{capped}；{fmt_percent(used)} × {fmt(points)} = {fmt(score)}"
+        if rule.get("over_deduction"):
+            fraction, said = over_deduction(rule["over_deduction"], value - 1)
+            if said:
+                deducted = max(0.0, score - fraction * points)
+                text += f"；{said}：{fmt(score)} − {fmt(points)} × {fmt_percent(fraction)} = {fmt(deducted)}"
+                score = deducted
+        return Outcome(score, text, value)
 
     def _bands(self, rule, weight) -> Outcome:
         value, text = self.measure(rule["value"])
@@ -286,7 +553,9 @@ class Evaluator:
             if band_contains(band, value):
                 return Outcome(float(band["points"]),
                                f"{text}，落在 {band_text(band, scale)} 档 → {fmt(band['points'])} 分", value)
-        return Outcome(0.0, f"{text}，不在任何档内 → 0 分", value)
+        covered = "、".join(band_text(band, scale) for band in rule["bands"])
+        raise CannotCompute("value_outside_rule", f"{text}，不在评分标准的任何一档内（各档：{covered}），"
+                                                  "规则未规定此时的得分（不按 0 分处理）")
 
     def _deduct_per_point(self, rule, weight) -> Outcome:
         value, text = self.measure(rule["value"])
@@ -404,10 +673,249 @@ class Evaluator:
             total += outcome.score
             shown.append(f"{part['label']}：{outcome.text}")
         sum_text = " + ".join(fmt(o.score) for _, o in outcomes)
-        return Outcome(total, "；".join(shown) + f"；合计 {sum_text} = {fmt(total)}")
+        return Outcome(total, "；".join(shown) + f"；合计 {sum_text} = {fmt(total)}",
+                       notes=[note for _, o in outcomes for note in o.notes])
 
     def _manual(self, rule, weight) -> Outcome:
         raise NotImplementedError("manual rules are judged, not computed")
+
+    # -- the 目标完成情况自评表 grid -------------------------------------------------------
+    def grid_rows(self, select: Mapping) -> list:
+        """The grid rows a rule's ``select`` names: ``same_name`` (the row of the 评分表 row's own
+        name), ``indicators`` (names), ``level1`` / ``level2`` (labels); blanks ignored.
+
+        >>> from toolkit.core.model import CellValue
+        >>> row = type("Row", (), {"level1": "产出指标", "level2": "数量指标", "level3": CellValue("D5", "培训人次"),
+        ...                        "target": CellValue("E5", "≥120人次"), "actual": CellValue("F5", "126人次")})()
+        >>> len(Evaluator({}, {}, grid=[row], row_name="培训 人次").grid_rows({"same_name": True}))
+        1
+        """
+        def squash(text) -> str:
+            return "".join(str(text or "").split())
+        rows = [row for row in self.grid if row.level3.text or row.target.text or row.actual.text]
+        if select.get("same_name"):
+            rows = [row for row in rows if squash(row.level3.text) == squash(self.row_name)]
+        if select.get("indicators"):
+            names = {squash(name) for name in select["indicators"]}
+            rows = [row for row in rows if squash(row.level3.text) in names]
+        for key in ("level1", "level2"):
+            if select.get(key):
+                rows = [row for row in rows if squash(select[key]) in squash(getattr(row, key))]
+        return rows
+
+    def grid_completion(self, row, cap, deduction) -> tuple[float, str]:
+        """One grid row's completion: 正向 实际 ÷ 预期, 反向 预期 ÷ 实际, capped, less the banded
+        over-achievement deduction (as a share of the points); direction and inferences stated.
+
+        >>> from toolkit.core.model import CellValue
+        >>> row = type("Row", (), {"level1": "产出指标", "level2": "成本指标", "level3": CellValue("D6", "办公成本"),
+        ...                        "target": CellValue("E6", "≤50万元"), "actual": CellValue("F6", "60万元")})()
+        >>> Evaluator({}, {}).grid_completion(row, 1, None)
+        (0.8333333333333334, '「办公成本」反向「不高于 ≤」：预期 ÷ 实际 = 50万元 ÷ 60万元 = 83.33%')
+        """
+        name = row.level3.text
+        target = parse_indicator_value(row.target.value, row.target.number_format)
+        actual = parse_indicator_value(row.actual.value, row.actual.number_format)
+        where = f"目标完成情况表「{name}」（{row.target.ref}、{row.actual.ref}）"
+        for parsed, what in ((target, "预期指标值"), (actual, "实际完成指标值")):
+            if parsed.kind == "empty":
+                raise CannotCompute("inputs_missing", f"{where}{what}未填")
+            if parsed.kind == "not_applicable":
+                raise CannotCompute("inputs_missing", f"{where}{what}为「{NOT_APPLICABLE}」，本项规则未规定不适用时如何计分")
+        reading = compare(target, actual, f"{row.level2} {name}".strip(), self.grid_rules)
+        if reading.problem is not None:
+            raise CannotCompute("inputs_invalid", f"{where}：{reading.problem.message}")
+        if reading.direction is None:
+            raise CannotCompute("inputs_invalid", f"{where}：预期「{target.text}」、实际「{actual.text}」不是可相除的"
+                                                  "数量（定性指标），须人工评分")
+        if reading.target_value.date or reading.actual_value.date:
+            raise CannotCompute("inputs_invalid", f"{where}：预期「{target.text}」、实际「{actual.text}」是日期，"
+                                                  "不能按比例计分，须人工评分")
+        t, a = reading.target, reading.actual
+        written = reading.target_value if (reading.target_value.unit or reading.target_value.percent) else reading.actual_value
+        scale = written.scale or 1  # show the numbers in the unit as written (531万亩, not 5310000)
+        unit = "%" if written.percent else reading.unit
+        shown_t, shown_a = f"{fmt(t / scale)}{unit}", f"{fmt(a / scale)}{unit}"
+        reverse = reading.direction in ("<=", "<")
+        said = [] if reading.direction_source == "comparator" else [reading.direction_text]
+        said += [note.message for note in reading.notes if note.code != "direction_inferred"]
+        inferred = f"（{'；'.join(said)}）" if said else ""
+        if reverse:
+            if a <= EPS and t >= -EPS:
+                ratio, how = 1.0, f"反向{DIRECTION_TEXT[reading.direction]}：实际 {shown_a} 不超过预期 {shown_t} → 100%"
+            elif t <= EPS:
+                raise CannotCompute("inputs_invalid", f"{where}：预期为 {fmt(t)}，反向指标不能按 预期 ÷ 实际 计算")
+            else:
+                ratio = t / a
+                how = f"反向{DIRECTION_TEXT[reading.direction]}：预期 ÷ 实际 = {shown_t} ÷ {shown_a} = {fmt_percent(ratio)}"
+        else:
+            if t <= EPS:
+                raise CannotCompute("inputs_invalid", f"{where}：预期为 {fmt(t)}，不能按 实际 ÷ 预期 计算，须人工评分")
+            ratio = a / t
+            how = f"正向{DIRECTION_TEXT[reading.direction]}：实际 ÷ 预期 = {shown_a} ÷ {shown_t} = {fmt_percent(ratio)}"
+        if ratio < -EPS:
+            raise CannotCompute("value_outside_rule", f"{where}：{how}，完成率为负数，规则未规定如何计分")
+        used = ratio if cap is None else min(ratio, cap)
+        text = f"「{name}」{how}{inferred}" + (f"，封顶 {fmt_percent(cap)}" if cap is not None and ratio > cap else "")
+        if deduction and not reverse:
+            fraction, said_band = over_deduction(deduction, (a - t) / t)
+            if said_band:
+                text += f"；{said_band}"
+                used = max(0.0, used - fraction)
+        elif deduction and reverse:
+            text += "；反向指标不计超额扣分"
+        return used, text
+
+    def _grid_completion(self, rule, weight) -> Outcome:
+        points = float(rule.get("points", weight))
+        select = rule.get("select", {"same_name": True})
+        rows = self.grid_rows(select)
+        if not rows:
+            what = f"名为「{self.row_name}」的指标" if select.get("same_name") else "规则所选的指标"
+            raise CannotCompute("inputs_missing", f"目标完成情况自评表中没有{what}（预期值、实际值从该表读取）")
+        cap = rule.get("cap", 1)
+        shares, texts = [], []
+        for row in rows:
+            used, text = self.grid_completion(row, cap, rule.get("over_deduction"))
+            shares.append(used)
+            texts.append(text)
+        if len(rows) == 1:
+            score = points * shares[0]
+            # no measure: the 指标实际值 a clerk writes here is the actual value, not this share
+            return Outcome(score, f"{texts[0]}；得分 = {fmt(points)} × {fmt_percent(shares[0])} = {fmt(score)}")
+        average = sum(shares) / len(shares)
+        score = points * average
+        listed = " + ".join(fmt_percent(share) for share in shares)
+        return Outcome(score, "；".join(texts) + f"；{len(rows)} 项平均 ({listed}) ÷ {len(rows)} = {fmt_percent(average)}，"
+                                                 f"得分 = {fmt(points)} × {fmt_percent(average)} = {fmt(score)}")
+
+    # -- optional sub-items sharing one weight ----------------------------------------------
+    def _chosen_items(self, rule, weight) -> Outcome:
+        points = float(rule.get("points", weight))
+        cap = rule.get("cap", 1)
+        self.need([item["applies"] for item in rule["items"]])
+        chosen = [item for item in rule["items"] if self.get(item["applies"]) >= 0.5]
+        notes = []
+        for item in rule["items"]:
+            if item in chosen:
+                continue
+            typed = [name for name in value_inputs(item["value"]) if self.values.get(name) is not None]
+            if typed:
+                shown = "、".join(f"「{self.label(n)}」= {self.show(n)}" for n in typed)
+                notes.append(RuleNote("unchosen_item_value", "warning", typed[0],
+                                      f"子项「{item['label']}」未选为适用（{self.label(item['applies'])}：否），"
+                                      f"但填了 {shown}：不计入得分；如该子项适用，请把「{self.label(item['applies'])}」改为「是」。"))
+        if len(chosen) < rule.get("min_chosen", 1):
+            raise CannotCompute("inputs_invalid", f"可选子项只选了 {len(chosen)} 项，规则要求至少 {rule.get('min_chosen', 1)} 项")
+        if rule.get("max_chosen") is not None and len(chosen) > rule["max_chosen"]:
+            names = "、".join(item["label"] for item in chosen)
+            raise CannotCompute("inputs_invalid", f"可选子项选了 {len(chosen)} 项（{names}），规则只允许选 "
+                                                  f"{rule['max_chosen']} 项（如「二者择其一」）")
+        self.need([name for item in chosen for name in value_inputs(item["value"])])
+        share = points / len(chosen)
+        total, shown = 0.0, []
+        for item in chosen:
+            value, text = self.measure(item["value"])
+            if value < -EPS:
+                raise CannotCompute("value_outside_rule", f"子项「{item['label']}」{text} 为负数，规则未规定如何计分")
+            used = value if cap is None else min(value, cap)
+            got = share * used
+            total += got
+            named = text if item["label"] in text else f"{item['label']}：{text}"
+            shown.append(named + (f"，封顶 {fmt_percent(cap)}" if cap is not None and value > cap else "")
+                         + f"，{fmt(share)} × {fmt_percent(used)} = {fmt(got)}")
+        head = (f"选用 {len(chosen)} 项（{'、'.join(item['label'] for item in chosen)}），"
+                f"分值 {fmt(points)} ÷ {len(chosen)} = 每项 {fmt(share)}")
+        skipped = [item["label"] for item in rule["items"] if item not in chosen]
+        tail = f"；未选用：{'、'.join(skipped)}（不计分）" if skipped else ""
+        return Outcome(total, f"{head}；" + "；".join(shown) + f"；合计 {fmt(total)}{tail}", notes=notes)
+
+    # -- cases comparing amounts -------------------------------------------------------------
+    def operand(self, spec) -> tuple[float, str]:
+        """A number written in the rule, or a value spec measured.
+
+        >>> Evaluator({"b": 12.5}, {"b": {"label": "本年结余"}}).operand({"input": "b"}), Evaluator({}, {}).operand(0)
+        ((12.5, '本年结余（12.5）'), (0.0, '0'))
+        """
+        if isinstance(spec, Mapping):
+            value, text = self.measure(spec)
+            return value, text.split(" = ")[0] + f"（{fmt_value(spec, value, self)}）"
+        return float(spec), fmt(spec)
+
+    def _cases(self, rule, weight) -> Outcome:
+        names = [n for case in rule["cases"] for cond in case["when"] for n in value_inputs(cond["value"])
+                 + (value_inputs(cond["than"]) if isinstance(cond["than"], Mapping) else [])]
+        self.need(names)
+        facts = []
+        for case in rule["cases"]:
+            held = []
+            for cond in case["when"]:
+                left, left_text = self.operand(cond["value"])
+                right, right_text = self.operand(cond["than"])
+                if not compare_numbers(left, cond["op"], right):
+                    break
+                held.append(f"{left_text} {OP_TEXT[cond['op']]} {right_text}")
+            else:
+                points = case_points(case, weight)
+                facts.append("，".join(held))
+                return Outcome(points, f"{'；'.join(facts)}：属「{case['label']}」→ {fmt(points)} 分")
+        if rule.get("otherwise"):
+            outcome = self.evaluate(rule["otherwise"], weight)
+            return Outcome(outcome.score, f"不属于所列情形，按其余情形计分：{outcome.text}", outcome.measure,
+                           notes=outcome.notes)
+        values = "，".join(f"{self.label(n)} = {self.show(n)}" for n in dict.fromkeys(names))
+        listed = "；".join(case["label"] for case in rule["cases"])
+        raise CannotCompute("value_outside_rule", f"{values}：不属于评分标准所列的任何情形（{listed}），规则未规定此时的得分")
+
+
+OP_TEXT = {"<": "<", "<=": "≤", "=": "=", ">=": "≥", ">": ">"}
+
+
+def compare_numbers(left: float, op: str, right: float) -> bool:
+    """``left op right`` with the tolerance of money amounts written to the cent.
+
+    >>> compare_numbers(0.1 + 0.2, "=", 0.3), compare_numbers(2, "<=", 2)
+    (True, True)
+    """
+    if op == "=":
+        return abs(left - right) < 1e-6
+    if op == "<=":
+        return left <= right + 1e-6
+    if op == ">=":
+        return left >= right - 1e-6
+    if op == "<":
+        return left < right - 1e-6
+    return left > right + 1e-6
+
+
+def fmt_value(spec: Mapping, value: float, evaluator: Evaluator) -> str:
+    """A measured value as shown: an input in its own type, a ratio as a percentage.
+
+    >>> fmt_value({"ratio": {"num": "a", "den": "b"}}, 0.5, Evaluator({}, {}))
+    '50%'
+    """
+    if "input" in spec and not spec.get("abs"):
+        return evaluator.show(spec["input"])
+    return fmt_percent(value)
+
+
+def over_deduction(spec: Mapping, over: float) -> tuple[float, str]:
+    """(share of the points deducted, the explanation) for an over-achievement ``over`` =
+    (实际 − 预期) ÷ 预期 by the bands of ``spec`` (bands written as real limits; lower bound
+    included by default). Below every band: no deduction.
+
+    >>> bands = {"bands": [{"min": 2, "max": 3, "fraction": 0.1}, {"min": 3, "max": 5, "fraction": 0.2},
+    ...                    {"min": 5, "fraction": 0.3}]}
+    >>> over_deduction(bands, 2.5)
+    (0.1, '超额 250%，属 [200%, 300%) 档，扣分值的 10%')
+    >>> over_deduction(bands, 0.4)
+    (0.0, '')
+    """
+    for band in spec["bands"]:
+        if band_contains(band, over):
+            return float(band["fraction"]), (f"超额 {fmt_percent(over)}，属 {band_text(band)} 档，"
+                                             f"扣分值的 {fmt_percent(band['fraction'])}")
+    return 0.0, ""
 
 
 def band_contains(band: Mapping, value: float) -> bool:
@@ -442,6 +950,8 @@ def band_text(band: Mapping, scale: float = 1) -> str:
     if band.get("min") is None:
         left = "["
     right = "]" if band.get("max_inclusive", False) and band.get("max") is not None else ")"
+    if band.get("min") is not None and band.get("min") == band.get("max"):
+        return f"= {low}"  # a single value: 「预算调整率 = 0」
     return f"{left}{low}, {high}{right}"
 
 
@@ -470,6 +980,7 @@ def check_department_profile(data: Mapping) -> list[Problem]:
         seen_inputs.add(item["id"])
 
     framework = data["framework"]
+    problems += _check_groups(data)
     total = sum(node["weight"] for node in framework)
     if abs(total - 100) > 1e-6:
         add(Problem("weights_total", "error", "$.framework",
@@ -483,6 +994,8 @@ def check_department_profile(data: Mapping) -> list[Problem]:
         ids.setdefault(node["id"], path)
 
     def check_children(node: Mapping, path: str, label: str) -> None:
+        if "department_rows" in node:
+            return  # its rows are the department's: their sum is checked in the workbook
         children = node["children"]
         child_sum = sum(child["weight"] for child in children)
         if abs(child_sum - node["weight"]) > 1e-6:
@@ -496,15 +1009,29 @@ def check_department_profile(data: Mapping) -> list[Problem]:
                             f"「{node['name']}」下的指标名称「{child['name']}」重复"))
             names.add(child["name"])
 
-    for i, level1 in enumerate(framework):
-        path1 = f"$.framework[{i}]"
+    for path1, level1, group in level1_nodes(data):
         note_id(level1, path1)
         check_children(level1, path1, "一级指标")
-        for j, level2 in enumerate(level1["children"]):
+        for j, level2 in enumerate(level1.get("children", [])):
             path2 = f"{path1}.children[{j}]"
             note_id(level2, path2)
             check_children(level2, path2, "二级指标")
+    for i, node in enumerate(framework):
+        if "level1" in node:
+            note_id(node, f"$.framework[{i}]")
     used: set[str] = set()
+    if department_lists(data):  # the rows a department writes are told apart by their 一级/二级 labels
+        level1_names: dict[str, str] = {}
+        for path1, level1, _ in level1_nodes(data):
+            if level1["name"] in level1_names:
+                add(Problem("duplicate_name", "error", path1,
+                            f"一级指标名称「{level1['name']}」与 {level1_names[level1['name']]} 重复：部门自定指标的行按"
+                            "一级、二级指标名称归属，名称须唯一"))
+            level1_names.setdefault(level1["name"], path1)
+    for listed in department_lists(data):
+        problems += _check_department_list(listed, declared)
+        for _, rule in listed.rules():
+            used.update(rule_inputs(rule))
     for leaf in leaves(data):
         note_id(leaf.node, leaf.path)
         if leaf.name in level3_names:
@@ -550,8 +1077,21 @@ def check_rule(rule: Mapping, weight: float, path: str, name: str,
             problems.append(Problem("input_undeclared", "error", path,
                                     f"「{name}」的评分规则使用了未声明的基础数据项「{input_name}」"))
     method = rule["method"]
+    na = rule.get("not_applicable") or {}
+    if na.get("input") and declared.get(na["input"], {}).get("type") not in (None, "yes_no"):
+        problems.append(Problem("checklist_input_type", "error", f"{path}.not_applicable.input",
+                                f"「{name}」的不适用标记「{na['input']}」应为 yes_no（是/否）数据项"))
+    if rule.get("over_deduction"):
+        problems += _check_deduction_bands(rule["over_deduction"], f"{path}.over_deduction", name)
     if method == "bands":
         problems += _check_rule_bands(rule, path, name)
+    if method == "chosen_items":
+        for index, item in enumerate(rule["items"]):
+            if declared.get(item["applies"], {}).get("type") not in (None, "yes_no"):
+                problems.append(Problem("checklist_input_type", "error", f"{path}.items[{index}].applies",
+                                        f"「{name}」子项「{item['label']}」的「是否适用」数据项应为 yes_no（是/否）"))
+    if method == "cases":
+        problems += _check_cases(rule, weight, path, name, declared)
     if method == "linear" and abs(rule["full_at"] - rule["zero_at"]) < EPS:
         problems.append(Problem("linear_empty", "error", path, f"「{name}」线性计分的满分线与零分线相同"))
     if method == "quarterly_progress" and rule.get("schedule") and len(rule["schedule"]) != len(rule["quarters"]):
@@ -571,6 +1111,96 @@ def check_rule(rule: Mapping, weight: float, path: str, name: str,
         if abs(part_sum - weight) > 1e-6 and part_sum > weight:
             problems.append(Problem("rule_exceeds_weight", "error", path,
                                     f"「{name}」分值 {fmt(weight)}，子规则分值合计 {fmt(part_sum)}，超过分值"))
+    return problems
+
+
+def _check_groups(data: Mapping) -> list[Problem]:
+    """A level above 一级 (共性 / 特性): its 一级 nodes add up to its weight.
+
+    >>> from toolkit.core.profile import load_profile
+    >>> _check_groups(load_profile("sichuan-2017").data)
+    []
+    """
+    problems = []
+    for i, node in enumerate(data["framework"]):
+        if "level1" not in node:
+            continue
+        total = sum(child["weight"] for child in node["level1"])
+        if abs(total - node["weight"]) > 1e-6:
+            problems.append(Problem("weights_children", "error", f"$.framework[{i}]",
+                                    f"「{node['name']}」分值 {fmt(node['weight'])}，其下一级指标分值合计 "
+                                    f"{' + '.join(fmt(c['weight']) for c in node['level1'])} = {fmt(total)}，不相等"))
+    return problems
+
+
+def _check_department_list(listed: DepartmentList, declared: Mapping[str, Mapping]) -> list[Problem]:
+    """The profile side of a department-defined list: each rule a row may follow, checked for a row
+    worth the whole list (the most one row can be worth), labels unique.
+
+    >>> from toolkit.core.profile import load_profile
+    >>> _check_department_list(department_lists(load_profile("dazhou-undated").data)[0], {})
+    []
+    """
+    problems: list[Problem] = []
+    labels: set[str] = set()
+    for index, (label, rule) in enumerate(listed.rules()):
+        where = f"{listed.path}.department_rows.rules[{index}]"
+        if label in labels:
+            problems.append(Problem("duplicate_name", "error", where, f"「{listed.name}」的可选规则名称「{label}」重复"))
+        labels.add(label)
+        problems += check_rule(rule, listed.weight, f"{where}.rule", f"{listed.name}·{label}", declared)
+    return problems
+
+
+def _check_deduction_bands(spec: Mapping, path: str, name: str) -> list[Problem]:
+    """Over-achievement deduction bands: from the first band's lower limit up, no gap and no
+    overlap (below it nothing is deducted).
+
+    >>> _check_deduction_bands({"bands": [{"min": 2, "max": 3, "fraction": 0.1},
+    ...                                   {"min": 3.5, "fraction": 0.2}]}, "$.r", "产出")[0].code
+    'bands_gap'
+    """
+    start = min((band.get("min") if band.get("min") is not None else -math.inf) for band in spec["bands"])
+    shaped = {"bands": [dict(band, points=band["fraction"]) for band in spec["bands"]],
+              "domain": {"min": None if math.isinf(start) else start, "max": None}}
+    return _check_rule_bands(shaped, path, f"{name}·超额扣分")
+
+
+def _check_cases(rule: Mapping, weight: float, path: str, name: str,
+                 declared: Mapping[str, Mapping]) -> list[Problem]:
+    """Every combination of the compared amounts must fall in a case (or ``otherwise``): tried on
+    0, 1, 2 and each threshold the rule writes (and just either side of it) for each input, so 0 and
+    0 (无结余、无结转), equal amounts and both sides of every limit are always tried.
+
+    >>> rule = {"method": "cases", "cases": [
+    ...     {"label": "结余不超过上年结转", "points": 2, "when": [{"value": {"input": "b"}, "op": "<", "than": {"input": "c"}}]}]}
+    >>> [p.message for p in _check_cases(rule, 3, "$.r", "资金结余", {})][0]
+    '「资金结余」的情形未覆盖 b = 0、c = 0（两者均为 0）：规则须写明此时的得分'
+    """
+    problems: list[Problem] = []
+    if rule.get("otherwise"):
+        problems += check_rule(rule["otherwise"], weight, f"{path}.otherwise", name, declared)
+        return problems
+    names = list(dict.fromkeys(n for case in rule["cases"] for cond in case["when"] for n in
+                               value_inputs(cond["value"]) + (value_inputs(cond["than"])
+                                                              if isinstance(cond["than"], Mapping) else [])))[:4]
+    # 0, 1 and 2 for each input, plus each threshold written in the rule and just either side of it
+    constants = [float(c["than"]) for case in rule["cases"] for c in case["when"] if not isinstance(c["than"], Mapping)]
+    candidates = sorted({0.0, 1.0, 2.0} | {v for c in constants for v in (c, c + 1e-3, c - 1e-3) if v >= 0})
+    if len(candidates) ** len(names) > 5000:
+        candidates = [0.0, 1.0, 2.0]
+    for combo in itertools.product(candidates, repeat=len(names)):
+        ev = Evaluator(dict(zip(names, combo)), {})
+        try:
+            ev.evaluate(rule, weight)
+        except (CannotCompute, ZeroDivisionError):
+            shown = "、".join(f"{n} = {fmt(v)}" for n, v in zip(names, combo))
+            zero = "（两者均为 0）" if not any(combo) else ""
+            problems.append(Problem("cases_uncovered", "error", path,
+                                    f"「{name}」的情形未覆盖 {shown}{zero}：规则须写明此时的得分"))
+            break
+        except MissingInputs:
+            break
     return problems
 
 
@@ -644,8 +1274,9 @@ def _check_results_table(data: Mapping) -> list[Problem]:
 def _check_counts(data: Mapping) -> list[Problem]:
     """The counts the report's text declares (「34 个三级指标」) against the framework."""
     counts = data.get("declared_counts") or {}
-    actual = {"level1": len(data["framework"]),
-              "level2": sum(len(n["children"]) for n in data["framework"]),
+    level1 = [node for _, node, _ in level1_nodes(data)]
+    actual = {"level1": len(level1),
+              "level2": sum(len(n.get("children", [])) for n in level1),
               "level3": sum(1 for _ in leaves(data))}
     labels = {"level1": "一级", "level2": "二级", "level3": "三级"}
     return [Problem("declared_count", "error", f"$.declared_counts.{key}",

@@ -18,6 +18,7 @@ the rule language of framework (部门整体) profiles in :mod:`toolkit.core.fra
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -26,20 +27,25 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-import jsonschema
-
 from toolkit.core.bands import check_bands, format_bound as _fmt
 from toolkit.core.framework import check_department_profile
 from toolkit.core.problems import Problem, ToolkitError
+from toolkit.core.schema_messages import schema_problems
 
 
 @dataclass(frozen=True)
 class Profile(Mapping):
-    """A validated rule profile (read-only mapping over the JSON data)."""
+    """A validated rule profile (read-only mapping over the JSON data).
+
+    ``sha256`` is the hash of the profile's *content* (:func:`canonical_json`), not of a file's
+    bytes: the same profile read from a file, from the package or from a workbook's meta sheet
+    has the same hash, whatever its spacing or key order. collect compares it with the exporter's.
+    """
 
     data: dict
-    source: str  # a built-in name or the file it was read from
-    sha256: str  # of the file's bytes: collect compares it with the exporter's
+    source: str  # a built-in name, the file it was read from, or the workbook that embeds it
+    sha256: str  # of canonical_json(data)
+    origin: str = "file"  # "builtin", "file" or "embedded" (in a workbook's meta sheet or export)
 
     @property
     def id(self) -> str:
@@ -78,7 +84,9 @@ def builtin_profile_names() -> list[str]:
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".json"))
 
 
+@functools.lru_cache(maxsize=None)
 def _schema(name: str) -> dict:
+    """A schema of the package, read once (callers never change it)."""
     return json.loads((resources.files("toolkit") / "schemas" / name).read_text("utf-8"))
 
 
@@ -92,19 +100,48 @@ def load_profile(name_or_path: str | Path) -> Profile:
     path = Path(text_name)
     if not path.suffix and text_name in builtin_profile_names():
         raw = (resources.files("toolkit") / "profiles" / f"{text_name}.json").read_bytes()
-        source = text_name
+        source, origin = text_name, "builtin"
     elif path.is_file():
         raw = path.read_bytes()
-        source = str(path)
+        source, origin = str(path), "file"
     else:
         known = "、".join(builtin_profile_names())
         raise ProfileError(text_name, [Problem("profile_not_found", "error", text_name,
                                                f"找不到规则配置「{text_name}」；内置配置有：{known}，或给出 JSON 文件路径")])
+    return profile_from_bytes(raw, source, origin=origin)
+
+
+def profile_from_bytes(raw: bytes, source: str, *, origin: str = "file") -> Profile:
+    """A profile from a file's bytes (or the JSON a workbook embeds), validated exactly like
+    :func:`load_profile`: JSON that a rule can mean, the schema, the semantic checks.
+
+    >>> profile_from_bytes(canonical_json(load_profile("national").data).encode(), "x").sha256 == load_profile("national").sha256
+    True
+    """
     data = parse_profile_text(raw, source)
     problems = [p for p in check_profile_data(data) if p.severity == "error"]
     if problems:
         raise ProfileError(source, problems)
-    return Profile(data=data, source=source, sha256=hashlib.sha256(raw).hexdigest())
+    return Profile(data=data, source=source, sha256=content_sha256(data), origin=origin)
+
+
+def canonical_json(data: object) -> str:
+    """The profile's canonical text: keys sorted, no spaces, non-ASCII as is. What a workbook
+    embeds and what :attr:`Profile.sha256` hashes.
+
+    >>> canonical_json({"b": 1, "a": [1.5, "预算"]})
+    '{"a":[1.5,"预算"],"b":1}'
+    """
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def content_sha256(data: object) -> str:
+    """SHA-256 (hex) of :func:`canonical_json` in UTF-8.
+
+    >>> content_sha256({"a": 1}) == content_sha256(json.loads('{ "a" : 1 }'))
+    True
+    """
+    return hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()
 
 
 MAX_DEPTH = 32  # a real profile nests 8 deep; anything far deeper is no profile
@@ -180,11 +217,9 @@ def check_profile_data(data: object) -> list[Problem]:
     >>> [p.code for p in check_profile_data(bad)]
     ['bands_gap']
     """
-    validator = jsonschema.Draft202012Validator(_schema("profile.schema.json"))
-    schema_errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    schema_errors = schema_problems(_schema("profile.schema.json"), data)
     if schema_errors:
-        return [Problem("schema", "error", _json_path(e.absolute_path),
-                        f"不符合配置格式：{e.message}") for e in schema_errors]
+        return schema_errors
     problems: list[Problem] = []
     problems += check_bands(data["grades"], "$.grades", label="等级档次", key="grade")
     problems += _KIND_CHECKS[data["kind"]](data)
@@ -194,11 +229,21 @@ def check_profile_data(data: object) -> list[Problem]:
 def _check_department_rules(data: Mapping) -> list[Problem]:
     problems = check_department_profile(data)
     grid_rules = data.get("target_grid_rules")
-    if grid_rules and grid_rules not in builtin_profile_names():
+    project_names = [name for name in builtin_profile_names() if _builtin_kind(name) == "project"]
+    if grid_rules and grid_rules not in project_names:
+        what = "是部门整体配置，不是" if grid_rules in builtin_profile_names() else "不是内置的"
         problems.append(Problem("profile_not_found", "error", "$.target_grid_rules",
-                                f"目标完成情况表的检查规则「{grid_rules}」不是内置的项目表规则配置"
-                                f"（可用：{'、'.join(builtin_profile_names())}）"))
+                                f"目标完成情况表的检查规则「{grid_rules}」{what}项目表规则配置"
+                                f"（可用：{'、'.join(project_names)}）"))
     return problems
+
+
+def _builtin_kind(name: str) -> str | None:
+    """The ``kind`` of a built-in profile, read without validating it (no recursion)."""
+    try:
+        return json.loads((resources.files("toolkit") / "profiles" / f"{name}.json").read_text("utf-8")).get("kind")
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def _check_project_rules(data: Mapping) -> list[Problem]:
@@ -223,13 +268,6 @@ def _check_project_rules(data: Mapping) -> list[Problem]:
             problems.append(Problem("bands_overlap", "error", f"$.total_cap_by_execution[{index}]",
                                     "执行率封顶区间相互重叠"))
     return problems
-
-
-def _json_path(parts) -> str:
-    path = "$"
-    for part in parts:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return path
 
 
 # The semantic checks of each kind of profile (the schema has already checked the shape).

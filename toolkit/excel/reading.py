@@ -232,6 +232,7 @@ def read_open_book(book) -> OpenBook:
     data.flags += flags
     data.sheets = infos
     data.template_sheets = [sheet.title for sheet in sheets]
+    data.sheet_values = {sheet.title: sheet.values for sheet in sheets}
     return OpenBook(data, {read.title: read for read in reads})
 
 

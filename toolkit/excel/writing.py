@@ -41,12 +41,16 @@ from openpyxl.utils import quote_sheetname
 from toolkit.excel.engine import EXCEL_ERRORS, is_desktop, multi_area_colours
 from toolkit.excel.reading import OpenBook
 from toolkit.forms.project import layout
-from toolkit.workbook.edits import KEEP, EditPlan, is_header_row
+from toolkit.core.problems import SEVERITY_COLORS
+from toolkit.workbook.edits import CHECK_HEADER, CHECK_LEVEL_COLUMN, KEEP, EditPlan, is_header_row
 from toolkit.workbook.locator import address
 from toolkit.workbook.meta import meta_rows
 from toolkit.workbook.sheets import TOOL_HEADER, split_ref
 
-CHECK_WIDTHS = (8, 22, 26, 9, 8, 24, 90)
+CHECK_WIDTHS = (8, 22, 26, 9, 8, 24, 90, 16)
+NOTE_COLUMN = CHECK_HEADER.index("说明") + 1  # wide and wrapped; the English code is the last column
+LEVEL_FILLS = {"错误": "#" + SEVERITY_COLORS["error"], "提醒": "#" + SEVERITY_COLORS["warning"],
+               "说明": "#" + SEVERITY_COLORS["info"]}
 HEADER_FILL = "#F2F2F2"
 AREA_ADDRESS_LIMIT = 255  # characters Excel accepts in one Range("A1,B2,…") address
 SET_COLORS_LIMIT = 10_000  # cells xlwings' set_colors takes in one call
@@ -57,6 +61,7 @@ class ApplyStats:
     """What :func:`apply_plan` did, for tests and for measuring round-trips."""
 
     value_blocks: dict[str, int] = field(default_factory=dict)  # sheet → rectangles written
+    notes_blocks: dict[str, int] = field(default_factory=dict)  # … of them the 问题说明 block (one when it changes)
     coloured: dict[str, int] = field(default_factory=dict)      # sheet → cells coloured/cleared
     colour_calls: dict[str, int] = field(default_factory=dict)  # sheet → calls that coloured them
     formulas_kept: list[tuple[str, str]] = field(default_factory=list)  # (sheet, cell): a formula showing ""
@@ -183,6 +188,20 @@ def value_blocks(planned: dict[tuple[int, int], object], current: dict, columns:
                 elif current.get(key) is None or current.get(key) in layout.TOOL_HEADERS:
                     changed[key] = current.get(key)
     return rectangles({key: _cell_value(value) for key, value in changed.items()})
+
+
+def notes_block(notes: dict[tuple[int, int], object], current: dict) -> list:
+    """The 问题说明 block's cells as rectangles, all of them when any changes (else none): its rows
+    are consecutive, so that is one block.
+
+    >>> notes_block({(30, 1): "问题说明", (31, 1): "① H13…"}, {(30, 1): "问题说明"})
+    [(30, 1, [['问题说明'], ['① H13…']])]
+    >>> notes_block({(30, 1): "问题说明"}, {(30, 1): "问题说明"})
+    []
+    """
+    if all(unchanged(current.get(key), value) for key, value in notes.items()):
+        return []
+    return rectangles({key: _cell_value(value) for key, value in notes.items()})
 
 
 def clerk_formulas(sheet, cells: list[tuple[int, int]]) -> set[tuple[int, int]]:
@@ -332,12 +351,16 @@ def _write_check_sheet(book, plan: EditPlan, opened: OpenBook, *, multi_area: bo
         sheet = _add_sheet(book, plan.check_title, opened)
     sheet.range((1, 1)).value = rows
     if read is None:
-        sheet.range((3, 1), (len(rows), width - 1)).columns.autofit()  # from row 3: not the long title
-        sheet.range((1, width)).column_width = CHECK_WIDTHS[-1]
+        sheet.range((3, 1), (len(rows), width)).columns.autofit()  # from row 3: not the long title
+        sheet.range((1, NOTE_COLUMN)).column_width = CHECK_WIDTHS[NOTE_COLUMN - 1]
     headers = [i + 1 for i, row in enumerate(plan.check_rows) if is_header_row(row)]
     embolden(sheet, [1] + headers, width, multi_area=multi_area)
-    paint(sheet, {(row, col): HEADER_FILL for row in headers for col in range(1, width + 1)}, multi_area=multi_area)
-    sheet.range((3, width), (len(rows), width)).wrap_text = True
+    colours = {(row, col): HEADER_FILL for row in headers for col in range(1, width + 1)}
+    colours.update({(index + 1, CHECK_LEVEL_COLUMN): LEVEL_FILLS[row[CHECK_LEVEL_COLUMN - 1]]  # 级别 in its colour
+                    for index, row in enumerate(plan.check_rows)
+                    if index >= 2 and len(row) >= CHECK_LEVEL_COLUMN and row[CHECK_LEVEL_COLUMN - 1] in LEVEL_FILLS})
+    paint(sheet, colours, multi_area=multi_area)
+    sheet.range((3, NOTE_COLUMN), (len(rows), NOTE_COLUMN)).wrap_text = True
     return sheet
 
 
@@ -372,6 +395,9 @@ def apply_plan(book, plan: EditPlan, opened: OpenBook, *, notes: bool = True) ->
             read = opened.reads[sheet_name]
             sheet = read.sheet
             values = {split_ref(e.ref): e.value for e in edits if e.value is not KEEP}
+            # The 问题说明 block (the tool's own cells) is written whole, in one block, when any line changes.
+            notes = {key: values.pop(key) for key in [split_ref(e.ref) for e in edits
+                                                      if (sheet_name, e.ref) in plan.notes_cells] if key in values}
             tools = tool_columns(read.values)
             if desktop:  # the bulk read holds values only: a clerk's formula showing "" looks blank
                 for key in clerk_formulas(sheet, [key for key, value in values.items() if key[1] not in tools
@@ -379,13 +405,17 @@ def apply_plan(book, plan: EditPlan, opened: OpenBook, *, notes: bool = True) ->
                     del values[key]
                     stats.formulas_kept.append((sheet_name, address(*key)))
             blocks = value_blocks(values, read.values, tools)
-            for top, left, rows in blocks:
+            note_blocks = notes_block(notes, read.values)
+            for top, left, rows in blocks + note_blocks:
                 sheet.range((top, left)).value = rows
-            stats.value_blocks[sheet_name] = len(blocks)
+            stats.value_blocks[sheet_name] = len(blocks) + len(note_blocks)
+            stats.notes_blocks[sheet_name] = len(note_blocks)
             colours = {split_ref(e.ref): (f"#{e.fill}" if e.fill else None) for e in edits if e.fill is not KEEP}
             stats.colour_calls[sheet_name] = paint(sheet, colours, multi_area=multi_area) if colours else 0
             stats.coloured[sheet_name] = len(colours)
             _write_notes(sheet, edits, stats)
+            if desktop:
+                _print_to_notes(sheet, plan, sheet_name)
         if not stats.notes_supported:  # nothing was noted: the next desktop run writes every note
             plan.registry.noted.clear()
         _write_meta_sheet(book, plan, opened, desktop=desktop)
@@ -395,6 +425,25 @@ def apply_plan(book, plan: EditPlan, opened: OpenBook, *, notes: bool = True) ->
         if updating:
             app.screen_updating = True
     return stats
+
+
+def _print_to_notes(sheet, plan: EditPlan, sheet_name: str) -> None:
+    """Desktop Excel: the print area reaches the 问题说明 block (as the file writer sets it); one
+    read and at most one write, only for a sheet that has or had a block."""
+    from toolkit.workbook.printing import area_bounds, notes_print_end
+
+    end = notes_print_end(plan, sheet_name)
+    if end is None:
+        return
+    try:
+        area = sheet.page_setup.print_area
+        if not area:
+            return
+        first_row, first_col, last_row, last_col = area_bounds(str(area).split(",")[0])
+        if last_row != end:
+            sheet.page_setup.print_area = f"{address(first_row, first_col)}:{address(end, last_col)}"
+    except (*EXCEL_ERRORS, NotImplementedError, ValueError):  # an engine without page setup: the block is still there
+        return
 
 
 def _write_notes(sheet, edits, stats: ApplyStats) -> None:

@@ -107,6 +107,9 @@ class FormKind:
     format_columns: tuple[tuple[str, tuple[int, ...], str | None], ...] = ()
     missing_profile_message: str = ""
     adopt: AdoptHook | None = None  # how ``jixiao adopt`` takes such a form in another layout
+    # sheet → (last printed column, printed width in column-width units) of each sheet a form spans:
+    # where its 问题说明 block may write (see toolkit.workbook.printing).
+    printed_spans: Callable[[object], dict[str, tuple[int, float]]] | None = None
 
 
 class NamedForm:

@@ -38,6 +38,16 @@ def kind_of(form) -> FormKind:
     return BY_ID[form.kind]
 
 
+def printed_spans(forms) -> dict[str, tuple[int, float]]:
+    """sheet → (last printed column, printed width in column units) of every form's sheets."""
+    spans: dict[str, tuple[int, float]] = {}
+    for form in forms:
+        kind = kind_of(form)
+        if kind.printed_spans is not None:
+            spans.update(kind.printed_spans(form))
+    return spans
+
+
 def name_prefixes() -> tuple[str, ...]:
     """Prefixes of every kind's defined names: a sheet carrying one is a template sheet."""
     return tuple(kind.name_prefix for kind in KINDS)

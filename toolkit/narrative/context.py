@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from toolkit.core.catalogue import CATALOGUE
-from toolkit.core.problems import SEVERITY_LABELS, Flag
+from toolkit.core.problems import Flag
 from toolkit.core.profile import Profile
 from toolkit.core.results import FormResult, ItemResult
 from toolkit.narrative.document import ReportDocument, Segment
@@ -33,7 +33,6 @@ from toolkit.narrative.figures import TOLERANCE, FormFigures, ScoreDifference, d
 from toolkit.narrative.formats import Placeholder, score, weight
 from toolkit.workbook.sheets import WorkbookData
 
-OPEN_SEVERITIES = ("error", "warning")  # 说明 (info) flags explain; they are not open problems
 KEPT = {  # an accepted difference (toolkit.core.catalogue.ACCEPTED_DIFFERENCES): why the unit's score stands
     "manual_deduction": "人工扣分已写明理由，予以保留",
     "rounding_convention": "是另一种常见舍入口径的结果，两种口径都常见，予以保留",
@@ -139,27 +138,6 @@ def deviation(doc: ReportDocument, label: str, facts: str, reason: str, gap: str
     doc.paragraph(f"「{label}」：{facts}。{reason_label}：", text_or_gap(reason, gap), end)
 
 
-def open_flags(doc: ReportDocument, scope: Scope, results: list[FormResult | None]) -> None:
-    """The errors and reminders the check still shows for ``results`` (and, for the whole
-    workbook, the workbook's own), where they are and why. A total that differs from the rule's
-    only by accepted differences (:mod:`toolkit.narrative.figures`) is not an open problem: the
-    自评结论 states it as accepted."""
-    flags: list[Flag] = list(scope.draft.book.flags) if scope.form is None else []
-    for result in results:
-        if result is None:
-            continue
-        settled = form_figures(result).agreement == "accepted"
-        flags += [flag for flag in result.flags if not (settled and flag.code == "total_mismatch")]
-    shown = [flag for flag in flags if flag.severity in OPEN_SEVERITIES]
-    if not shown:
-        doc.paragraph("经校验，表中没有尚未解决的错误或提醒。")
-        return
-    doc.paragraph("经校验，表中仍有以下问题尚未解决（定稿前应逐项核实、修改表格后重新生成本报告）：")
-    doc.table(["级别", "位置", "问题"],
-              [[SEVERITY_LABELS[flag.severity], flag.where, flag.message] for flag in shown],
-              widths=(1.4, 3.6, 11.0))
-
-
 def conclusion(doc: ReportDocument, scope: Scope, result: FormResult | None,
                reasons: dict[str, str] | None = None) -> None:
     """The unit's total and grade (what the form holds), then the re-check only where it differs,
@@ -209,12 +187,12 @@ def recheck_statement(figures: FormFigures, profile_id: str, reasons: dict[str, 
     """The re-check as paragraphs: one sentence where it agrees, else the re-check's total and
     one paragraph per differing cell (accepted differences said to be kept)."""
     result = figures.result
-    by_rule = f"按规则配置「{profile_id}」复核"
+    by_rule = "按评分规则复核"  # the profile's id is the tool's word, not the reader's
     person = ("（须人工评分或基础数据未填的指标按单位评分计入）"
               if any(item.computed is None and item.entered is not None for item in result.items) else "")
     agreement = figures.agreement
     if agreement == "unchecked":
-        return [f"{by_rule}：有指标未能按规则计分，总分未能复核（见「存在的问题」所列各项）。"]
+        return [f"{by_rule}：有指标未能按规则计分，总分未能复核（见附件「待核对事项」）。"]
     if agreement == "same":
         return [f"{by_rule}，各项得分、总分和等级均与自评一致{person}。"]
     grade = (f"，等级为「{figures.recheck_grade}」" if figures.recheck_grade
@@ -232,8 +210,7 @@ def recheck_statement(figures: FormFigures, profile_id: str, reasons: dict[str, 
         parts.append(f"表中总分 {score(figures.unit_total)} 分不等于表中各项得分之和 "
                      f"{score(figures.scores_sum)} 分（{result.total_cell}）")
     if figures.adjustment:
-        parts += [f"总分按规则调整（{result.total_explanation}）"] + [flag.message.rstrip("。")
-                                                               for flag in figures.total_flags]
+        parts += ["总分按规则调整"] + [flag.message.rstrip("。") for flag in figures.total_flags]
     paragraphs = [lead] + [part + ("。" if index == len(parts) - 1 else "；") for index, part in enumerate(parts)]
     if agreement == "disputed":
         paragraphs.append(f"以上不一致之处{'（予以保留的调整除外）' if figures.accepted else ''}请单位核实："
@@ -258,8 +235,7 @@ def difference_phrase(difference: ScoreDifference, reason: str = "") -> str:
                 f"{score(difference.rule - difference.unit)} 分）{why}，予以保留")
     if difference.accepted:
         return f"{where}单位评 {unit} 分，按规则为 {rule} 分，{KEPT[difference.code]}"
-    explanation = "：".join(part for part in (difference_cause(difference), item.explanation) if part)
-    return f"{where}单位评 {unit} 分，按规则复核为 {rule} 分（{explanation}）"
+    return f"{where}单位评 {unit} 分，按规则复核为 {rule} 分（{difference_cause(difference)}）"
 
 
 def difference_cause(difference: ScoreDifference) -> str:

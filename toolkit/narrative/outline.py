@@ -1,22 +1,25 @@
 """The report outline: which sections the 自评报告 has, in which order, and what fills each one.
 
-An outline is data — the ``report_outline`` of a rule profile, else the default of the profile's
-kind in ``outlines.json`` (national practice: 一、基本情况 / 二、绩效自评情况 / 三、存在的问题 /
-四、指标评分情况 for projects; 部门基本情况 / 主要履职绩效分析 / 总体评价和整改措施 / 指标评分情况
-for a department). Its shape is ``$defs/reportOutline`` of ``schemas/profile.schema.json``:
+An outline is data — the ``report_outline`` of a rule profile, else the built-in outline of the
+profile in ``outlines.json`` (each built-in profile follows the published report of its place:
+五华 2023, 盐田 2021, 兖州 2020; national and shenzhen the national 参考提纲 of 财预〔2020〕10号),
+else the default of the profile's kind. Its shape is ``$defs/reportOutline`` of
+``schemas/profile.schema.json``:
 
 * ``title``: the document title, with ``{unit}`` and ``{year}`` taken from the first form;
+* ``cover``: the lines above the first heading (单位名称（公章）/ 填报人 / 联系电话 / 填报日期),
+  each a label and the form's field it shows;
 * ``numbering``: heading numbers per level (``{cn}`` = 一二三…, ``{n}`` = 1 2 3…);
-* ``sections``: each with a ``heading``, ``blocks`` (a fact block's name, or
-  ``{"placeholder": "…"}`` for what a person must write) and sub-``sections``. A section with
-  ``for_each_form`` is repeated for every form of the workbook, its heading's ``{name}`` being
-  the form's name (the 项目名称).
+* ``sections``: each with a ``heading`` (``{year}`` filled in), ``blocks`` (a fact block's
+  name, or ``{"placeholder": "…"}`` for what a person must write) and sub-``sections``. A section
+  with ``for_each_form`` is repeated for every form of the workbook, its heading's ``{name}``
+  being the form's name (the 项目名称); ``numbered: false`` (an appendix) has no number.
 
 Example::
 
     >>> outline = default_outline("project")
     >>> [section.heading for section in outline.sections][:2]
-    ['基本情况', '绩效自评情况']
+    ['基本情况', '绩效评价工作开展情况']
     >>> heading_number(outline.numbering, 1, 3), heading_number(outline.numbering, 2, 12)
     ('三、', '（十二）')
 """
@@ -43,6 +46,15 @@ class Section:
     blocks: tuple[object, ...] = ()  # block names (str) and {"placeholder": text}
     sections: tuple[Section, ...] = ()
     for_each_form: bool = False
+    numbered: bool = True
+
+
+@dataclass(frozen=True)
+class CoverLine:
+    """One line of the cover block: a label and the form field it shows (unit, preparer, phone, fill_date)."""
+
+    label: str
+    field: str
 
 
 @dataclass(frozen=True)
@@ -50,16 +62,50 @@ class Outline:
     title: str
     sections: tuple[Section, ...]
     numbering: tuple[str, ...] = field(default=DEFAULT_NUMBERING)
+    cover: tuple[CoverLine, ...] = ()
+    source: str = ""
+
+
+def _shipped() -> dict:
+    text = (resources.files("toolkit.narrative") / "outlines.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def builtin_outlines() -> dict[str, dict]:
+    """The shipped outlines by their id (``national-project``, ``wuhua-2023`` …), as JSON data.
+
+    >>> sorted(builtin_outlines())[:3]
+    ['national-department', 'national-project', 'wuhua-2023']
+    """
+    return _shipped()["outlines"]
+
+
+def builtin_outline_of(profile_id: str) -> str | None:
+    """The id of the shipped outline a built-in profile uses (None for other profiles).
+
+    >>> builtin_outline_of("wuhua-2023"), builtin_outline_of("shenzhen"), builtin_outline_of("province-x")
+    ('wuhua-2023', 'national-project', None)
+    """
+    return _shipped()["profiles"].get(profile_id)
 
 
 def default_outlines() -> dict:
-    """The shipped default outlines, keyed by profile kind (``project``, ``department``).
+    """The default outline of each profile kind (``project``, ``department``), as JSON data.
 
     >>> sorted(default_outlines())
     ['department', 'project']
     """
-    text = (resources.files("toolkit.narrative") / "outlines.json").read_text("utf-8")
-    return {kind: data for kind, data in json.loads(text).items() if not kind.startswith("$")}
+    shipped = _shipped()
+    return {kind: shipped["outlines"][name] for kind, name in shipped["kinds"].items()}
+
+
+def low_execution_rate() -> float:
+    """Below this execution rate a project is listed as 执行率偏低 (``outlines.json``).
+
+    >>> low_execution_rate()
+    0.9
+    """
+    return float(_shipped()["low_execution_rate"])
 
 
 def default_outline(kind: str) -> Outline:
@@ -68,14 +114,18 @@ def default_outline(kind: str) -> Outline:
 
 
 def outline_for(profile: Profile) -> Outline:
-    """The profile's ``report_outline``, else the default of its kind.
+    """The profile's ``report_outline``, else the shipped outline of a built-in profile (the
+    published report of its place), else the default of its kind.
 
     >>> from toolkit.core.profile import load_profile
-    >>> outline_for(load_profile("shenzhen-yantian-2021")).sections[0].heading
-    '部门基本情况'
+    >>> outline_for(load_profile("wuhua-2023")).sections[0].sections[0].heading
+    '整体概况'
     """
     data = profile.get("report_outline")
-    return parse_outline(data) if data else default_outline(profile["kind"])
+    if data:
+        return parse_outline(data)
+    name = builtin_outline_of(profile.id)
+    return parse_outline(builtin_outlines()[name]) if name else default_outline(profile["kind"])
 
 
 def parse_outline(data: Mapping) -> Outline:
@@ -86,13 +136,16 @@ def parse_outline(data: Mapping) -> Outline:
     """
     return Outline(title=data.get("title", "{unit}{year}年度绩效自评报告"),
                    sections=tuple(_section(s) for s in data["sections"]),
-                   numbering=tuple(data.get("numbering") or DEFAULT_NUMBERING))
+                   numbering=tuple(data.get("numbering") or DEFAULT_NUMBERING),
+                   cover=tuple(CoverLine(line["label"], line["field"]) for line in data.get("cover", ())),
+                   source=data.get("source", ""))
 
 
 def _section(data: Mapping) -> Section:
     return Section(heading=data["heading"], blocks=tuple(data.get("blocks", ())),
                    sections=tuple(_section(s) for s in data.get("sections", ())),
-                   for_each_form=bool(data.get("for_each_form", False)))
+                   for_each_form=bool(data.get("for_each_form", False)),
+                   numbered=bool(data.get("numbered", True)))
 
 
 def check_blocks(outline: Outline, known: Iterable[str], source: str) -> None:

@@ -110,12 +110,13 @@ from toolkit import __version__
 from toolkit.submission import fingerprint as fp
 from toolkit.core.catalogue import CATALOGUE
 from toolkit.core.problems import SEVERITY_LABELS, ToolkitError
-from toolkit.core.profile import Profile, load_profile
+from toolkit.core.profile import Profile, ProfileError, load_profile
+from toolkit.forms.profile_choice import profile_label
 from toolkit.exits import EXIT_NOT_ACCEPTED
 from toolkit.forms import registry as kinds
 from toolkit.submission.roster import Roster
 from toolkit.submission.tables import group_rows, unit_rows
-from toolkit.workbook.io import sniff, unusable_message
+from toolkit.workbook.io import damage_reason, damaged_message, sniff, unusable_message
 from toolkit.submission.fastread import SheetUnreadable as _SheetUnreadable, read_submission
 from toolkit.report import BEIJING, beijing_now, json_safe
 from toolkit.workbook.writer import display_text, put_value
@@ -259,6 +260,12 @@ def check_file(path: str | Path, profile: Profile | None = None, *, engine: str 
         props = fp.read_properties(wb)
         book = read_openpyxl_book(wb, path)
         bureau, profile = profile, resolve_profile(book, profile)
+    except ProfileError as exc:  # the profile the export carries is unusable, or was edited after export
+        wb.close()
+        tampered = any(problem.code == "profile_tampered" for problem in exc.problems)
+        return _finish(path, "tampered" if tampered else "wrong_template",
+                       [_problem(problem.code, f"{problem.location}：{problem.message}") for problem in exc.problems],
+                       fingerprint=_fp_summary(props), timing=_read_timing(started, wb))
     except ToolkitError as exc:
         wb.close()
         if props.get(OWN_OUTPUT_PROPERTY) and not props.get("jx.sha256"):  # no form in it: our own output
@@ -267,7 +274,7 @@ def check_file(path: str | Path, profile: Profile | None = None, *, engine: str 
                        fingerprint=_fp_summary(props), timing=_read_timing(started, wb))
     except READ_ERRORS as exc:  # a damaged structure openpyxl accepted
         wb.close()
-        return _finish(path, "unreadable", [_problem("corrupt", f"文件「{name}」结构异常（{type(exc).__name__}：{exc}）。")],
+        return _finish(path, "unreadable", [_problem("corrupt", damaged_message(path, damage_reason(path, exc)))],
                        timing=_read_timing(started, wb))
     read_done = time.perf_counter()
 
@@ -297,7 +304,14 @@ def check_file(path: str | Path, profile: Profile | None = None, *, engine: str 
                                      f"（SHA-256 {str(props.get('jx.profile_sha256'))[:12]}…），{ours}「{profile.id}」"
                                      f"（{profile.sha256[:12]}…）；已按「{profile.id}」重新计分。", severity="warning"))
 
-    results, _plan = score_book(book, profile)
+    for flag in [f for f in book.flags if f.code == "profile_tampered"]:  # edited after export (bureau --profile given)
+        statuses |= {"tampered"}
+        problems.append(_problem("profile_tampered", flag.message))
+    if "profile_mismatch" not in statuses:  # an embedded profile bearing a built-in's id with other content
+        for flag in [f for f in book.flags if f.code == "profile_differs"]:
+            statuses.add("profile_mismatch")
+            problems.append(_problem("profile_differs", flag.message, severity="warning"))
+    results, _plan = score_book(book, profile, refuse_unmatched=False)  # a foreign framework: flags per row
     forms = {form.sheet: form for form in book.forms}
     recomputed: dict[tuple[str, str], object] = {}
     for result in results:
@@ -325,7 +339,8 @@ def check_file(path: str | Path, profile: Profile | None = None, *, engine: str 
         for flag in errors:
             problems.append(_problem(flag.code, flag.message, sheet=flag.sheet, cell=flag.cell))
     # One row per form; a department workbook's 目标完成情况自评表 check is not a form of its own.
-    rows = [dict(kinds.kind_of(forms[result.sheet]).summary_row(forms[result.sheet], result), **difference(result))
+    rows = [dict(kinds.kind_of(forms[result.sheet]).summary_row(forms[result.sheet], result), **difference(result),
+                 profile=profile_label(profile, bureau))  # which profile scored it: the summary says, per unit
             for result in results if result.sheet in forms]
     problems += _finite_rows(rows)
     entry = _finish(path, worst_status(statuses), problems, fingerprint=_fp_summary(props), forms=rows)
@@ -989,7 +1004,7 @@ def validate_collect_report(report: dict) -> None:
 # -- the summary workbook ----------------------------------------------------------------
 
 PROJECT_HEADER = ["年度", "表的种类", "组内排名", "单位", "主管部门", "项目", "全年预算数", "全年执行数", "执行率",
-                  "填报总分", "复核总分", "差额（填报−复核）", "填报等级", "复核等级", "差额说明", "状态", "文件", "工作表"]
+                  "填报总分", "复核总分", "差额（填报−复核）", "填报等级", "复核等级", "差额说明", "状态", "文件", "工作表", "计分规则"]
 UNIT_HEADER = ["年度", "表的种类", "组内排名", "单位", "表数", "全年预算数", "全年执行数", "执行率", "平均填报总分",
                "平均复核总分", "最低复核总分"]
 GROUP_HEADER = ["年度", "表的种类", "单位数", "表数", "文件数", "全年预算数", "全年执行数", "执行率", "平均填报总分",
@@ -1128,7 +1143,7 @@ def _project_rows(report: dict) -> tuple[list[list], list[dict]]:
                      p.get("department"), p.get("project"), p.get("budget"), p.get("actual"), p.get("rate"),
                      p.get("total_entered"), p.get("total"), diff, p.get("grade_entered"), p.get("grade"),
                      p.get("difference_note"), STATUS_LABELS.get(p.get("status"), p.get("status")), p.get("file"),
-                     p.get("sheet")])
+                     p.get("sheet"), p.get("profile")])
         fill = {}
         if diff:
             fill[12] = ACCEPTED_FILL if p.get("difference_accepted") else DISAGREE_FILL
@@ -1156,7 +1171,8 @@ def _shown_time(text: str | None) -> str | None:
 
 
 def _write_overview(sheet: _Sheet, report: dict, grade_names: list[str]) -> None:
-    width_units = [14, 26, 14, 8, 8, 16, 16, 9, 12, 12] + [6] * len(grade_names)
+    # ≤ 150 units with four grades: one landscape A4 page width at 8 pt or more (toolkit.workbook.printing)
+    width_units = [12, 22, 12, 7, 7, 15, 15, 9, 11, 11] + [6] * len(grade_names)
     sheet.widths(width_units)
     total_width = sum(width_units)
     columns = len(width_units)
@@ -1207,7 +1223,7 @@ def _write_overview(sheet: _Sheet, report: dict, grade_names: list[str]) -> None
 
 def _write_notices(sheet: _Sheet, notices: list[dict]) -> None:
     """The 复核意见 sheet: per unit, its files and each problem with what to fix (no codes)."""
-    widths = [6, 34, 26, 70, 48]
+    widths = [6, 30, 22, 52, 38]  # one landscape A4 page width at 8 pt or more (toolkit.workbook.printing)
     sheet.widths(widths)
     sheet.paragraph("复核意见", len(widths), sum(widths), font=sheet.title_font)
     if not notices:
@@ -1303,10 +1319,13 @@ def write_summary(report: dict, path: str | Path) -> Path:
     """
     from openpyxl import Workbook
     from openpyxl.packaging.custom import StringProperty
+    from openpyxl.styles import Alignment
 
     from toolkit.workbook.atomic import atomic_save
+    from toolkit.workbook.printing import use_print_font
 
     wb = Workbook()
+    use_print_font(wb)  # column widths measure alike in Excel, WPS and LibreOffice (toolkit.workbook.printing)
     grade_names = list(dict.fromkeys(list(report.get("grades", {}))
                                      + [g for u in report.get("units", []) for g in (u.get("grades") or {})]))
 
@@ -1316,7 +1335,7 @@ def write_summary(report: dict, path: str | Path) -> Path:
 
     rows, fills = _project_rows(report)
     _table(_Sheet(wb.create_sheet("项目汇总")), PROJECT_HEADER, rows,
-           [7, 9, 6, 24, 20, 26, 14, 14, 8, 8, 8, 9, 6, 6, 34, 11, 26, 16],
+           [7, 9, 6, 24, 20, 26, 14, 14, 8, 8, 8, 9, 6, 6, 34, 11, 26, 16, 36],
            {7: MONEY, 8: MONEY, 9: RATE, 10: SCORE, 11: SCORE, 12: SCORE}, fills, wrap_columns=(15,))
 
     _table(_Sheet(wb.create_sheet("单位汇总")), UNIT_HEADER + grade_names + ["标记数", "状态"],
@@ -1363,13 +1382,20 @@ def write_summary(report: dict, path: str | Path) -> Path:
 
     _write_charts(wb, report, grade_names)
 
-    for ws in wb.worksheets:  # a reviewer prints these: landscape A4, every column on the page
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        if ws.title not in ("汇总说明", "复核意见", "图表"):
-            ws.print_title_rows = "1:1"
+    from toolkit.workbook.printing import setup_page
+
+    for ws in wb.worksheets:  # a reviewer prints these: landscape A4, legible, page numbers on every page
+        repeat = None if ws.title in ("汇总说明", "复核意见", "图表") else (1, 1)
+        sizes = [cell.font.sz or 11 for row in ws.iter_rows() for cell in row if cell.value is not None]
+        last = ws.max_column
+        for row in ws.iter_rows(min_col=last, max_col=last):  # the last column's text wraps, never past the page
+            if isinstance(row[0].value, str) and not row[0].alignment.wrap_text:
+                old = row[0].alignment
+                row[0].alignment = Alignment(horizontal=old.horizontal, vertical=old.vertical, wrap_text=True)
+        prose = ws.title in ("汇总说明", "复核意见")  # paragraphs merged across the width: one page across
+        setup_page(ws, ws.dimensions if ":" in ws.dimensions else f"{ws.dimensions}:{ws.dimensions}",
+                   landscape=True, title_rows=repeat, wide_table_points=None if prose else min(sizes, default=11),
+                   title_columns={"项目汇总": "D:D", "单位汇总": "D:D", "文件清单": "A:A"}.get(ws.title))  # 单位 / 文件
     wb.custom_doc_props.append(StringProperty(name=OWN_OUTPUT_PROPERTY, value="collect_summary"))
     path = Path(path)
     atomic_save(wb, path)
@@ -1390,12 +1416,13 @@ def write_notice_files(report: dict, folder: str | Path) -> list[Path]:
     names: set[str] = set()
     for notice in report.get("notices", []):
         wb = Workbook()
+        from toolkit.workbook.printing import setup_page, use_print_font
+
+        use_print_font(wb)
         ws = wb.active
         ws.title = "复核意见"
         _write_notices(_Sheet(ws), [notice])
-        ws.page_setup.paperSize, ws.page_setup.orientation = ws.PAPERSIZE_A4, ws.ORIENTATION_LANDSCAPE
-        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        setup_page(ws, ws.dimensions if ":" in ws.dimensions else f"{ws.dimensions}:{ws.dimensions}", landscape=True)
         wb.custom_doc_props.append(StringProperty(name=OWN_OUTPUT_PROPERTY, value="collect_notice"))
         stem = "复核意见_" + sanitize_part(notice["unit"].strip("（）"), "未识别单位")
         name, number = stem, 1

@@ -86,7 +86,9 @@ from toolkit.core.problems import SEVERITY_COLORS, SEVERITY_LABELS, Flag, Toolki
 from toolkit.exits import EXIT_BLOCKED
 from toolkit.forms import registry as kinds
 from toolkit.workbook.io import open_workbook
-from toolkit.workbook.meta import PROBLEM_SHEET as META_PROBLEM_SHEET
+from toolkit.workbook.printing import FOOTER_PAGES, area_bounds, setup_page
+from toolkit.workbook.meta import PROBLEM_SHEET as META_PROBLEM_SHEET, export_profile_text
+from toolkit.workbook.outputs import check_outputs
 from toolkit.workbook.sheets import TOOL_HEADER, split_ref
 from toolkit.core.profile import Profile, load_profile
 
@@ -176,13 +178,16 @@ def export_file(input_path: str | Path, output: str | Path | None = None, *,
     >>> out.output.name
     '深圳市社会保险基金管理局_2021_项目支出绩效自评表_含未解决问题.xlsx'
     """
-    from toolkit.service import read_openpyxl_book, resolve_profile, score_book
+    from toolkit.service import read_openpyxl_book, refuse_other_kind, resolve_profile, score_book
 
     input_path = Path(input_path)
+    if output is not None:  # before any work; the file name inside a folder is known only at the end
+        check_outputs([input_path], {"-o": Path(output)})
     if profile is not None and not isinstance(profile, Profile):
         profile = load_profile(profile)
     wb = load_book_for_export(input_path)
     book = read_openpyxl_book(wb, input_path)
+    refuse_other_kind(book, profile)
     profile = resolve_profile(book, profile)
     results, plan = score_book(book, profile)
     blocking = [f for f in book.flags if f.severity == "error"]
@@ -192,9 +197,16 @@ def export_file(input_path: str | Path, output: str | Path | None = None, *,
     forced = bool(blocking)
 
     # The scored workbook's values: apply the plan's value edits (fills, tool columns …).
+    # The 问题说明 blocks are the scored workbook's, not the submission's: cleared, print areas back to the form.
     for (sheet, ref), edit in plan.edits.items():
         if edit.value is not KEEP and sheet in wb.sheetnames:
-            wb[sheet][ref].value = edit.value
+            wb[sheet][ref].value = None if (sheet, ref) in plan.notes_cells else edit.value
+    from openpyxl.utils import get_column_letter
+
+    for sheet, end in plan.notes_ends.items():
+        if sheet in wb.sheetnames and wb[sheet].print_area:
+            first_row, first_col, _, last_col = area_bounds(wb[sheet].print_area.split(",")[0])
+            wb[sheet].print_area = f"{get_column_letter(first_col)}{first_row}:{get_column_letter(last_col)}{end}"
 
     # Official sheets are the template's: they carry its defined names (JX_… project, JXD_…
     # department 评分表 / 基础数据 / 目标完成情况自评表); everything else is a helper sheet.
@@ -224,6 +236,7 @@ def export_file(input_path: str | Path, output: str | Path | None = None, *,
         "jx.profile_id": profile.id,
         "jx.profile_version": str(profile.version),
         "jx.profile_sha256": profile.sha256,
+        "jx.profile_json": export_profile_text(profile),  # the full profile travels with the submission
         "jx.toolkit_version": __version__,
         "jx.exported_at": now.isoformat(),
         "jx.status": FORCED_MARK if forced else "clean",
@@ -237,8 +250,8 @@ def export_file(input_path: str | Path, output: str | Path | None = None, *,
                     problem_sheet=problem_sheet if ws.title in form_sheets else None)
 
     target = _output_path(input_path, output, export_filename(unit, year, title, forced=forced))
-    if target.resolve() == input_path.resolve():
-        raise ToolkitError(f"导出文件与输入文件相同（{input_path.name}），请用 -o 指定其他文件名。")
+    check_outputs([input_path], {"-o" if output is not None else "导出文件": target,
+                                 "--pdf": target.with_suffix(".pdf") if pdf else None})
     atomic_save(wb, target)
     _self_check(target, props)
     outcome = ExportOutcome(output=target, fingerprint=props, forced=forced, blocking=blocking, results=results,
@@ -297,10 +310,10 @@ def print_marks(ws, sha256: str, now: _dt.datetime, *, forced: bool, errors: int
     ws.HeaderFooter.differentOddEven = False
     footer = ws.oddFooter
     footer.left.text = _header_text(f"内容指纹 {fp.short(sha256)}")
-    footer.center.text = "第 &P 页，共 &N 页"
+    footer.center.text = FOOTER_PAGES
     footer.right.text = _header_text(f"导出时间 {shown_time(now)}")
     for part in (footer.left, footer.center, footer.right):
-        part.size = 9
+        part.size = 10  # scaled with the page: still 8 pt or more
     header = ws.oddHeader
     if forced:
         header.center.text = _header_text(FORCED_MARK)
@@ -309,10 +322,10 @@ def print_marks(ws, sha256: str, now: _dt.datetime, *, forced: bool, errors: int
         header.center.color = "C00000"
         where = f"，见「{problem_sheet}」页" if problem_sheet else ""
         header.right.text = _header_text(f"仍有 {errors} 个错误未改正{where}")
-        header.right.size = 9
+        header.right.size = 10
         header.right.color = "C00000"
         header.left.text = _header_text("本表未通过校验，不是正式报送件")
-        header.left.size = 9
+        header.left.size = 10
         header.left.color = "C00000"
     margins = ws.page_margins
     margins.top = max(margins.top or 0, 0.75 if forced else 0.6)
@@ -395,12 +408,7 @@ def _add_problem_sheet(wb, blocking: list[Flag], results: list, forms: list) -> 
         for cell in cells:
             cell.protection = locked
     ws.protection.sheet = True
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_PORTRAIT
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "4:4"
+    setup_page(ws, f"A1:{ws.dimensions.split(':')[-1]}", title_rows=(4, 4))  # the footer: print_marks
     ws.sheet_view.tabSelected = False
     return title
 
@@ -417,7 +425,7 @@ def _wrapped_lines(value, width: float) -> int:
     total = 0
     for part in str(value).split("\n"):
         wide = sum(2 if ord(ch) > 0x2E7F else 1 for ch in part)
-        total += max(1, math.ceil(wide / max(width * 1.08 - 1, 1)))
+        total += max(1, math.ceil(wide / max(width - 1, 1)))  # CJK 10 pt: two units a character
     return total
 
 

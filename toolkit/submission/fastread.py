@@ -28,7 +28,8 @@ openpyxl) unless everything it reads is written the plain way Excel, WPS and ope
 it; the rules, each for something calamine reads differently from openpyxl (found by
 comparing both on crafted cells):
 
-* the package: only ``.xlsx``; the workbook part ``xl/workbook.xml`` of the ordinary
+* the package: only ``.xlsx`` (a Strict Open XML package is read through the transitional copy
+  openpyxl reads, :func:`toolkit.workbook.io.transitional_copy`); the workbook part ``xl/workbook.xml`` of the ordinary
   spreadsheet content type; sheets that are all worksheets, each with its part present;
   shared strings, if any, at ``xl/sharedStrings.xml``; a ``xl/styles.xml`` with cellXfs;
   every part it reads well-formed (expat, the parser openpyxl uses for sheets) and free of
@@ -101,7 +102,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 from xml.parsers import expat
 
-from toolkit.workbook.io import check_file_kind, open_workbook
+from toolkit.workbook.io import check_file_kind, damage_reason, damaged_message, open_workbook, transitional_copy
 
 ENGINES = ("auto", "calamine", "openpyxl")
 ENGINE_VARIABLE = "JIXIAO_COLLECT_READER"  # the engine of a whole collect run (workers inherit it)
@@ -270,8 +271,22 @@ class OpenpyxlBook(Book):
 
 def read_openpyxl(path: str | Path) -> OpenpyxlBook:
     """The openpyxl reader (the reference): raises ToolkitError like
-    :func:`toolkit.workbook.io.open_workbook`, or :class:`SheetUnreadable`."""
-    return OpenpyxlBook(open_workbook(path, read_only=True, data_only=False, keep_vba=False, keep_links=False))
+    :func:`toolkit.workbook.io.open_workbook`, or :class:`SheetUnreadable`.
+
+    Read-only openpyxl defers styles and cells to the first read of each sheet, so damage that the
+    full load of ``score`` meets when it opens the file (a missing ``xl/styles.xml``: IndexError)
+    appears here while the sheets are read; it gets the message ``score`` gives.
+    """
+    wb = open_workbook(path, read_only=True, data_only=False, keep_vba=False, keep_links=False)
+    try:
+        return OpenpyxlBook(wb)
+    except SheetUnreadable:
+        raise
+    except Exception as exc:  # noqa: BLE001 — openpyxl raises dozens of types for damaged packages
+        wb.close()
+        from toolkit.core.problems import ToolkitError
+
+        raise ToolkitError(damaged_message(path, damage_reason(path, exc))) from None
 
 
 def read_submission(path: str | Path, engine: str | None = None) -> Book:
@@ -767,9 +782,14 @@ def _read_calamine(path: str | Path) -> Book:
     except ImportError:
         _refuse("未安装 python-calamine")
     try:
-        content = path.read_bytes()
+        # A Strict Open XML package is read through the transitional copy openpyxl reads (the
+        # namespaces mapped): both readers then see the same parts, and calamine its usual ones.
+        strict = transitional_copy(path)
+        content = strict.getvalue() if strict is not None else path.read_bytes()
     except OSError:
         _refuse("文件无法读取")
+    except (zipfile.BadZipFile, ValueError, EOFError) + PART_ERRORS:
+        _refuse("压缩包无法打开")
     package = _Package(content)
     rels = _rels_targets(package)
     sheets, names = _workbook(package, rels)

@@ -22,13 +22,16 @@ from dataclasses import dataclass, field
 from toolkit import __version__
 from toolkit.core.arith import fmt
 from toolkit.workbook.meta import CHECK_SHEET, CHECK_TITLE_MARK, META_SHEET, Registry, note_digest
-from toolkit.core.catalogue import catalogue_rows
+from toolkit.core.catalogue import CATALOGUE, catalogue_rows
 from toolkit.core.problems import SEVERITIES, SEVERITY_COLORS, SEVERITY_LABELS, Flag
 from toolkit.core.results import FormResult
+from toolkit.workbook.printing import NotesPlace, plan_notes
 
 KEEP = object()  # "leave this attribute of the cell alone"
-CHECK_HEADER = ["序号", "工作表", "项目", "单元格", "级别", "代码", "说明"]
-CODES_HEADER = ["", "代码说明", "", "", "级别", "代码", "含义"]  # no number: not a flag row
+# 问题 is the code's Chinese title; the English code stays in the last column, outside the print area.
+CHECK_HEADER = ["序号", "工作表", "项目", "单元格", "级别", "问题", "说明", "代码"]
+CODES_HEADER = ["", "代码说明", "", "", "级别", "问题", "含义", "代码"]  # no number: not a flag row
+CHECK_LEVEL_COLUMN = CHECK_HEADER.index("级别") + 1  # coloured by severity in both writers
 SUMMARY_HEADER = ["工作表", "项目名称", "按规则总分", "表中总分", "按规则等级", "表中等级", "标记"]
 
 
@@ -53,6 +56,8 @@ class EditPlan:
     meta: dict[str, str] = field(default_factory=dict)
     check_title: str = CHECK_SHEET  # the tool's own sheets (see toolkit.workbook.meta.tool_sheet_titles)
     meta_title: str = META_SHEET
+    notes_cells: set[tuple[str, str]] = field(default_factory=set)  # the 问题说明 blocks (toolkit.workbook.printing)
+    notes_ends: dict[str, int] = field(default_factory=dict)  # sheet → last row of the form above its block
 
     def cell(self, sheet: str, ref: str, **changes) -> CellEdit:
         edit = self.edits.setdefault((sheet, ref), CellEdit(sheet, ref))
@@ -82,12 +87,14 @@ def _worst(flags: list[Flag]) -> str:
 
 def build_plan(results: list[FormResult], *, previous: Registry, tool_valued: set[tuple[str, str]],
                meta: dict[str, str], workbook_flags: list[Flag] = (),
-               keys: dict[tuple[str, str], str] | None = None) -> EditPlan:
+               keys: dict[tuple[str, str], str] | None = None,
+               notes_at: dict[str, NotesPlace] | None = None) -> EditPlan:
     """Plan every edit for the scored forms of one workbook.
 
     ``previous`` is the registry read from the workbook, ``tool_valued`` the cells that still
     hold the tool's earlier value (so they may be updated or cleared), ``keys`` each cell's
-    registry key (its row-independent anchor; the reference when absent).
+    registry key (its row-independent anchor; the reference when absent), ``notes_at`` where each
+    form sheet's 问题说明 block goes (see :mod:`toolkit.workbook.printing`; none without it).
     """
     keys = keys or {}
     refs_by_key = {(sheet, key): ref for (sheet, ref), key in keys.items()}
@@ -108,8 +115,7 @@ def build_plan(results: list[FormResult], *, previous: Registry, tool_valued: se
             plan.cell(sheet, item.computed_ref, value=shown)
             notes = [item.explanation] + [f"【{SEVERITY_LABELS[f.severity]}】{f.message}" for f in item.flags]
             plan.cell(sheet, item.explanation_ref, value="\n".join(n for n in notes if n))
-        total_item = result.items[0]
-        total_refs = _total_tool_refs(total_item.computed_ref, result)
+        total_refs = _total_tool_refs(result.items[0].computed_ref if result.items else "", result)
         if total_refs:
             computed_ref, explanation_ref = total_refs
             plan.cell(sheet, computed_ref, value="—" if result.total_computed is None else result.total_computed)
@@ -140,13 +146,15 @@ def build_plan(results: list[FormResult], *, previous: Registry, tool_valued: se
         if (sheet, key_of(sheet, ref)) not in plan.registry.filled:
             plan.cell(sheet, ref, value=None)
 
+    for sheet, place in (notes_at or {}).items():  # the reasons on paper, under each form
+        plan_notes(plan, sheet, [f for r in results if r.sheet == sheet for f in r.flags], place)
     _check_sheet(plan, results, workbook_flags)
     return plan
 
 
 def _total_tool_refs(_fund_ref: str, result: FormResult) -> tuple[str, str] | None:
     """Tool cells of the total row: same columns as the items', on the total row."""
-    if not result.total_cell:
+    if not result.total_cell or not result.items:  # no item scored (a framework that does not match): no columns to follow
         return None
     row = "".join(ch for ch in result.total_cell if ch.isdigit())
     computed_col = "".join(ch for ch in result.items[0].computed_ref if ch.isalpha())
@@ -169,13 +177,13 @@ def _check_sheet(plan: EditPlan, results: list[FormResult], workbook_flags) -> N
     number = 0
     for flag in workbook_flags:
         number += 1
-        rows.append([number, "", "", "", SEVERITY_LABELS[flag.severity], flag.code, flag.message])
+        rows.append([number, "", "", "", SEVERITY_LABELS[flag.severity], _title(flag.code), flag.message, flag.code])
     for result in results:
         ordered = sorted(result.flags, key=lambda f: (SEVERITIES.index(f.severity), _row_of(f.cell)))
         for flag in ordered:
             number += 1
             rows.append([number, result.sheet, result.name, flag.cell or "", SEVERITY_LABELS[flag.severity],
-                         flag.code, flag.message])
+                         _title(flag.code), flag.message, flag.code])
             if flag.cell:
                 plan.check_links[len(rows) - 1] = (result.sheet, flag.cell)
     if number == 0:
@@ -185,8 +193,18 @@ def _check_sheet(plan: EditPlan, results: list[FormResult], workbook_flags) -> N
     used = dict.fromkeys([f.code for f in workbook_flags] + [f.code for r in results for f in r.flags])
     rows.append([])
     rows.append(CODES_HEADER)
-    rows += [["", "", "", "", level, code, f"{title}：{description}"] for code, level, title, description in
+    rows += [["", "", "", "", level, title, description, code] for code, level, title, description in
              (row for row in catalogue_rows() if row[0] in used)]
+
+
+def _title(code: str) -> str:
+    """The Chinese name of a problem code (the code itself when the catalogue lacks it).
+
+    >>> _title("score_mismatch")
+    '填报得分与按规则计算不符'
+    """
+    entry = CATALOGUE.get(code)
+    return entry.title if entry is not None else code
 
 
 def _row_of(ref: str | None) -> int:

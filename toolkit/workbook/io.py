@@ -2,7 +2,9 @@
 
 :func:`sniff` says what a file is from its first bytes and its zip directory, without parsing
 a sheet; :func:`check_file_kind` turns anything but a workbook into a Chinese error naming the
-file; :func:`open_workbook` opens with openpyxl and turns any failure into such an error too.
+file (a package over the size limits, or declaring a document type in a part, included);
+:func:`open_workbook` opens with openpyxl and turns any failure into such an error too, with
+:func:`damaged_message`, the one message for a damaged package whichever command reads it.
 
 Example::
 
@@ -19,9 +21,11 @@ from __future__ import annotations
 import io
 import warnings
 import zipfile
+import zlib
 from contextlib import contextmanager
 from copy import copy
 from pathlib import Path
+from xml.parsers import expat
 
 from toolkit.core.problems import ToolkitError
 
@@ -152,7 +156,8 @@ def _merged_styles_kept(active: bool):
 
 
 def check_file_kind(path: str | Path) -> None:
-    """Raise a clear error unless ``path`` is an .xlsx/.xlsm package within the size limits."""
+    """Raise a clear error unless ``path`` is an .xlsx/.xlsm package within the size limits and free
+    of document type declarations (:func:`doctype_part`)."""
     path = Path(path)
     message = unusable_message(path, sniff(path))
     if message:
@@ -161,6 +166,91 @@ def check_file_kind(path: str | Path) -> None:
     if too_large:
         raise ToolkitError(f"{too_large}，为防止卡死或耗尽内存，工具不读取它。"
                            "请确认文件来源；如确为正常文件，请在 Excel/WPS 中删除多余的行列和格式后另存再试。")
+    with_doctype = doctype_part(path)
+    if with_doctype:
+        raise ToolkitError(damaged_message(path, f"部件 {with_doctype} 含文档类型声明 <!DOCTYPE>，Excel 工作簿中不应有；"
+                                                 "为安全起见，工具不读取其中声明的实体"))
+
+
+def damaged_message(path: str | Path, reason: str) -> str:
+    """The one message for a damaged package, whichever command reads it (score, adopt, export,
+    report, both readers of collect).
+
+    >>> damaged_message("a.xlsx", "缺少部件 xl/styles.xml")
+    '文件「a.xlsx」无法作为 Excel 工作簿读取（缺少部件 xl/styles.xml）。文件可能已损坏，请用 Excel/WPS 打开后重新保存。'
+    """
+    return f"文件「{Path(path).name}」无法作为 Excel 工作簿读取（{reason}）。文件可能已损坏，请用 Excel/WPS 打开后重新保存。"
+
+
+def damage_reason(path: str | Path, exc: BaseException) -> str:
+    """Why a reader failed on ``path``, for :func:`damaged_message`: the error, and the missing
+    stylesheet when that is the cause (openpyxl then fails on the first styled cell with a bare
+    IndexError).
+
+    >>> damage_reason("samples/seed003_项目支出绩效自评表.xlsx", KeyError("x"))
+    "KeyError：'x'"
+    """
+    reason = f"{type(exc).__name__}：{exc}"
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return reason
+    if "xl/styles.xml" not in names and isinstance(exc, (IndexError, KeyError, TypeError)):
+        return f"缺少样式部件 xl/styles.xml，单元格引用的样式不存在；{reason}"
+    return reason
+
+
+# Parts parsed as XML by some reader. ECMA-376 Part 2 (Open Packaging Conventions) forbids a DTD
+# in them and Excel refuses such a file; a DTD is where entities are declared (an entity
+# expanding a billion times, or one naming a file of this computer), so a package holding one is
+# refused before any reader parses it, and no entity is ever expanded.
+XML_PART_SUFFIXES = (".xml", ".rels", ".vml")
+
+
+class _PrologEnd(Exception):
+    """Raised from a parser handler: the prolog of a part has been read."""
+
+
+def doctype_part(path: str | Path) -> str | None:
+    """The first XML part of the package that declares a document type (``<!DOCTYPE``), or None.
+    Only each part's prolog is parsed (expat, any encoding), up to its root element.
+
+    >>> doctype_part("samples/seed003_项目支出绩效自评表.xlsx") is None
+    True
+    """
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            if info.filename.lower().endswith(XML_PART_SUFFIXES) and _declares_doctype(archive, info):
+                return info.filename
+    return None
+
+
+def _declares_doctype(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    found = []
+
+    def doctype(*_args):
+        found.append(True)
+        raise _PrologEnd
+
+    def root(*_args):
+        raise _PrologEnd
+
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = doctype  # called before the internal subset is read
+    parser.StartElementHandler = root
+    try:
+        with archive.open(info) as part:
+            while True:
+                chunk = part.read(4096)  # a prolog is a few hundred bytes: inflate no more than that
+                parser.Parse(chunk, not chunk)
+                if not chunk:
+                    break
+    except _PrologEnd:
+        pass
+    except (expat.ExpatError, zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError):
+        pass  # damage other than a DTD: the reader reports it with the part it is in
+    return bool(found)
 
 
 # Strict Open XML (ISO/IEC 29500 strict, Excel's 「Strict Open XML 电子表格」) names the same parts in
@@ -233,5 +323,4 @@ def open_workbook(path: str | Path, *, data_only: bool = True, keep_vba: bool | 
             return load_workbook(source, data_only=data_only, keep_vba=keep_vba, rich_text=False,
                                  keep_links=keep_links, read_only=read_only)
     except Exception as exc:  # noqa: BLE001 — openpyxl raises dozens of types for damaged packages
-        raise ToolkitError(f"文件「{path.name}」无法作为 Excel 工作簿读取（{type(exc).__name__}：{exc}）。"
-                           "文件可能已损坏，请用 Excel/WPS 打开后重新保存。") from None
+        raise ToolkitError(damaged_message(path, damage_reason(path, exc))) from None

@@ -7,6 +7,10 @@ whose flag has gone away.
 Rows of the ``_jx_meta`` sheet::
 
     template_id | jixiao.project-self-evaluation
+    profile_id  | wuhua-2023
+    profile_sha256 | <SHA-256 of the profile's canonical JSON>
+    profile_json.1 | {"$schema":…   (the profile's full canonical JSON, in pieces of
+    profile_json.2 | …,"version":"1"}  at most PIECE_CHARS characters: see there)
     filled      | <sheet> | <cell key> | <value>
     flagged     | <sheet> | <cell key>
     noted       | <sheet> | <cell key> | <digest of the note the tool wrote there>
@@ -24,9 +28,17 @@ Example::
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
+import re
+import zlib
 from dataclasses import dataclass, field
+
+from toolkit.core.problems import Problem
+from toolkit.core.profile import (Profile, ProfileError, canonical_json, content_sha256, parse_profile_text,
+                                  profile_from_bytes)
 
 # The tool's own sheets, the same in every form kind's workbook.
 META_SHEET = "_jx_meta"  # very hidden: template id/version and the registry below
@@ -201,3 +213,157 @@ def meta_rows(meta: dict[str, str], registry: Registry) -> list[list[object]]:
     rows += [[FLAGGED, sheet, ref, None] for sheet, ref in sorted(registry.flagged)]
     rows += [[NOTED, sheet, ref, digest] for (sheet, ref), digest in sorted(registry.noted.items())]
     return rows
+
+
+# -- the profile a workbook carries -------------------------------------------------------------
+
+PROFILE_KEYS = ("profile_id", "profile_version", "profile_sha256")
+PROFILE_JSON = "profile_json"  # rows profile_json.1, profile_json.2 … (an export's jx.profile_json: one text)
+# A cell holds 32,767 characters, but older Excel refuses an array written through COM (the button
+# writes the meta sheet in one block) when one of its texts is longer than 8,203: stay below both.
+PIECE_CHARS = 8_000
+_PIECE_KEY = re.compile(r"^profile_json\.(\d+)$")
+EXPORT_ENCODING = "zlib+base64:"  # an export's property is compressed: 37 KB of JSON → ~12 KB of text
+
+
+def profile_meta(profile: Profile) -> dict[str, str]:
+    """The meta rows that make ``profile`` travel with its workbook: id, version, SHA-256 and the
+    full canonical JSON in pieces of at most :data:`PIECE_CHARS` characters.
+
+    >>> from toolkit.core.profile import load_profile
+    >>> rows = profile_meta(load_profile("national"))
+    >>> list(rows)[:4], rows["profile_sha256"] == load_profile("national").sha256
+    (['profile_id', 'profile_version', 'profile_sha256', 'profile_json.1'], True)
+    """
+    rows = {"profile_id": profile.id, "profile_version": profile.version, "profile_sha256": profile.sha256}
+    for number, piece in enumerate(_pieces(canonical_json(profile.data)), start=1):
+        rows[f"{PROFILE_JSON}.{number}"] = piece
+    return rows
+
+
+def profile_rows(profile) -> list[tuple[str, str]]:
+    """The rows a template's meta sheet gets for ``profile``: in full for a validated
+    :class:`Profile`, only its id and version for a bare mapping (a doctest's stand-in).
+
+    >>> profile_rows({"id": "x", "version": "1"})
+    [('profile_id', 'x'), ('profile_version', '1')]
+    """
+    if isinstance(profile, Profile):
+        return list(profile_meta(profile).items())
+    return [("profile_id", profile["id"]), ("profile_version", profile["version"])]
+
+
+def with_profile(meta: dict[str, str], profile: Profile) -> dict[str, str]:
+    """``meta`` recording ``profile`` (the pieces of an earlier profile removed).
+
+    >>> from toolkit.core.profile import load_profile
+    >>> meta = with_profile({"template_id": "t", "profile_json.9": "old"}, load_profile("national"))
+    >>> "profile_json.9" in meta, meta["template_id"], meta["profile_id"]
+    (False, 't', 'national')
+    """
+    kept = {key: value for key, value in meta.items() if not _is_profile_key(key)}
+    return {**kept, **profile_meta(profile)}
+
+
+def _is_profile_key(key: str) -> bool:
+    return key in PROFILE_KEYS or key == PROFILE_JSON or bool(_PIECE_KEY.match(key))
+
+
+def _pieces(text: str) -> list[str]:
+    """``text`` cut into pieces of at most PIECE_CHARS, never next to whitespace (a cell's leading
+    or trailing space is the one thing a reader might trim)."""
+    pieces, start = [], 0
+    while len(text) - start > PIECE_CHARS:
+        cut = start + PIECE_CHARS
+        while cut > start + 1 and (text[cut - 1].isspace() or text[cut].isspace()):
+            cut -= 1
+        pieces.append(text[start:cut])
+        start = cut
+    pieces.append(text[start:])
+    return pieces
+
+
+def embedded_text(meta: dict[str, str]) -> str | None:
+    """The profile JSON ``meta`` carries (pieces joined in number order), None when it carries none.
+
+    >>> embedded_text({"profile_json.2": "b}", "profile_json.1": '{"a":'})
+    '{"a":b}'
+    """
+    if meta.get(PROFILE_JSON):
+        return meta[PROFILE_JSON]
+    pieces = sorted((int(match[1]), value) for key, value in meta.items() if (match := _PIECE_KEY.match(key)))
+    return "".join(value for _, value in pieces) if pieces else None
+
+
+def embedded_profile(meta: dict[str, str], where: str) -> Profile | None:
+    """The full profile a workbook carries (meta rows, or an export's properties), validated like a
+    profile file — JSON a rule can mean, the schema, the semantic checks — and refused when its
+    SHA-256 is not the one recorded beside it (the JSON was edited by hand). None when the
+    workbook carries no full profile (made before profiles travelled: only its id).
+
+    Raises :class:`ProfileError` naming the workbook (``where``).
+
+    >>> from toolkit.core.profile import load_profile
+    >>> embedded_profile(profile_meta(load_profile("national")), "a.xlsx").origin
+    'embedded'
+    >>> embedded_profile({}, "a.xlsx") is None
+    True
+    """
+    text = embedded_text(meta)
+    if text is None:
+        return None
+    source = f"{where} 内嵌的规则配置「{meta.get('profile_id', '?')}」"
+    raw = text.encode("utf-8", "surrogatepass")
+    recorded, actual = meta.get("profile_sha256", ""), content_sha256(parse_profile_text(raw, source))
+    if recorded != actual:  # checked before the rules: an edited profile is reported as edited
+        raise ProfileError(source, [Problem(
+            "profile_tampered", "error", f"{where}（_jx_meta：profile_json）",
+            f"工作簿内嵌的规则配置内容与记录的 SHA-256 不符（记录 {recorded[:12] or '（空）'}…，"
+            f"按内容计算 {actual[:12]}…）：规则配置在工作簿中被改动过，不能使用。"
+            "请用 --profile 指定应使用的规则配置，或从模板重新生成工作簿")])
+    return profile_from_bytes(raw, source, origin="embedded")
+
+
+def export_profile_text(profile: Profile) -> str:
+    """An export's ``jx.profile_json`` property: the canonical JSON compressed (an export holds it
+    in document properties of 240 characters each).
+
+    >>> from toolkit.core.profile import load_profile
+    >>> text = export_profile_text(load_profile("national"))
+    >>> text.startswith(EXPORT_ENCODING), decode_export_profile(text) == canonical_json(load_profile("national").data)
+    (True, True)
+    """
+    packed = zlib.compress(canonical_json(profile.data).encode("utf-8"), 9)
+    return EXPORT_ENCODING + base64.b64encode(packed).decode("ascii")
+
+
+def decode_export_profile(text: str) -> str:
+    """The JSON an export's ``jx.profile_json`` holds (text that does not decode is returned as it
+    is, and then fails validation with its own message)."""
+    if not text.startswith(EXPORT_ENCODING):
+        return text
+    try:
+        return zlib.decompress(base64.b64decode(text[len(EXPORT_ENCODING):], validate=True)).decode("utf-8")
+    except (binascii.Error, zlib.error, UnicodeDecodeError, ValueError):
+        return text
+
+
+def export_profile_meta(props: dict[str, str]) -> dict[str, str]:
+    """Meta rows of the profile an export carries, from its custom properties (``jx.*`` names,
+    long values in pieces ``.p1``, ``.p2`` … as :mod:`toolkit.submission.fingerprint` writes them).
+
+    >>> from toolkit.core.profile import load_profile
+    >>> national = load_profile("national")
+    >>> props = {"jx.profile_id": "national", "jx.profile_sha256": national.sha256,
+    ...          "jx.profile_json": export_profile_text(national)}
+    >>> embedded_profile(export_profile_meta(props), "x.xlsx").id
+    'national'
+    """
+    meta = {key: props[f"jx.{key}"] for key in PROFILE_KEYS if f"jx.{key}" in props}
+    name = f"jx.{PROFILE_JSON}"
+    pieces = sorted((int(key.rsplit(".p", 1)[1]), value) for key, value in props.items()
+                    if key.startswith(name + ".p") and key.rsplit(".p", 1)[1].isdigit())
+    text = props.get(name) or "".join(value for _, value in pieces)
+    if text:
+        meta[PROFILE_JSON] = decode_export_profile(text)
+    return meta

@@ -176,3 +176,4 @@ class WorkbookData:
     sheets: list = field(default_factory=list)  # SheetInfo of every sheet: finds the tool's own sheets
     merged: dict = field(default_factory=dict)  # sheet → [(min_row, min_col, max_row, max_col)]
     template_sheets: list = field(default_factory=list)  # titles of the sheets read as template sheets
+    sheet_values: dict = field(default_factory=dict)  # title → values of each template sheet (free rows under a form)

@@ -16,11 +16,16 @@ from __future__ import annotations
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import quote_sheetname
+from openpyxl.utils import get_column_letter, quote_sheetname
 
-from toolkit.workbook.edits import KEEP, EditPlan, is_header_row
+from toolkit.core.problems import SEVERITY_COLORS, SEVERITY_LABELS
+from toolkit.workbook.edits import CHECK_HEADER, CHECK_LEVEL_COLUMN, KEEP, EditPlan, is_header_row
 from toolkit.workbook.meta import meta_rows
-from toolkit.workbook.styles import print_within_page
+from toolkit.workbook.printing import area_bounds, fit_text_rows, flag_border, notes_print_end, setup_page
+
+SEVERITY_OF_COLOR = {colour: severity for severity, colour in SEVERITY_COLORS.items()}
+LEVEL_FILLS = {"错误": SEVERITY_COLORS["error"], "提醒": SEVERITY_COLORS["warning"], "说明": SEVERITY_COLORS["info"]}
+CHECK_WIDTHS = dict(zip("ABCDEFGH", (12, 14, 18, 8, 6, 20, 56, 16)))  # A:G print landscape at full size
 
 # What makes a spreadsheet read text as a formula (also DDE): such text is written as text.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -42,17 +47,42 @@ def apply_plan(wb, plan: EditPlan) -> None:
                 put_value(cell, edit.value)
             if edit.fill is not KEEP:
                 cell.fill = PatternFill("solid", fgColor=edit.fill) if edit.fill else PatternFill(fill_type=None)
+                cell.border = flag_border(SEVERITY_OF_COLOR.get(edit.fill) if edit.fill else None)
             if edit.comment is not KEEP:
-                if edit.comment:
+                if cell.comment is not None and not is_tool_note(cell.comment.author, cell.comment.text):
+                    pass  # the clerk's own comment is never replaced or removed: the flag is in 「校验结果」
+                elif edit.comment:
                     comment = Comment(edit.comment, AUTHOR)
                     comment.width, comment.height = 360, 160
                     cell.comment = comment
                 else:
                     cell.comment = None
-        if any(edit.comment for edit in edits if edit.comment is not KEEP):
-            ws.page_setup.cellComments = "atEnd"  # the flags print on the form's last page
+        _print_notes(ws, plan, sheet)
     _write_check_sheet(wb, plan)
     _write_meta_sheet(wb, plan)
+
+
+def is_tool_note(author: str | None, text: str | None) -> bool:
+    """Is a cell comment the tool's own note: written here (author :data:`AUTHOR`) or by the Excel
+    buttons (Excel writes the user's name as author; the text starts with the flag's level)?
+
+    >>> is_tool_note("张会计", "【提醒】得分低于分值，须写偏差原因。"), is_tool_note("张会计", "见调查报告")
+    (True, False)
+    """
+    if author == AUTHOR:
+        return True
+    return (text or "").lstrip().startswith(tuple(f"【{label}】" for label in SEVERITY_LABELS.values()))
+
+
+def _print_notes(ws, plan: EditPlan, sheet: str) -> None:
+    """The print area reaches down to the 问题说明 block (or back to the form when it is gone); the
+    comments themselves do not print — the block carries their text."""
+    ws.page_setup.cellComments = None
+    end = notes_print_end(plan, sheet)
+    if end is None or not ws.print_area:
+        return
+    first_row, first_col, _, last_col = area_bounds(ws.print_area.split(",")[0])
+    ws.print_area = f"{get_column_letter(first_col)}{first_row}:{get_column_letter(last_col)}{end}"
 
 
 def merge_anchor(ws, ref: str) -> str:
@@ -131,16 +161,25 @@ def _write_check_sheet(wb, plan: EditPlan) -> None:
         cell = ws.cell(row, column)
         cell.hyperlink = f"#{quote_sheetname(sheet)}!{ref}"
         cell.font = Font(name="宋体", size=10, color="0563C1", underline="single")
-    for column, width in zip("ABCDEFG", (10, 22, 26, 10, 10, 24, 80)):
+    for column, width in CHECK_WIDTHS.items():
         ws.column_dimensions[column].width = width
-    for row in ws.iter_rows(min_row=3, min_col=2, max_col=7):
+    body = Font(name="宋体", size=10)
+    for row in ws.iter_rows(min_row=3, min_col=1, max_col=len(CHECK_HEADER)):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if not cell.font.b and not cell.hyperlink:
+                cell.font = body
+    for row in ws.iter_rows(min_row=3, min_col=CHECK_LEVEL_COLUMN, max_col=CHECK_LEVEL_COLUMN):
+        colour = LEVEL_FILLS.get(row[0].value)
+        if colour:  # 级别 in its colour, bold: readable on a black-and-white printer too
+            row[0].fill = PatternFill("solid", fgColor=colour)
+            row[0].font = Font(name="宋体", size=10, bold=True)
+    ws.column_dimensions["H"].hidden = False  # the English code: last column, outside the print area
+    fit_text_rows(ws, range(3, ws.max_row + 1), {c: CHECK_WIDTHS[c] for c in "ABCDEFG"})
     ws.freeze_panes = "A4"
     flag_header = next((index + 1 for index, row in enumerate(plan.check_rows) if row[:1] == ["序号"]), None)
-    if flag_header:
-        ws.print_title_rows = f"{flag_header}:{flag_header}"  # the column names on every printed page
-    print_within_page(ws, f"A1:G{ws.max_row}", landscape=True)
+    setup_page(ws, f"A1:G{ws.max_row}", landscape=True,
+               title_rows=(flag_header, flag_header) if flag_header else None)  # column names on every page
 
 
 def _write_meta_sheet(wb, plan: EditPlan) -> None:

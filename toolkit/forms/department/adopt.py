@@ -41,6 +41,7 @@ from toolkit.forms.department import builds, layout
 from toolkit.forms.department.template import build_department_workbook
 from toolkit.forms.kind import AdoptedForm, AdoptHook, AdoptOptions
 from toolkit.workbook.locator import Grid, Hit, LocatedForm, Unmapped, Vocabulary, address, locate_forms
+from toolkit.workbook.meta import embedded_profile
 from toolkit.workbook.sheets import split_ref
 
 DEFAULT_PROFILE = builds.TEMPLATE_PROFILES[0]  # the framework of the layout the template follows (seed 000)
@@ -87,7 +88,9 @@ def adoption_profile(options: AdoptOptions) -> Profile:
     'shenzhen-yantian-2021'
     """
     named = options.meta.get("profile_id") if options.meta.get("template_id") == layout.TEMPLATE_ID else None
-    profile = load_profile(options.profile or named or DEFAULT_PROFILE)
+    # An earlier output of this tool carries its profile in full (a bureau's own framework travels with it).
+    embedded = embedded_profile(options.meta, "原文件") if named and not options.profile else None
+    profile = embedded or load_profile(options.profile or named or DEFAULT_PROFILE)
     if profile["kind"] != "department":
         raise ToolkitError(f"规则配置「{profile.id}」不是部门整体支出绩效的配置，不能用来生成部门整体工作簿的评分表；"
                            f"请改用 {'、'.join(builds.TEMPLATE_PROFILES)} 等部门整体配置。")

@@ -1,8 +1,9 @@
 """Committed department templates and samples: build them from profiles and data, detect drift.
 
-One template per seed profile (``templates/部门整体支出绩效_<profile>.xlsx``) and one sample
-per seed (``samples/seed000_部门整体支出绩效.xlsx`` …) generated from the transcribed JSON
-files ``samples/seedNNN_department.json``.
+One template per seed or example profile (``templates/部门整体支出绩效_<profile>.xlsx``) and one
+sample per seed or example (``samples/seed000_部门整体支出绩效.xlsx``,
+``samples/example_yueyang-2018_部门整体支出绩效.xlsx`` …) generated from the transcribed JSON files
+``samples/<name>_department.json``.
 
 Example::
 
@@ -25,8 +26,10 @@ from toolkit.core.profile import load_profile
 from toolkit.forms.department import layout
 from toolkit.forms.department.template import build_department_workbook
 
-TEMPLATE_PROFILES = ["shenzhen-yantian-2021", "yanzhou-2020-corrected", "wuhua-2023"]
-SAMPLE_SEEDS = ["seed000", "seed002", "seed004"]
+# The seed profiles, then the example profiles of other published frameworks (issue 19).
+EXAMPLE_PROFILES = ["dazhou-undated", "anonymous-2022", "sichuan-2017", "yueyang-2018"]
+TEMPLATE_PROFILES = ["shenzhen-yantian-2021", "yanzhou-2020-corrected", "wuhua-2023", *EXAMPLE_PROFILES]
+SAMPLE_SEEDS = ["seed000", "seed002", "seed004", *(f"example_{profile}" for profile in EXAMPLE_PROFILES)]
 
 
 def template_name(profile_id: str) -> str:

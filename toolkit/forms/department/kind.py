@@ -14,6 +14,7 @@ from toolkit.forms.department.adopt import ADOPTION
 from toolkit.forms.department.reader import read_department_forms
 from toolkit.forms.department.scoring import score_department
 from toolkit.forms.kind import FormKind, first_text, score_cells, summary_row
+from toolkit.forms.department.template import printed_spans
 
 
 def _unit(form) -> str:
@@ -40,4 +41,5 @@ KIND = FormKind(
     missing_profile_message="部门整体支出绩效工作簿没有记录规则配置（_jx_meta 表缺少 profile_id）："
                             "请用 --profile 指定部门整体规则配置，如 shenzhen-yantian-2021。",
     adopt=ADOPTION,
+    printed_spans=printed_spans,
 )

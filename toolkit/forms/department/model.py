@@ -32,6 +32,7 @@ class ScoreRow:
     justification: CellValue
     computed_ref: str
     explanation_ref: str
+    criteria: CellValue | None = None  # 评分标准: on a department-defined row, which allowed rule it follows
 
 
 @dataclass(frozen=True)

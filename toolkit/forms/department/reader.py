@@ -1,7 +1,10 @@
 """Read a department workbook (评分表, 基础数据, 目标完成情况自评表) into a DepartmentForm.
 
 Sheets are found by their defined names (``JXD_ScoreHeader``, ``JXD_InputHeader``,
-``JXD_TaskHeader``); a department workbook has one 评分表. Base data are keyed by the 编号
+``JXD_TaskHeader``); a department workbook has one 评分表. Every 评分表 row with a 三级指标 is
+read, however many there are: the rows a department writes itself under a 「部门特性指标」 node
+(blank rows left out, inserted rows included) and the fixed ones alike; a header row of a level
+above 一级 (共性指标 / 特性指标) has no 三级指标 and is not a row. Base data are keyed by the 编号
 column, so rows may be reordered. The 目标完成情况自评表's indicator grid is read into the
 shared :class:`~toolkit.core.grid.IndicatorRow` (no 分值 column: each row gets a status).
 
@@ -95,7 +98,8 @@ class _Reader:
                 measure=self.cell(sheet, row, col["measure"], f"{anchor}:measure"),
                 score=self.cell(sheet, row, col["score"], f"{anchor}:score"),
                 justification=self.cell(sheet, row, col["justification"], f"{anchor}:justification"),
-                computed_ref=f"{get_column_letter(tool)}{row}", explanation_ref=f"{get_column_letter(tool + 1)}{row}"))
+                computed_ref=f"{get_column_letter(tool)}{row}", explanation_ref=f"{get_column_letter(tool + 1)}{row}",
+                criteria=self.cell(sheet, row, col["criteria"], f"{anchor}:criteria")))
         return DepartmentForm(sheet=sheet.title, fields=fields, rows=rows, inputs=inputs, input_sheet=input_sheet,
                               target=target, profile_id=profile_id or None,
                               total_computed_ref=f"{get_column_letter(tool)}{total_row}",

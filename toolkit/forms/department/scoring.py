@@ -18,7 +18,8 @@ Example::
 from __future__ import annotations
 
 from toolkit.core.arith import fmt, fmt_percent, round_score
-from toolkit.core.framework import METHODS, Evaluator, MissingInputs, leaves
+from toolkit.core.framework import (METHODS, NOT_APPLICABLE, CannotCompute, DepartmentList, Evaluator, Leaf,
+                                    MissingInputs, department_lists, leaves)
 from toolkit.core.grid import GridScorer
 from toolkit.core.problems import Flag, ToolkitError
 from toolkit.core.profile import Profile, load_profile
@@ -48,7 +49,11 @@ class _Scorer(FormScorer):
         super().__init__(form.sheet, profile)
         self.form = form
         self.declared = {item["id"]: item for item in profile["inputs"]}
+        self.marked: set[str] = set()  # inputs the clerk marked 不适用
         self.values, self.input_notes = self.read_inputs()
+        self.grid_rules = _grid_rules(profile)
+        self.incomplete = False  # a department-defined row could not be scored at all (no 分值)
+        self.group_of: dict[int, str] = {}  # item → the level above 一级 it belongs to (共性 / 特性)
 
     def where(self, name: str) -> str:
         cell = self.form.inputs.get(name)
@@ -66,6 +71,11 @@ class _Scorer(FormScorer):
             if raw is None:
                 continue
             kind = item["type"]
+            if isinstance(raw, str) and "".join(raw.split()) == NOT_APPLICABLE:
+                self.marked.add(name)
+                notes[name] = (f"基础数据「{item['label']}」（{self.where(name)}）填「{NOT_APPLICABLE}」，"
+                               "但该指标的评分标准未规定不适用时如何计分")
+                continue
             if kind == "yes_no":
                 text = str(raw).strip().lower()
                 if isinstance(raw, bool):
@@ -85,23 +95,31 @@ class _Scorer(FormScorer):
         return values, notes
 
     # -- one indicator ------------------------------------------------------------
-    def score_row(self, row, leaf) -> ItemResult:
+    def score_row(self, row, leaf, *, fixed: bool = True, rule_label: str = "") -> ItemResult:
+        """One 评分表 row by its rule. ``fixed``: a framework indicator whose 分值 the profile sets;
+        otherwise a department-defined row whose 分值 is the one typed (checked in sums elsewhere)."""
         weight = float(leaf.weight)
         rule = leaf.node["rule"]
         item = ItemResult(kind="indicator", label=leaf.name, weight=weight, computed=None, entered=None,
                           cell=row.score.ref, method=rule["method"], explanation="",
                           computed_ref=row.computed_ref, explanation_ref=row.explanation_ref)
+        if leaf.group is not None:
+            self.group_of[id(item)] = leaf.group["id"]
         item.entered = self.number(row.score, "得分", item=item)
-        entered_weight = self.number(row.weight, "分值", item=item)
-        if entered_weight is not None and abs(entered_weight - weight) > 1e-6:
-            self.flag("weight_mismatch", "error", row.weight.ref,
-                      f"「{leaf.name}」分值填 {fmt(entered_weight)}，规则配置为 {fmt(weight)}；按配置计分。", item)
-        label = METHODS[rule["method"]]
-        if rule["method"] == "manual":
+        if fixed:
+            entered_weight = self.number(row.weight, "分值", item=item)
+            if entered_weight is not None and abs(entered_weight - weight) > 1e-6:
+                self.flag("weight_mismatch", "error", row.weight.ref,
+                          f"「{leaf.name}」分值填 {fmt(entered_weight)}，规则配置为 {fmt(weight)}；按配置计分。", item)
+        label = METHODS[rule["method"]] + (f"·部门自定指标，规则「{rule_label}」" if rule_label else "")
+        row_marked = row.measure.text.replace(" ", "") == NOT_APPLICABLE
+        if rule["method"] == "manual" and not (row_marked and rule.get("not_applicable")):
             item.explanation = f"【{label}】由评价人在 [0, {fmt(weight)}] 内评分"
             self.check_judgement(item, row, mandatory=True)
             return item
-        evaluator = Evaluator(self.values, self.declared)
+        evaluator = Evaluator(self.values, self.declared, grid=self.form.target.indicators if self.form.target else (),
+                              grid_rules=self.grid_rules, marked=self.marked, row_name=leaf.name,
+                              row_marked=row_marked)
         try:
             outcome = evaluator.evaluate(rule, weight)
         except MissingInputs as exc:
@@ -119,6 +137,17 @@ class _Scorer(FormScorer):
             self.flag("inputs_invalid", "warning", row.score.ref, f"「{leaf.name}」{exc}；暂按人工评分检查。", item)
             self.check_judgement(item, row, mandatory=False)
             return item
+        except CannotCompute as exc:
+            # A value no case or band covers (a negative rate, an amount outside every band) is an
+            # error to look at, never a silent 0; data missing or not comparable is a warning.
+            severity = "error" if exc.code == "value_outside_rule" else "warning"
+            item.explanation = f"【{label}】无法按公式计算：{exc.message}"
+            self.flag(exc.code, severity, row.score.ref, f"「{leaf.name}」{exc.message}；暂按人工评分检查。", item)
+            self.check_judgement(item, row, mandatory=False)
+            return item
+        for note in outcome.notes:  # flagged on this row (a form's flags live on its sheet), naming the input's cell
+            where = f"（{self.where(note.input)}）" if note.input else ""
+            self.flag(note.code, note.severity, row.score.ref, f"「{leaf.name}」{note.message}{where}", item)
         item.computed = self.round(outcome.score)
         item.explanation = f"【{label}】{outcome.text} → 得分 {fmt(item.computed)}"
         if item.entered is None:
@@ -181,21 +210,89 @@ class _Scorer(FormScorer):
             self.flag("base_data_missing", "error", None,
                       f"「{self.form.input_sheet}」缺少以下数据项的行：{labels}。请从模板恢复这些行。")
 
+    # -- department-defined rows (「部门特性指标」) ------------------------------------------
+    def list_of(self, row, lists: list[DepartmentList]) -> DepartmentList | None:
+        """The department-defined list a row belongs to: by its 一级/二级 labels (merged cells resolved)."""
+        def squash(text) -> str:
+            return "".join(str(text or "").split())
+        for listed in lists:
+            if squash(row.level1) != squash(listed.level1["name"]):
+                continue
+            if listed.level2 is None or squash(row.level2) == squash(listed.level2["name"]):
+                return listed
+        return None
+
+    def score_department_list(self, listed: DepartmentList, rows: list) -> list[ItemResult]:
+        """The rows one department wrote under ``listed``: each scored by its rule, their 分值 added
+        up against the list's fixed weight (flagged in the first row's 分值 cell otherwise)."""
+        total_ref = self.form.fields["total_score"].ref
+        where = f"{listed.level1['name']} / {listed.name}" if listed.level2 is not None else listed.name
+        if not rows:
+            self.flag("indicator_missing", "error", total_ref,
+                      f"「{where}」（{fmt(listed.weight)} 分）由部门自定指标，评分表中没有填写任何指标行，总分不完整。")
+            self.incomplete = True
+            return []
+        items, weights = [], []
+        for index, row in enumerate(rows):
+            weight = self.number(row.weight, "分值")
+            if weight is None:
+                if row.weight.entered is None:
+                    self.flag("missing_value", "error", row.weight.ref,
+                              f"部门自定指标「{row.level3.text}」未填写分值（「{where}」各行分值之和须为 {fmt(listed.weight)}）。")
+                self.incomplete = True
+                continue
+            weights.append((row, weight))
+            label, rule = listed.rule_for(row.criteria.text if row.criteria is not None else "")
+            leaf = Leaf(f"{listed.path}.department_rows[{index}]", listed.level1, listed.level2 or {"name": row.level2},
+                        {"id": f"{listed.node['id']}_{index}", "name": row.level3.text, "weight": weight, "rule": rule},
+                        name=row.level3.text, weight=weight, group=listed.group)
+            items.append(self.score_row(row, leaf, fixed=False, rule_label=label))
+        total = sum(weight for _, weight in weights)
+        if weights and abs(total - listed.weight) > 1e-6:
+            self.flag("department_rows_total", "error", weights[0][0].weight.ref,
+                      f"「{where}」由部门自定指标，各行分值 {' + '.join(fmt(w) for _, w in weights)} = {fmt(total)}，"
+                      f"应等于 {fmt(listed.weight)}（规则配置固定）。", items[0])
+        return items
+
+    def group_subtotals(self, items: list[ItemResult], parts: list[float]) -> str:
+        """「（共性指标 29 / 30；特性指标 69 / 70）」 for a framework with a level above 一级, else ""."""
+        groups = [node for node in self.profile["framework"] if "level1" in node]
+        if not groups:
+            return ""
+        shown = []
+        for group in groups:
+            got = sum(part for item, part in zip(items, parts) if self.group_of.get(id(item)) == group["id"])
+            shown.append(f"{group['name']} {fmt(self.round(got))} / {fmt(group['weight'])}")
+        return "（" + "；".join(shown) + "）"
+
     def run(self) -> FormResult:
         form = self.form
         self.check_base_data_present()
         by_name = {leaf.name: leaf for leaf in leaves(self.profile)}
+        lists = department_lists(self.profile)
         total_ref = form.fields["total_score"].ref
         items: list[ItemResult] = []
         seen: set[str] = set()
+        listed_rows: dict[str, list] = {listed.path: [] for listed in lists}
+        names: dict[str, str] = {}
         for row in form.rows:
             leaf = by_name.get(row.level3.text)
             if leaf is None:
+                listed = self.list_of(row, lists)
+                if listed is not None:
+                    if row.level3.text in names:
+                        self.flag("duplicate_name", "error", row.level3.ref,
+                                  f"部门自定指标「{row.level3.text}」与第 {names[row.level3.text]} 行重复：指标名称须唯一。")
+                    names.setdefault(row.level3.text, str(row.row))
+                    listed_rows[listed.path].append(row)
+                    continue
                 self.flag("indicator_unknown", "error", row.level3.ref,
                           f"指标「{row.level3.text}」不在规则配置「{self.profile.id}」的指标体系中，未计分。")
                 continue
             seen.add(leaf.name)
             items.append(self.score_row(row, leaf))
+        for listed in lists:
+            items += self.score_department_list(listed, listed_rows[listed.path])
         for name, leaf in by_name.items():
             if name not in seen:
                 self.flag("indicator_missing", "error", total_ref,
@@ -207,9 +304,9 @@ class _Scorer(FormScorer):
         parts = [item.computed if item.computed is not None else item.entered for item in items]
         total_computed = None
         explanation = ""
-        if items and all(v is not None for v in parts) and len(seen) == len(by_name):
+        if items and all(v is not None for v in parts) and len(seen) == len(by_name) and not self.incomplete:
             total_computed = self.round(sum(parts))
-            explanation = f"各三级指标得分之和 = {fmt(total_computed)}"
+            explanation = f"各三级指标得分之和 = {fmt(total_computed)}" + self.group_subtotals(items, parts)
         elif items:
             self.flag("total_incomplete", "error", total_ref, "有指标未能计分（见标色单元格），综合评分无法确定。")
         check = self.check_total_and_grade(items, total_cell=form.fields["total_score"], grade_cell=form.fields["grade"],
@@ -221,6 +318,15 @@ class _Scorer(FormScorer):
                           grade_entered=check.grade_entered, execution_rate=None, flags=self.flags, fills=self.fills,
                           total_explanation=explanation, total_cell=total_ref,
                           total_shown=check.total_shown, grade_shown=check.grade_shown)
+
+
+def _grid_rules(profile: Profile) -> dict:
+    """The ``quantitative`` knobs a 评分表 rule reads the 目标完成情况 grid by (direction words,
+    units): those of the project profile ``target_grid_rules`` names, national by default."""
+    try:
+        return dict(load_profile(profile.get("target_grid_rules", "national")).get("quantitative") or {})
+    except ToolkitError:
+        return dict(load_profile("national")["quantitative"])
 
 
 def _score_target(form: DepartmentForm, profile: Profile) -> FormResult:

@@ -23,23 +23,38 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from toolkit import __version__
 from toolkit.forms.department import layout
-from toolkit.core.framework import leaves, rule_inputs
-from toolkit.workbook.meta import META_SHEET, template_sheets_row
+from toolkit.core.arith import fmt
+from toolkit.core.framework import Leaf, department_lists, framework_rows, leaves, rule_inputs
+from toolkit.workbook.meta import META_SHEET, profile_rows, template_sheets_row
 from toolkit.workbook.styles import (BODY_FONT, BOLD_FONT, BUILD_TIMESTAMP, CENTER, HEADER_FILL, LEFT,
                                      TITLE_FONT, TOOL_ALIGN, TOOL_FILL, TOOL_FONT, TOP_LEFT,
-                                     define_name, merge, print_within_page, put_text, show_messages,
+                                     define_name, merge, put_text, show_messages,
                                      style_range, text_lines)
+from toolkit.workbook.printing import fit_text_rows, group_breaks, setup_page, use_print_font
 
-SCORE_WIDTHS = {"A": 8, "B": 5, "C": 9, "D": 5, "E": 14, "F": 5, "G": 30, "H": 44, "I": 11, "J": 7,
-                "K": 24, "L": 10, "M": 60}
-INPUT_WIDTHS = {"A": 22, "B": 40, "C": 10, "D": 16, "E": 44, "F": 30}
+# Printed columns sum to at most about 137 units: landscape A4 at 85 % or more even where LibreOffice
+# measures columns in the wider DejaVu Sans (see toolkit.workbook.printing), so type stays ≥ 8 pt.
+SCORE_WIDTHS = {"A": 7, "B": 5, "C": 8, "D": 5, "E": 13, "F": 5, "G": 22, "H": 34, "I": 10, "J": 7,
+                "K": 18, "L": 10, "M": 60}
+INPUT_WIDTHS = {"A": 22, "B": 36, "C": 10, "D": 16, "E": 36, "F": 26}
 TARGET_WIDTHS = {"A": 9, "B": 14, "C": 30, "D": 24, "E": 15, "F": 15, "G": 15, "H": 15, "I": 10, "J": 50}
 LINE = 13.5
+INSTRUCTIONS_WIDTH = 88  # one column: LibreOffice does not shrink a single column to the page, so it fits at 100 %
+SCORE_PRINTED, TARGET_PRINTED = "ABCDEFGHIJK", "ABCDEFGH"  # the tool columns right of them do not print
+
+
+def printed_spans(form) -> dict[str, tuple[int, float]]:
+    """sheet → (last printed column, printed width in column units) of the sheets a department form
+    spans: where its 问题说明 blocks may write (see :mod:`toolkit.workbook.printing`)."""
+    spans = {form.sheet: (len(SCORE_PRINTED), sum(SCORE_WIDTHS[c] for c in SCORE_PRINTED))}
+    if form.target is not None:
+        spans[form.target.sheet] = (len(TARGET_PRINTED), sum(TARGET_WIDTHS[c] for c in TARGET_PRINTED))
+    return spans
 
 INSTRUCTIONS = [
     "部门整体支出绩效自评 填表说明",
     "",
-    "1. 本工作簿由规则配置（{profile}）生成：「评分表」的指标、分值、指标说明和评分标准来自该配置，请勿增删指标行。",
+    "1. 本工作簿由规则配置{profile}生成：「评分表」的指标、分值、指标说明和评分标准来自该配置，请勿增删指标行。",
     "2. 「基础数据」表列出评分表中公式指标所需的全部数据及其来源（如部门决算报表），请在「数值」列填写；"
     "百分比可填 95.74%，是/否项请从下拉列表选择。",
     "3. 「评分表」的「得分」可以留空，由「计算得分」按规则计算；已填写的得分工具不会改动，与规则不一致时标色并说明算式。",
@@ -48,6 +63,22 @@ INSTRUCTIONS = [
     "6. 灰色的「系统计算得分」「计算说明」两列由工具填写，不打印、不报送。",
     "7. 标色含义：红色 = 错误，黄色 = 提醒，蓝色 = 说明。命令行：jixiao score 文件名.xlsx",
 ]
+
+
+def _department_row_instructions(profile: Mapping) -> list[str]:
+    """One more line when the framework has indicators each department writes (「部门特性指标」).
+
+    >>> from toolkit.core.profile import load_profile
+    >>> _department_row_instructions(load_profile("wuhua-2023")), len(_department_row_instructions(load_profile("dazhou-undated")))
+    ([], 1)
+    """
+    lists = department_lists(profile)
+    if not lists:
+        return []
+    named = "、".join(f"「{listed.name}」（{fmt(listed.weight)} 分）" for listed in lists)
+    return [f"8. {named}下的三级指标由本部门自行填写：在留出的空行中填指标名称、分值和得分（行不够可在其中插入行），"
+            "各行分值之和须等于上级分值；「评分标准」一栏可从下拉列表选择本行的计分规则，按目标完成情况计分的指标，"
+            "其预期值和实际值填在「目标完成情况自评表」中名称相同的指标行。"]
 
 
 def build_department_workbook(profile: Mapping, data: Mapping | None = None) -> Workbook:
@@ -59,20 +90,24 @@ def build_department_workbook(profile: Mapping, data: Mapping | None = None) -> 
     """
     data = data or {}
     wb = Workbook()
+    use_print_font(wb)  # column widths measure alike in Excel, WPS and LibreOffice
     ws = wb.active
     ws.title = layout.INSTRUCTIONS_SHEET
-    ws.column_dimensions["A"].width = 110
-    for row, text in enumerate(INSTRUCTIONS, start=1):
-        ws.cell(row, 1, text.format(profile=f"{profile['id']}：{profile['title']}"))
+    ws.column_dimensions["A"].width = INSTRUCTIONS_WIDTH
+    instructions = INSTRUCTIONS + _department_row_instructions(profile)
+    for row, text in enumerate(instructions, start=1):
+        ws.cell(row, 1, text.format(profile=f"「{profile['title']}」"))  # the clerk reads the title, not our id
         ws.cell(row, 1).font = TITLE_FONT if row == 1 else BODY_FONT
         ws.cell(row, 1).alignment = TOP_LEFT
-    print_within_page(ws, f"A1:A{len(INSTRUCTIONS)}")
+    ws.row_dimensions[1].height = 24  # the 16-pt title
+    fit_text_rows(ws, range(2, len(instructions) + 1), {"A": INSTRUCTIONS_WIDTH})  # wrapped, never cut at the edge
+    setup_page(ws, f"A1:A{len(instructions)}")
     build_target_sheet(wb.create_sheet(layout.TARGET_SHEET), data)
     build_score_sheet(wb.create_sheet(layout.SCORE_SHEET), profile, data)
     build_input_sheet(wb.create_sheet(layout.INPUT_SHEET), profile, data)
     meta = wb.create_sheet(META_SHEET)
     for row in (("template_id", layout.TEMPLATE_ID), ("template_version", layout.TEMPLATE_VERSION),
-                ("profile_id", profile["id"]), ("profile_version", profile["version"]),
+                *profile_rows(profile),  # the full profile travels with the workbook
                 ("generator", f"jixiao-toolkit {__version__}"),
                 template_sheets_row([layout.TARGET_SHEET, layout.SCORE_SHEET, layout.INPUT_SHEET])):
         meta.append(row)
@@ -124,27 +159,44 @@ def build_score_sheet(ws, profile: Mapping, data: Mapping) -> None:
     style_range(ws, f"A{header}:K{header}", font=BOLD_FONT, fill=HEADER_FILL)
     style_range(ws, f"L{header}:M{header}", font=TOOL_FONT, fill=TOOL_FILL)
     define_name(ws, layout.SCORE_HEADER_NAME, f"A{header}:K{header}")
+    for row in (2, header):  # 「部门（单位）名称」「一级指标」「评分说明（扣分理由）」 wrap in their narrow columns
+        ws.row_dimensions[row].height = 2 * LINE + 4
 
     scores = data.get("scores", {})
     row = header + 1
     runs1: list[tuple[int, int]] = []
     runs2: list[tuple[int, int]] = []
-    for leaf in leaves(profile):
-        entry = scores.get(leaf.node["id"], {})
-        new1 = not runs1 or ws.cell(runs1[-1][0], 1).value != leaf.level1["name"]
-        new2 = new1 or ws.cell(runs2[-1][0], 3).value != leaf.level2["name"]
-        if new1:
+    keys: list[tuple] = [(), ()]  # the 一级 and 二级 of the current runs (a group header row ends both)
+    group_id = None
+    department_cells: dict[tuple[str, ...], list[int]] = {}
+    for line in _score_lines(profile, data):
+        level1, level2, group = line["level1"], line["level2"], line["group"]
+        if group is not None and group["id"] != group_id:
+            group_id = group["id"]  # a level above 一级 (共性 / 特性): one header row, no 三级 (not read as a row)
+            ws.cell(row, 1, group["name"]); ws.cell(row, 2, group["weight"])
+            merge(ws, f"C{row}:K{row}", group.get("explanation"), font=BOLD_FONT, fill=HEADER_FILL, alignment=LEFT)
+            style_range(ws, f"A{row}:B{row}", font=BOLD_FONT, fill=HEADER_FILL)
+            keys = [(), ()]
+            row += 1
+        key1 = (group_id, level1["id"])
+        key2 = key1 + ((level2 or {}).get("id", line["key"]),)
+        if key1 != keys[0]:
             runs1.append((row, row))
-            ws.cell(row, 1, leaf.level1["name"]); ws.cell(row, 2, leaf.level1["weight"])
+            ws.cell(row, 1, level1["name"]); ws.cell(row, 2, level1["weight"])
         runs1[-1] = (runs1[-1][0], row)
-        if new2:
+        if level2 is not None and (key2 != keys[1] or key1 != keys[0]):
             runs2.append((row, row))
-            ws.cell(row, 3, leaf.level2["name"]); ws.cell(row, 4, leaf.level2["weight"])
-        runs2[-1] = (runs2[-1][0], row)
-        ws.cell(row, 5, leaf.name)
-        ws.cell(row, 6, leaf.weight)
-        ws.cell(row, 7, leaf.node.get("explanation"))
-        ws.cell(row, 8, leaf.node.get("criteria"))
+            ws.cell(row, 3, level2["name"]); ws.cell(row, 4, level2["weight"])
+        elif level2 is None:
+            put_text(ws, f"C{row}", line["entry"].get("level2"))  # a 一级 whose rows the department writes
+        if level2 is not None:
+            runs2[-1] = (runs2[-1][0], row)
+        keys = [key1, key2]
+        entry = line["entry"]
+        put_text(ws, f"E{row}", line["name"])
+        ws.cell(row, 6, line["weight"])
+        ws.cell(row, 7, line["explanation"])
+        put_text(ws, f"H{row}", line["criteria"])
         put_text(ws, f"I{row}", entry.get("measure"))
         ws.cell(row, 10, entry.get("score"))
         put_text(ws, f"K{row}", entry.get("justification"))
@@ -153,16 +205,30 @@ def build_score_sheet(ws, profile: Mapping, data: Mapping) -> None:
             ws[f"{col}{row}"].alignment = LEFT
         ws[f"J{row}"].number_format = "0.00"
         style_range(ws, f"L{row}:M{row}", font=TOOL_FONT, fill=TOOL_FILL, alignment=TOOL_ALIGN)
-        _fit(ws, row, {"G": leaf.node.get("explanation"), "H": leaf.node.get("criteria"),
-                       "K": entry.get("justification")}, SCORE_WIDTHS)
+        _fit(ws, row, {"E": line["name"], "G": line["explanation"], "H": line["criteria"],
+                       "K": entry.get("justification")}, SCORE_WIDTHS)  # a long 三级指标 wraps too
+        if line["choices"]:  # a department-defined row: its 分值 and its rule are the clerk's
+            department_cells.setdefault(tuple(line["choices"]), []).append(row)
         row += 1
+    _department_row_validations(ws, department_cells)
     last = row - 1
+    total_row, grade_row, sign_row = last + 1, last + 2, last + 3
+    # Pages break between 一级 groups, never inside their merged cells; 综合评分…填表人 stay together.
+    groups = [(1, header)] + [run for run in runs1 if run[1] > run[0]] + [(total_row, sign_row)]
+    breaks = group_breaks(ws, f"A1:K{sign_row}", groups, landscape=True, title_rows=(header, header))
     for runs, cols in ((runs1, "AB"), (runs2, "CD")):
         for start, end in runs:
-            if end > start:
-                for col in cols:
-                    ws.merge_cells(f"{col}{start}:{col}{end}")
-    total_row, grade_row, sign_row = last + 1, last + 2, last + 3
+            for piece_start, piece_end in _split_at(start, end, breaks):
+                for col in cols:  # a group taller than a page: each page shows its 一级/二级 label again
+                    ws[f"{col}{piece_start}"] = ws[f"{col}{start}"].value
+                    if piece_end > piece_start:
+                        ws.merge_cells(f"{col}{piece_start}:{col}{piece_end}")
+                _fit_label(ws, cols[0], piece_start, piece_end)
+    merged_starts = {(m.min_row, m.min_col) for m in ws.merged_cells.ranges}
+    for label_row in range(header + 1, last + 1):  # labels outside any run (a profile's own section rows)
+        for col in "AC":
+            if ws[f"{col}{label_row}"].value and (label_row, ord(col) - 64) not in merged_starts:
+                _fit_label(ws, col, label_row, label_row)
     merge(ws, f"A{total_row}:I{total_row}", "综合评分", font=BOLD_FONT, fill=HEADER_FILL)
     ws[f"J{total_row}"] = data.get("total_score")
     merge(ws, f"A{grade_row}:I{grade_row}", "评分等级", font=BOLD_FONT, fill=HEADER_FILL)
@@ -181,13 +247,88 @@ def build_score_sheet(ws, profile: Mapping, data: Mapping) -> None:
                             errorTitle="得分", error="得分请填 0 到分值之间的数字，可留空由工具计算")
     points.add(f"J{header + 1}:J{total_row}")
     show_messages(ws, points)
-    ws.print_area = f"A1:K{sign_row}"
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = f"{header}:{header}"
+    setup_page(ws, f"A1:K{sign_row}", landscape=True, title_rows=(header, header), groups=groups)
     ws.freeze_panes = f"A{header + 1}"
+
+
+def _score_lines(profile: Mapping, data: Mapping) -> list[dict]:
+    """The 评分表 rows in order: one per fixed 三级 indicator, and for each department-defined list
+    (「部门特性指标」) the rows the sample gives, else ``blank_rows`` blank rows for the clerk.
+
+    >>> from toolkit.core.profile import load_profile
+    >>> lines = _score_lines(load_profile("dazhou-undated"), {})
+    >>> [(line["name"], line["weight"]) for line in lines if line["choices"]][:2]
+    [(None, None), (None, None)]
+    """
+    lines = []
+    scores = data.get("scores", {})
+    for entry in framework_rows(profile):
+        if isinstance(entry, Leaf):
+            lines.append({"level1": entry.level1, "level2": entry.level2, "group": entry.group, "key": entry.node["id"],
+                          "name": entry.name, "weight": entry.weight, "explanation": entry.node.get("explanation"),
+                          "criteria": entry.node.get("criteria"), "entry": scores.get(entry.node["id"], {}),
+                          "choices": []})
+            continue
+        spec = entry.spec
+        given = (data.get("department_rows") or {}).get(entry.node["id"])
+        rows = given if given is not None else [{} for _ in range(spec.get("blank_rows", 5))]
+        choices = [label for label, _ in entry.rules()]
+        blank_criteria = spec.get("criteria") or (f"部门自定指标，各行分值之和须为 {fmt(entry.weight)}；"
+                                                  f"计分规则：{'、'.join(choices)}（缺省 {choices[0]}）")
+        for row in rows:
+            lines.append({"level1": entry.level1, "level2": entry.level2, "group": entry.group, "key": entry.node["id"],
+                          "name": row.get("name"), "weight": row.get("weight"), "explanation": row.get("explanation"),
+                          "criteria": row.get("criteria") or (None if given is not None else blank_criteria),
+                          "entry": row, "choices": choices})
+    return lines
+
+
+def _department_row_validations(ws, rows_by_choices: Mapping[tuple[str, ...], list[int]]) -> None:
+    """Department-defined rows: 分值 is a number the clerk types; 评分标准 offers the allowed rules
+    (free text stays allowed: anything else means the first rule)."""
+    rows = sorted(row for listed in rows_by_choices.values() for row in listed)
+    if not rows:
+        return
+    weight = DataValidation(type="decimal", operator="between", formula1="0", formula2="100", allow_blank=True,
+                            promptTitle="分值", prompt="部门自定指标的分值；各行之和须等于上级分值",
+                            errorTitle="分值", error="请填写 0 到 100 之间的数字")
+    for row in rows:
+        weight.add(f"F{row}")
+    show_messages(ws, weight)
+    for choices, listed in rows_by_choices.items():
+        # Excel takes an in-cell list of at most 255 characters, separated by commas, without quotes
+        if len(choices) < 2 or len(",".join(choices)) > 250 or any(c in "".join(choices) for c in ',"'):
+            continue
+        choice = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True,
+                                promptTitle="计分规则",
+                                prompt=f"部门自定指标：选择本行按哪条规则计分；留空按「{choices[0]}」")
+        for row in listed:
+            choice.add(f"H{row}")
+        choice.showInputMessage, choice.showErrorMessage = True, False
+        ws.add_data_validation(choice)
+
+
+def _fit_label(ws, col: str, first: int, last: int) -> None:
+    """A 一级/二级 label in its narrow merged column wraps: the rows it spans get the height it needs."""
+    lines = text_lines(str(ws[f"{col}{first}"].value or ""), SCORE_WIDTHS[col])
+    rows = range(first, last + 1)
+    height = sum(ws.row_dimensions[r].height or 15 for r in rows)
+    if height < lines * LINE + 4:
+        ws.row_dimensions[last].height = (ws.row_dimensions[last].height or 15) + lines * LINE + 4 - height
+
+
+def _split_at(start: int, end: int, breaks: list[int]) -> list[tuple[int, int]]:
+    """Rows ``start``..``end`` cut after each page-break row inside them.
+
+    >>> _split_at(11, 25, [20]), _split_at(4, 9, [20])
+    ([(11, 20), (21, 25)], [(4, 9)])
+    """
+    pieces, first = [], start
+    for row in sorted(breaks):
+        if first <= row < end:
+            pieces.append((first, row))
+            first = row + 1
+    return pieces + [(first, end)]
 
 
 def build_input_sheet(ws, profile: Mapping, data: Mapping) -> None:
@@ -211,6 +352,10 @@ def build_input_sheet(ws, profile: Mapping, data: Mapping) -> None:
     for leaf in leaves(profile):
         for name in rule_inputs(leaf.node["rule"]):
             used_by.setdefault(name, []).append(leaf.name)
+    for listed in department_lists(profile):
+        for _, rule in listed.rules():
+            for name in rule_inputs(rule):
+                used_by.setdefault(name, []).append(listed.name)
     values = data.get("inputs", {})
     validations = {
         "amount": DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
@@ -259,6 +404,10 @@ def build_input_sheet(ws, profile: Mapping, data: Mapping) -> None:
     for validation in validations.values():
         if validation.sqref:
             show_messages(ws, validation)
+    # The 编号 (ids the rules use, read by toolkit.forms.department.reader) stay, hidden: a clerk
+    # reads Chinese labels only.
+    ws.column_dimensions["A"].hidden = True
+    setup_page(ws, f"A1:F{max(row - 1, 2)}", landscape=True, title_rows=(2, 2))
     ws.freeze_panes = "A3"
 
 
@@ -347,7 +496,12 @@ def build_target_sheet(ws, data: Mapping) -> None:
              TARGET_WIDTHS)  # a long 三级指标 wraps into a row tall enough to show it
         row += 1
     merge(ws, f"A{header}:A{row - 1}", "年度绩效指标完成情况", font=BOLD_FONT, fill=HEADER_FILL)
-    ws.print_area = f"A1:H{row - 1}"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    level1: list[tuple[int, int]] = []  # runs of one 一级指标, kept on one page
+    for index, target in enumerate(targets):
+        same = index and target.get("level1") and target.get("level1") == targets[index - 1].get("level1")
+        if same:
+            level1[-1] = (level1[-1][0], header + 1 + index)
+        else:
+            level1.append((header + 1 + index, header + 1 + index))
+    setup_page(ws, f"A1:H{row - 1}", landscape=True, title_rows=(header, header),
+               groups=[(1, 2), (goal, goal + 1)] + level1)

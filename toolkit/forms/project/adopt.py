@@ -49,9 +49,10 @@ from toolkit.forms.project.folding import fold_target, fund_amount
 from toolkit.forms.project.template import build_workbook
 from toolkit.workbook.atomic import atomic_save, atomic_write
 from toolkit.workbook.io import check_file_kind, open_workbook, sniff
+from toolkit.workbook.printing import NOTES_KEY
 from toolkit.workbook.locator import (Grid, LocatedForm, SheetLocation, Unmapped, Vocabulary, address,
                                       locate_forms)
-from toolkit.workbook.meta import META_SHEET, read_meta
+from toolkit.workbook.meta import META_SHEET, embedded_profile, read_meta
 from toolkit.workbook.outputs import check_outputs
 from toolkit.workbook.sheets import resolve_reference, split_ref
 from toolkit.workbook.styles import BOLD_FONT, TITLE_FONT, TOP_LEFT, style_range, text_lines
@@ -387,7 +388,7 @@ def _tool_values(form: LocatedForm, grid: Grid, filled: dict[tuple[str, str], ob
     cells = set()
     for (sheet, key), value in filled.items():
         hit = anchors.get(key)
-        cell = hit.cell if hit is not None else key
+        cell = hit.cell if hit is not None else key.removeprefix(NOTES_KEY)  # a line of the tool's 问题说明
         if sheet == grid.title and grid.get(*split_ref(cell)) == value:
             cells.add(cell)
     return cells
@@ -434,7 +435,9 @@ def build_project_workbook(items: list[AdoptedForm], options: AdoptOptions):
         item.output_sheet = name
         item.checks.extend(_name_disagreements(item.located, item.grid))
         item.located.notes.extend(adoption_notes(item.located))
-    wb = build_workbook([project_data(item.located, item.grid, item.output_sheet) for item in items])
+    carried = embedded_profile(options.meta, "原文件")  # an earlier output's own profile travels on
+    wb = build_workbook([project_data(item.located, item.grid, item.output_sheet) for item in items],
+                        profile=carried if carried is not None and carried["kind"] == "project" else None)
     for item in items:
         _carry_formats_and_check(wb[item.output_sheet], item)
     return wb
@@ -508,8 +511,8 @@ def adopt_file(input_path: str | Path, output_path: str | Path | None = None, *,
     output = Path(output_path) if output_path else default_output(source)
     if output.suffix.lower() != ".xlsx":
         raise ToolkitError(f"输出文件「{output}」须以 .xlsx 结尾（导入结果是本工具模板的工作簿，不带宏）。")
+    check_outputs([source], {"-o": output, "--json": Path(json_path) if json_path else None})  # first: names too long
     _refuse_overwriting_source(source, output)
-    check_outputs([source], {"-o": output, "--json": Path(json_path) if json_path else None})
     read = read_source(source)
     sheets = locate_workbook(read.grids)
     _note_formulas(sheets, read)

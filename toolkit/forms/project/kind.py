@@ -13,6 +13,7 @@ from toolkit.forms.kind import FormKind, amount, first_text, score_cells, summar
 from toolkit.forms.project import builds, layout
 from toolkit.forms.project.reader import read_project_forms
 from toolkit.forms.project.scoring import score_form
+from toolkit.forms.project.template import PRINTED_COLUMNS, PRINTED_UNITS
 
 
 def _unit(form) -> str:
@@ -42,4 +43,5 @@ KIND = FormKind(
     default_profile=builds.KIND_DEFAULT_PROFILE, sheet_anchors=(layout.ANCHORS,),
     format_columns=((layout.GRID_HEADER_NAME, (layout.GRID_COLUMNS.index("target"), layout.GRID_COLUMNS.index("actual")),
                      layout.FIELDS["total_score"].name),),
+    printed_spans=lambda form: {form.sheet: (PRINTED_COLUMNS, PRINTED_UNITS)},
 )

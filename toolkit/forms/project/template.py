@@ -25,14 +25,22 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from toolkit import __version__
 from toolkit.forms.project import layout
 from toolkit.workbook.atomic import atomic_save
-from toolkit.workbook.meta import template_sheets_row
+from toolkit.workbook.meta import profile_rows, template_sheets_row
 from toolkit.workbook.styles import (BOLD_FONT, BUILD_TIMESTAMP, HEADER_FILL, LEFT,
                                      LINE_HEIGHT, TITLE_FONT, TOOL_ALIGN, TOOL_FILL, TOOL_FONT, TOP_LEFT,
-                                     define_name, merge, print_within_page, put_text, show_messages,
+                                     define_name, merge, put_text, show_messages,
                                      style_range, text_lines)
+from toolkit.workbook.printing import fit_text_rows, setup_page, use_print_font
 
-COLUMN_WIDTHS = {"A": 9, "B": 16, "C": 13, "D": 24, "E": 15, "F": 15, "G": 8, "H": 8,
-                 "I": 30, "J": 11, "K": 48}
+# A:I (114 units) print on portrait A4 at about 85 %, so 10-pt type prints at 8 pt or more and a form
+# with its 问题说明 fits one page; it printed at about 6 pt when A:I summed 138 units and LibreOffice
+# measured them in DejaVu Sans (the default font is Arial now: see toolkit.workbook.printing).
+COLUMN_WIDTHS = {"A": 9, "B": 14, "C": 13, "D": 16, "E": 14, "F": 14, "G": 7, "H": 7,
+                 "I": 20, "J": 11, "K": 48}
+# One column: LibreOffice does not shrink a single column to the page, so it must fit at 100 %.
+INSTRUCTIONS_WIDTH = 88
+PRINTED_COLUMNS = 9  # A:I print; the tool columns J:K do not
+PRINTED_UNITS = sum(COLUMN_WIDTHS[col] for col in "ABCDEFGHI")
 
 INSTRUCTIONS = [
     "项目支出绩效自评表 填表说明",
@@ -126,6 +134,7 @@ def build_project_sheet(ws, project: Mapping | None = None, *,
                 cell.number_format = "0.00"
         style_range(ws, f"B{row}:H{row}")
         ws.cell(row, 2).alignment = LEFT
+        _fit_row_height(ws, row, {"B": label})  # 「其中：当年财政拨款」 wraps in column B
     define_name(ws, layout.FUND_BLOCK_NAME, "B6:H9")
     _tool_header(ws, 5)
     style_range(ws, "J6:K6", font=TOOL_FONT, fill=TOOL_FILL, alignment=TOOL_ALIGN)
@@ -140,7 +149,7 @@ def build_project_sheet(ws, project: Mapping | None = None, *,
     put_text(ws, "F11", project.get("goal_actual"))
     goal_width = sum(COLUMN_WIDTHS[c] for c in "FGHI")
     goal_text = max(str(project.get("goal_expected") or ""), str(project.get("goal_actual") or ""), key=len)
-    ws.row_dimensions[11].height = max(96, text_lines(goal_text, goal_width) * LINE_HEIGHT + 6)
+    ws.row_dimensions[11].height = max(60, text_lines(goal_text, goal_width) * LINE_HEIGHT + 6)
     define_name(ws, layout.FIELDS["goal_expected"].name, "B11")
     define_name(ws, layout.FIELDS["goal_actual"].name, "F11")
 
@@ -152,6 +161,7 @@ def build_project_sheet(ws, project: Mapping | None = None, *,
     for offset, text in enumerate(layout.GRID_HEADERS):
         ws.cell(header_row, 2 + offset, text)
     style_range(ws, f"B{header_row}:I{header_row}", font=BOLD_FONT, fill=HEADER_FILL)
+    ws.row_dimensions[header_row].height = 2 * LINE_HEIGHT + 4  # 「偏差原因分析及改进措施」 wraps
     define_name(ws, layout.GRID_HEADER_NAME, f"B{header_row}:I{header_row}")
     _tool_header(ws, header_row)
 
@@ -194,6 +204,7 @@ def build_project_sheet(ws, project: Mapping | None = None, *,
     weight_row = grade_row + 1
     ws[f"A{weight_row}"] = "一级指标分值"
     style_range(ws, f"A{weight_row}", font=BOLD_FONT, fill=HEADER_FILL)
+    ws.row_dimensions[weight_row].height = 2 * LINE_HEIGHT + 4  # 「一级指标分值」 wraps in the narrow column A
     declared = project.get("level1_weights", weights)
     for (label, key), col in zip(layout.LEVEL1_WEIGHT_FIELDS.items(), ["B", "D", "F"]):
         value_col = get_column_letter(ord(col) - 64 + 1)
@@ -203,7 +214,8 @@ def build_project_sheet(ws, project: Mapping | None = None, *,
         style_range(ws, f"{value_col}{weight_row}")
         define_name(ws, layout.FIELDS[key].name, f"{value_col}{weight_row}")
     ws[f"H{weight_row}"] = "预算执行率分值见资金表"
-    merge(ws, f"H{weight_row}:I{weight_row}", None, alignment=LEFT, font=TOOL_FONT)
+    merge(ws, f"H{weight_row}:I{weight_row}", None, alignment=LEFT,
+          font=Font(name="宋体", size=10, color="595959"))  # printed: never smaller than the form
 
     sign_row = weight_row + 1
     for label, col, value_range, key in [("填表人", "A", "B:C", "preparer"),
@@ -220,7 +232,7 @@ def build_project_sheet(ws, project: Mapping | None = None, *,
         define_name(ws, layout.FIELDS[key].name, f"{start}{sign_row}")
 
     _add_validations(ws, first, last, total_row, weight_row)
-    _print_setup(ws, sign_row)
+    _print_setup(ws, header_row, first, last, sign_row)
 
 
 def _fit_row_height(ws, row: int, texts: Mapping[str, object]) -> None:
@@ -292,27 +304,26 @@ def _add_validations(ws, first: int, last: int, total_row: int, weight_row: int)
         show_messages(ws, validation)
 
 
-def _print_setup(ws, last_row: int) -> None:
-    ws.print_area = f"A1:I{last_row}"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_PORTRAIT
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.print_options.horizontalCentered = True
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+def _print_setup(ws, header_row: int, first: int, last: int, last_row: int) -> None:
+    """Portrait A4 fitted to the width (see COLUMN_WIDTHS); the grid's header row repeats on every
+    page, and pages break only between 一级 groups (never inside their merged cells), with the
+    header block and the 总分…填表人 rows each kept together."""
+    level1 = sorted((m.min_row, m.max_row) for m in ws.merged_cells.ranges
+                    if m.min_col == m.max_col == 2 and first <= m.min_row <= last)
+    groups = [(1, header_row)] + level1 + [(last + 1, last_row)]
+    setup_page(ws, f"A1:I{last_row}", title_rows=(header_row, header_row), groups=groups)
 
 
 def _build_instructions(ws) -> None:
-    ws.column_dimensions["A"].width = 110
+    ws.column_dimensions["A"].width = INSTRUCTIONS_WIDTH
     for row, text in enumerate(INSTRUCTIONS, start=1):
         cell = ws.cell(row, 1, text)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         cell.font = TITLE_FONT if row == 1 else Font(name="宋体", size=11)
     ws.sheet_properties.tabColor = "4472C4"
-    print_within_page(ws, f"A1:A{len(INSTRUCTIONS)}")
+    ws.row_dimensions[1].height = 24  # the 16-pt title
+    fit_text_rows(ws, range(2, len(INSTRUCTIONS) + 1), {"A": INSTRUCTIONS_WIDTH}, line=15, font_points=11)  # wrapped, never cut
+    setup_page(ws, f"A1:A{len(INSTRUCTIONS)}")
 
 
 def _build_meta(ws, project_sheets: list[str], profile: Mapping | None = None) -> None:
@@ -321,7 +332,7 @@ def _build_meta(ws, project_sheets: list[str], profile: Mapping | None = None) -
     rows = [
         ("template_id", layout.TEMPLATE_ID),
         ("template_version", layout.TEMPLATE_VERSION),
-        *([("profile_id", profile["id"]), ("profile_version", profile["version"])] if profile else []),
+        *(profile_rows(profile) if profile else []),  # the full profile travels with the workbook
         ("generator", f"jixiao-toolkit {__version__}"),
         template_sheets_row(project_sheets),
     ]
@@ -350,6 +361,7 @@ def build_workbook(projects: Iterable[Mapping] | None = None, *,
         execution_weight = profile["execution_rate"]["weight"] if execution_weight is None else execution_weight
     execution_weight = 10 if execution_weight is None else execution_weight
     wb = Workbook()
+    use_print_font(wb)  # column widths measure alike in Excel, WPS and LibreOffice
     _build_instructions(wb.active)
     wb.active.title = layout.INSTRUCTIONS_SHEET
     for index, project in enumerate(list(projects or [{}]), start=1):
