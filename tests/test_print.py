@@ -364,7 +364,7 @@ def test_type_on_paper_is_8_points_or_more(rendered):
 
 def test_flag_reasons_print_on_the_pages_of_their_form(workbooks, rendered):
     """Each sheet's pages run from the first page showing its name to the next sheet's; every
-    numbered reason of its 问题说明 block is printed there."""
+    numbered reason of its 问题说明 block is printed there — for a project form, on its one page."""
     for name in ("scored project", "scored department"):
         pages = [re.sub(r"\s", "", page_text(page)) for page in rendered[name]]
         wb = load_workbook(workbooks[name])
@@ -381,6 +381,8 @@ def test_flag_reasons_print_on_the_pages_of_their_form(workbooks, rendered):
         for index, ws in enumerate(sheets):
             block = notes_block(ws)
             end = starts[index + 1] if index + 1 < len(sheets) else len(pages)
+            if "JX_ProjectName" in ws.defined_names:
+                end = starts[index] + 1  # a project form and its reasons: one page
             for _, line in block:
                 match = re.match(r"\s*([①-⑳㉑-㉟㊱-㊿])\s+([A-Z]+\d+)", line)
                 if match:

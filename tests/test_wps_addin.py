@@ -9,7 +9,8 @@ After a press the fake's cells equal what ``jixiao score`` writes (values, flag 
 reads + writes ≤ 3 per form + 20 (notes apart: one ClearComments + AddComment per changed note,
 the API has no bulk form), one used-range read per sheet.
 
-Needs Node (18+: global fetch) and ``npm install --prefix tests/wps`` (.ci/run does both).
+Needs Node (18+: global fetch) and npm: the pinned typings are installed into tests/wps on first
+use (.ci/run installs Node and npm and runs the same install).
 """
 
 from __future__ import annotations
@@ -42,8 +43,13 @@ def _node() -> str:
     node = shutil.which("node")
     if node is None:
         pytest.fail("没有找到 node（Node.js 18+）：WPS 加载项的测试需要它（.ci/run 会安装）。")
-    if not (WPS_TESTS / "node_modules" / "et-jsapi-declare" / "lib.et.d.ts").exists():
-        pytest.fail("tests/wps/node_modules 中没有 et-jsapi-declare：请先运行 npm install --prefix tests/wps")
+    typings = WPS_TESTS / "node_modules" / "et-jsapi-declare" / "lib.et.d.ts"
+    if not typings.exists() and shutil.which("npm"):  # a fresh checkout: install the pinned typings once
+        subprocess.run(["npm", "install", "--prefix", str(WPS_TESTS), "--no-audit", "--no-fund", "--silent"],
+                       check=False, timeout=600)
+    if not typings.exists():
+        pytest.fail("tests/wps/node_modules 中没有 et-jsapi-declare（npm install --prefix tests/wps 未成功；"
+                    ".ci/run 会安装 npm 并运行它）")
     return node
 
 

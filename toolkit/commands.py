@@ -6,6 +6,7 @@ Example::
 
     >>> import argparse
     >>> profile_list(argparse.Namespace())  # doctest: +ELLIPSIS
+    anonymous-2022	...
     national	2021.2	全国通行口径（财预〔2020〕10号）
     ...
     0

@@ -44,6 +44,7 @@ A4_WIDTH, A4_HEIGHT = 595.3, 841.9
 MARGIN_SIDE, MARGIN_TOP, MARGIN_BOTTOM, MARGIN_HEADER, MARGIN_FOOTER = 0.3, 0.55, 0.7, 0.25, 0.3
 DEFAULT_WIDTH, DEFAULT_HEIGHT = 8.43, 15.0  # an unsized column (characters) / row (points)
 MIN_PRINTED_POINTS = 8.0  # the smallest type a form may print at
+MAX_SHEET_ROW = 1_048_576  # the last row of a worksheet (Excel, WPS, openpyxl)
 # A column-width unit is the digit width of the workbook's default font: 7 px with Calibri in Excel and
 # WPS, but about 9.25 px where LibreOffice lacks Calibri (and Carlito) and measures DejaVu Sans instead —
 # a form fitted to the page width then prints at two thirds of its size. The workbooks the tool writes
@@ -415,6 +416,9 @@ def plan_notes(plan, sheet: str, flags: list[Flag], place: NotesPlace, column: s
     """Put the block's lines into ``plan`` (values in ``column``) and register them; the tool's
     cells of the previous block that the new one does not cover are cleared."""
     lines = notes_lines(sheet, flags, place.width, place.moved, place.start)
+    if place.start + len(lines) - 1 > MAX_SHEET_ROW:
+        # The clerk wrote at the sheet's last rows: no room below; the reasons stay in 「校验结果」 and the notes.
+        lines = []
     plan.notes_ends[sheet] = place.start - 2  # the form (and whatever the clerk wrote under it) ends here
     written = set()
     for offset, text in enumerate(lines):

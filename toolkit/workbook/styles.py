@@ -91,15 +91,6 @@ def show_messages(ws, validation) -> None:
     ws.add_data_validation(validation)
 
 
-def print_within_page(ws, area: str, *, landscape: bool = False) -> None:
-    """A4, fit to the page width (as many pages down as needed), so no column is cut off."""
-    ws.print_area = area
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE if landscape else ws.ORIENTATION_PORTRAIT
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-
-
 def text_lines(text: str, width: float) -> int:
     """Lines a wrapped text needs in a column ``width`` characters wide (CJK counts double)."""
     units = sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
