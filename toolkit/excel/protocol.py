@@ -43,6 +43,7 @@ from toolkit import __version__
 from toolkit.core.problems import ToolkitError
 from toolkit.excel.writing import (AREA_ADDRESS_LIMIT, CHECK_WIDTHS, HEADER_FILL, ApplyStats, _cell_value,
                                    area_addresses, check_sheet_rows, notes_block, tool_columns, value_blocks)
+from toolkit.excel.reading import format_cells
 from toolkit.excel.xl import EXPORT_MISSING, TITLE, XlScoreRun, _unexpected, score_message
 from toolkit.forms import registry as kinds
 from toolkit.workbook.edits import KEEP, EditPlan, is_header_row
@@ -159,23 +160,6 @@ def _template_sheet(sheet: dict, values: dict, known: set[str]) -> tuple[SheetAc
     if not access.has_names(kinds.name_prefixes()):
         return None, ([kinds.unnamed_form_flag(title)] if kinds.looks_like_form(values) else [])
     return kinds.confirm_names(access)
-
-
-def format_cells(names: dict[str, str], values: dict) -> list[tuple[int, int]]:
-    """The numeric cells whose number format the rules read (each kind's ``format_columns``), as
-    :func:`toolkit.excel.reading._formats_needed` asks Excel for them."""
-    numeric = []
-    for name, offsets, end_name in kinds.format_columns():
-        header = resolve_reference(names.get(name))
-        if header is None:
-            continue
-        end = resolve_reference(names.get(end_name)) if end_name else None
-        last = end[0] - 1 if end else float("inf")
-        columns = {header[1] + offset for offset in offsets}
-        numeric += [(row, col) for (row, col), value in values.items()
-                    if col in columns and header[0] < row <= last
-                    and isinstance(value, (int, float)) and not isinstance(value, bool)]
-    return sorted(numeric)
 
 
 def _formats(sheet: dict, access: SheetAccess) -> dict:

@@ -71,11 +71,13 @@ def _number_format(rng) -> str | None:
     return fmt if isinstance(fmt, str) else None
 
 
-def _formats_needed(sheet, names: dict[str, str], values: dict, *, desktop: bool) -> dict:
-    """Number formats of the numbers the rules read with their format (a ``%`` format changes
-    what 0.95 means; the kinds' ``format_columns``: 年度指标值/实际完成值, 指标实际值, 基础数据的数值).
-    One call over those numbers when the sheet has any; cell by cell only where their formats
-    differ, and only on desktop Excel (other engines cannot tell)."""
+def format_cells(names: dict[str, str], values: dict) -> list[tuple[int, int]]:
+    """The numeric cells whose number format the rules read (each kind's ``format_columns``), in
+    (row, column) order: what a host asks its spreadsheet for (the xlwings button, the WPS add-in).
+
+    >>> format_cells({}, {(1, 1): 0.95})
+    []
+    """
     numeric = []
     for name, offsets, end_name in kinds.format_columns():
         header = resolve_reference(names.get(name))
@@ -87,6 +89,15 @@ def _formats_needed(sheet, names: dict[str, str], values: dict, *, desktop: bool
         numeric += [(row, col) for (row, col), value in values.items()
                     if col in columns and header[0] < row <= last
                     and isinstance(value, (int, float)) and not isinstance(value, bool)]
+    return sorted(numeric)
+
+
+def _formats_needed(sheet, names: dict[str, str], values: dict, *, desktop: bool) -> dict:
+    """Number formats of the numbers the rules read with their format (a ``%`` format changes
+    what 0.95 means; the kinds' ``format_columns``: 年度指标值/实际完成值, 指标实际值, 基础数据的数值).
+    One call over those numbers when the sheet has any; cell by cell only where their formats
+    differ, and only on desktop Excel (other engines cannot tell)."""
+    numeric = format_cells(names, values)
     if not numeric:
         return {}
     top, bottom = min(r for r, _ in numeric), max(r for r, _ in numeric)
