@@ -199,6 +199,16 @@ def test_seed003_fits_ten_pages(seed003, libreoffice, tmp_path):
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M)[1])
     assert 3 <= pages <= 10, pages
+    # What a reader holds: every page numbered at its foot, no word past the paper's edge, type ≥ 8 pt
+    # (pdftotext's word box of a CJK font is about 1.3 × its size; see tests/test_print.py).
+    from tests.test_print import CJK_BOX, pdf_words
+
+    for number, page in enumerate(pdf_words(pdf), start=1):
+        foot = [word[4] for word in page["words"] if word[1] > page["height"] * 0.9]
+        assert foot and foot[-1] == str(number), (number, foot)
+        for x0, y0, x1, y1, text in page["words"]:
+            assert -0.5 <= x0 and x1 <= page["width"] + 0.5 and -0.5 <= y0 and y1 <= page["height"] + 0.5, (number, text)
+            assert (y1 - y0) / CJK_BOX >= 8 - 0.05, (number, text, y1 - y0)
 
 
 # ------------------------------------------------------------------ a department: staff, revenue, a filled table
