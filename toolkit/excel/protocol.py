@@ -43,7 +43,7 @@ from toolkit import __version__
 from toolkit.core.problems import ToolkitError
 from toolkit.excel.writing import (AREA_ADDRESS_LIMIT, CHECK_WIDTHS, HEADER_FILL, ApplyStats, _cell_value,
                                    area_addresses, check_sheet_rows, notes_block, tool_columns, value_blocks)
-from toolkit.excel.reading import format_cells
+from toolkit.excel.reading import book_from_sheets, format_cells
 from toolkit.excel.xl import EXPORT_MISSING, TITLE, XlScoreRun, _unexpected, score_message
 from toolkit.forms import registry as kinds
 from toolkit.workbook.edits import KEEP, EditPlan, is_header_row
@@ -51,7 +51,7 @@ from toolkit.workbook.locator import address
 from toolkit.workbook.printing import notes_print_end
 from toolkit.workbook.meta import (CHECK_SHEET, INSTRUCTIONS_SHEET, Registry, SheetInfo, is_meta_sheet,
                                    meta_rows, meta_rows_from_values, template_sheets_of)
-from toolkit.workbook.sheets import SheetAccess, resolve_reference, split_ref
+from toolkit.workbook.sheets import SheetAccess, split_ref
 
 PROTOCOL = "jixiao-press"
 VERSION = 1
@@ -188,8 +188,6 @@ def _formats(sheet: dict, access: SheetAccess) -> dict:
 def read_snapshot(snapshot: dict):
     """The snapshot as the readers' :class:`~toolkit.workbook.sheets.WorkbookData` plus each
     sheet's values; raises :class:`Needs` (all that is missing, at once) or ToolkitError."""
-    from toolkit.service import assemble_book
-
     file_name = snapshot["workbook"]["name"]
     sheets = snapshot.get("sheets") or []
     values = {sheet["name"]: ({} if sheet["name"] == INSTRUCTIONS_SHEET else cell_values(sheet)) for sheet in sheets}
@@ -218,18 +216,7 @@ def read_snapshot(snapshot: dict):
             accesses.append(access)
     if needs.names or needs.formats:
         raise needs
-    forms = kinds.read_forms(accesses, registry, file_name, meta)
-    foreign = [flag.sheet for flag in flags if flag.code == "form_without_names"]
-    if not forms and foreign:
-        raise ToolkitError(f"工作簿「{file_name}」的工作表「{'」「'.join(foreign)}」像是其他版式的自评表（没有本模板的字段名称）。"
-                           "请先把工作簿保存到本机文件夹，再点「计算得分」：工具会把它导入为本模板的新工作簿并打开"
-                           "（原工作簿不变）；也可以用命令 jixiao adopt 导入。")
-    data = assemble_book(Path(file_name), forms, meta, registry)
-    data.flags += flags
-    data.sheets = infos
-    data.template_sheets = [access.title for access in accesses]
-    # Kept in step with toolkit.excel.reading.read_open_book (whose tail this mirrors).
-    data.sheet_values = {access.title: access.values for access in accesses}
+    data = book_from_sheets(accesses, flags, registry, file_name, meta, infos)
     return data, values
 
 

@@ -233,6 +233,19 @@ def read_open_book(book) -> OpenBook:
         flags += found
         if access is not None:
             sheets.append(access)
+    data = book_from_sheets(sheets, flags, registry, file_name, meta, infos)
+    return OpenBook(data, {read.title: read for read in reads})
+
+
+def book_from_sheets(sheets: list[SheetAccess], flags: list, registry: Registry, file_name: str,
+                     meta: dict[str, str], infos: list[SheetInfo]) -> WorkbookData:
+    """The read workbook from its template sheets as a host read them (the xlwings button, the
+    press protocol): the forms, the flags met while finding them, the sheets' values.
+
+    >>> book_from_sheets([], [], Registry(), "空.xlsx", {}, [])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    toolkit.core.problems.ToolkitError: 文件「空.xlsx」中没有可识别的自评表：...
+    """
     forms = kinds.read_forms(sheets, registry, file_name, meta)
     foreign = [flag.sheet for flag in flags if flag.code == "form_without_names"]
     if not forms and foreign:  # the file path's hint needs a saved file; say what the button can do
@@ -244,7 +257,7 @@ def read_open_book(book) -> OpenBook:
     data.sheets = infos
     data.template_sheets = [sheet.title for sheet in sheets]
     data.sheet_values = {sheet.title: sheet.values for sheet in sheets}
-    return OpenBook(data, {read.title: read for read in reads})
+    return data
 
 
 def _rows(values: dict) -> list[list[object]]:
