@@ -160,6 +160,8 @@ def test_explicit_profile_wins_and_the_difference_is_flagged(custom, tmp_path, c
     assert "本次按--profile 指定的文件「wuhua-2023」" not in message and "本次按内置配置「wuhua-2023」" in message
     # The renamed indicator is not in wuhua-2023: said per row, never a crash.
     assert any(f.code == "indicator_unknown" and RENAMED in f.message for f in outcome.results[0].flags)
+    # said once: the form does not repeat it by id at the 综合评分 cell
+    assert not [f for result in outcome.results for f in result.flags if f.code == "profile_differs"]
     # the same profile given explicitly is no difference
     same = score_file(filled, tmp_path / "same.xlsx", profile=str(custom[0]))
     assert not [f for f in same.book.flags if f.code == "profile_differs"]
@@ -369,3 +371,22 @@ def test_adopt_carries_the_embedded_profile_on(custom, tmp_path):
     outcome = score_file(tmp_path / "adopted.xlsx", tmp_path / "scored.xlsx")
     assert outcome.report["profile"]["id"] == "bureau-2024"
     assert not [f for f in outcome.results[0].flags if f.code == "indicator_unknown"]
+
+
+@pytest.mark.parametrize("embedded", [True, False])
+def test_another_profile_is_flagged_once_whether_or_not_the_workbook_embeds_its_own(embedded, tmp_path):
+    """seed000 (盐田) scored by wuhua-2023: one profile_differs — by content at the book level when the
+    meta carries the profile in full, by id at the 综合评分 cell for an older, id-only meta."""
+    path = tmp_path / "seed000.xlsx"
+    wb = load_workbook(ROOT / "samples" / "seed000_部门整体支出绩效.xlsx")
+    meta = wb["_jx_meta"]
+    if not embedded:
+        for row in range(meta.max_row, 0, -1):
+            if str(meta.cell(row, 1).value).startswith("profile_json"):
+                meta.delete_rows(row)
+    wb.save(path)
+    outcome = score_file(path, tmp_path / "scored.xlsx", profile="wuhua-2023")
+    on_forms = [f for result in outcome.results for f in result.flags if f.code == "profile_differs"]
+    on_book = [f for f in outcome.book.flags if f.code == "profile_differs"]
+    assert len(on_forms + on_book) == 1
+    assert (on_book if embedded else on_forms)[0].message.count("shenzhen-yantian-2021") == 1

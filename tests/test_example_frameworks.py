@@ -114,27 +114,67 @@ def test_anonymous_2022_bands_are_real_limits_and_reverse_is_target_over_actual(
 def test_sichuan_2017_groups_and_optional_items_by_hand_arithmetic(tmp_path):
     result = score_sample("sichuan-2017", tmp_path)
     items = by_label(result)
-    # 共性 30 = 项目决策 20 + 项目管理 10; 特性 70 = 项目绩效 20 + 项目效益 50
-    assert items["效益(可选项)"].computed == 40 / 2 * 1.0 + 40 / 2 * 1.0 == 40  # published 40
-    assert result.total_computed == (5 + 5 + 5 + 5) + (3 + 4 + 2) + (5 + 4 + 5 + 5) + 40 + 10 == 98
+    # the six optional 效益 items are six rows sharing 40: 社会效益 and 使用效率 chosen at 100 % → 40 ÷ 2 each
+    assert items["社会效益(可选项)"].computed == items["使用效率(可选项)"].computed == 40 / 2 * 1.0 == 20
+    for unchosen in ("经济效益(可选项)", "生态效益(可选项)", "可持续效益(可选项)", "公平效率(可选项)"):
+        assert (items[unchosen].weight, items[unchosen].computed) == (0, 0) and not items[unchosen].flags
+        assert "未选用" in items[unchosen].explanation
+    assert "40 ÷ 2 = 每项 20 分" in items["社会效益(可选项)"].explanation
+    # 共性 30 = 项目决策 20 + 项目管理 10; 特性 70 = 项目绩效 20 + 项目效益 50 (the published 40 for the block)
+    assert result.total_computed == (5 + 5 + 5 + 5) + (3 + 4 + 2) + (5 + 4 + 5 + 5) + (20 + 20) + 10 == 98
     common, special = (5 + 5 + 5 + 5) + (3 + 4 + 2), (5 + 4 + 5 + 5) + 40 + 10
     assert f"（共性指标 {common} / 30；特性指标 {special} / 70）" in result.total_explanation
 
 
 def test_sichuan_2017_unchosen_item_with_a_rate_is_flagged_and_not_counted(tmp_path):
     """The issue's example: three items chosen at 100 %, 100 %, 80 % (40 ÷ 3 each); a fourth,
-    not chosen, carries 100 % — counting it would give 40 ÷ 4 × 3.8 = 38, ignoring it 37.33."""
+    not chosen, carries 100 % and a typed score — counting it would give 40 ÷ 4 × 3.8 = 38."""
     data = sample_data("sichuan-2017")
     data["inputs"].update({"economic_applies": "是", "economic_rate": 1.0, "social_rate": 1.0, "use_rate": 0.8,
                            "ecological_applies": "否", "ecological_rate": 1.0})
-    data["scores"].pop("optional_benefits")
+    data["scores"] = {key: value for key, value in data["scores"].items() if key not in ("social", "use")}
+    data["scores"]["ecological"] = {"score": 10}
     result = score_data(data, tmp_path)
-    item = by_label(result)["效益(可选项)"]
-    assert item.computed == round(40 / 3 * (1.0 + 1.0 + 0.8), 2) == 37.33
-    assert "unchosen_item_value" in codes(item)
-    flag = next(f for f in item.flags if f.code == "unchosen_item_value")
-    assert "生态效益" in flag.message and "不计入" in flag.message
-    assert result.total_computed == round(98 - 40 + 37.33, 2)
+    items = by_label(result)
+    share = round(40 / 3, 2)
+    assert [items[name].computed for name in ("经济效益(可选项)", "社会效益(可选项)", "使用效率(可选项)")] == \
+        [share, share, round(40 / 3 * 0.8, 2)] == [13.33, 13.33, 10.67]
+    unchosen = items["生态效益(可选项)"]
+    assert unchosen.computed == 0 and codes(unchosen) == ["unchosen_item_value"]
+    assert "得分 10" in unchosen.flags[0].message and "生态效益（可选项）完成率" in unchosen.flags[0].message
+    assert "不计入" in unchosen.flags[0].message
+    assert result.total_computed == round(98 - 40 + 13.33 + 13.33 + 10.67, 2) == 95.33
+
+
+@pytest.mark.parametrize("choice, why", [
+    ({}, "只选用了 0 项"),
+    ({"social_applies": None}, "未填"),
+])
+def test_sichuan_2017_unreadable_or_empty_choice_leaves_the_total_open(tmp_path, choice, why):
+    data = sample_data("sichuan-2017")
+    data["inputs"].update({"social_applies": "否", "use_applies": "否"})
+    data["inputs"].update(choice)
+    data["inputs"] = {key: value for key, value in data["inputs"].items() if value is not None}
+    result = score_data(data, tmp_path)
+    flagged = [flag for item in result.items for flag in item.flags if flag.code in ("inputs_missing", "inputs_invalid")]
+    assert len(flagged) == 1 and why in flagged[0].message and "效益(可选项)" in flagged[0].message
+    assert result.total_computed is None
+
+
+def test_sichuan_2017_typed_share_must_match_the_choice(tmp_path):
+    data = sample_data("sichuan-2017")
+    path = tmp_path / "typed.xlsx"
+    build_department_workbook(load_profile("sichuan-2017"), data).save(path)
+    import openpyxl
+    book = openpyxl.load_workbook(path)
+    sheet = book["评分表"]
+    row = next(r for r in range(1, sheet.max_row + 1) if sheet.cell(r, 5).value == "社会效益(可选项)")
+    assert sheet.cell(row, 6).value is None  # the template leaves an optional row's 分值 to the choice
+    sheet.cell(row, 6).value = 40
+    book.save(path)
+    result = score_file(path, tmp_path / "out.xlsx").results[0]
+    flag = next(f for f in by_label(result)["社会效益(可选项)"].flags if f.code == "weight_mismatch")
+    assert "每项应为 20" in flag.message and result.total_computed == 98
 
 
 def test_yueyang_2018_published_scores_by_hand_arithmetic(tmp_path):

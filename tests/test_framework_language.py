@@ -136,16 +136,21 @@ def test_ratio_with_over_deduction_reads_like_the_rule():
 
 # -- 4. optional sub-items sharing one weight -----------------------------------------------------------------
 
-def test_chosen_items_need_a_yes_no_flag_and_at_least_one_choice():
+def test_choice_group_options_need_their_own_yes_no_flag_and_a_scaling_rule():
     data = raw("sichuan-2017")
     data["inputs"][0]["type"] = "amount"  # economic_applies
-    assert ("checklist_input_type", "$.framework[1].level1[1].children[0].children[0].rule.items[0].applies") \
-        in problems(data)
-    rule = find(raw("sichuan-2017"), "optional_benefits")["rule"]
-    values = {f"{item['id']}_applies": 0.0 for item in rule["items"]}
-    with pytest.raises(CannotCompute) as none:
-        Evaluator(values, {}).evaluate(rule, 40)
-    assert "只选了 0 项" in none.value.message
+    group = "$.framework[1].level1[1].children[0].children[0]"
+    assert ("checklist_input_type", f"{group}.children[0].applies") in problems(data)
+    data = raw("sichuan-2017")
+    options = data["framework"][1]["level1"][1]["children"][0]["children"][0]["children"]
+    options[1]["applies"] = options[0]["applies"]
+    options[2]["rule"] = {"method": "bands", "value": {"input": "ecological_rate"},
+                          "bands": [{"max": 1, "points": 0}, {"min": 1, "points": 40}]}
+    data["framework"][1]["level1"][1]["children"][0]["children"][0]["choose"]["max"] = 9
+    found = problems(data)
+    assert ("choice_invalid", f"{group}.children[1].applies") in found  # two options, one flag
+    assert ("choice_invalid", f"{group}.children[2].rule") in found  # fixed points cannot follow the share
+    assert ("choice_invalid", f"{group}.choose") in found  # at most 9 of 6
 
 
 # -- 5. a level above 一级 ------------------------------------------------------------------------------------
@@ -204,7 +209,7 @@ def test_a_negative_rate_and_a_value_outside_every_band_are_flagged_not_zero():
 def test_award_range_covers_the_new_methods():
     data = load_profile("yueyang-2018").data
     assert award_range(find(data, "balance")["rule"], 3) == (0.0, 3.0)
-    assert award_range(find(load_profile("sichuan-2017").data, "optional_benefits")["rule"], 40) == (0.0, 40.0)
+    assert award_range(find(load_profile("sichuan-2017").data, "social")["rule"], 20) == (0.0, 20.0)  # a share of 40
     assert award_range({"method": "grid_completion", "cap": None}, 10)[1] == float("inf")
     assert award_range({"method": "manual", "not_applicable": {"score": 12}}, 10) == (0.0, 12.0)
     data = raw("yueyang-2018")
@@ -260,14 +265,34 @@ def test_the_published_building_rule_still_scores_when_it_applies(tmp_path):
     assert outcome.score == 5 - 2 * 2
 
 
-def test_one_of_two_indicators_is_chosen_items_with_max_chosen():
-    """「二者择其一进行考核,按完成比例计算得分,满分为止」 (notes.md §2): choosing both is refused."""
-    rule = {"method": "chosen_items", "max_chosen": 1, "items": [
-        {"id": "rate", "label": "结转结余率", "applies": "a", "value": {"input": "x"}},
-        {"id": "change", "label": "结转结余变动率", "applies": "b", "value": {"input": "y"}}]}
-    assert Evaluator({"a": 1.0, "b": 0.0, "x": 0.9, "y": None}, {}).evaluate(rule, 20).score == pytest.approx(18)
-    with pytest.raises(CannotCompute, match="只允许选 1 项"):
-        Evaluator({"a": 1.0, "b": 1.0, "x": 0.9, "y": 1.0}, {}).evaluate(rule, 20)
+def test_one_of_two_indicators_is_a_choice_group_with_max_1(tmp_path):
+    """「二者择其一进行考核,按完成比例计算得分,满分为止」 (notes.md §2): two rows sharing 20 points;
+    choosing one scores it for all 20, choosing both is refused (the 综合评分 left open)."""
+    data = raw("sichuan-2017")
+    data["inputs"] += [{"id": "a", "label": "结转结余率是否选用", "type": "yes_no"},
+                       {"id": "b", "label": "结转结余变动率是否选用", "type": "yes_no"},
+                       {"id": "x", "label": "结转结余率完成比例", "type": "percent"},
+                       {"id": "y", "label": "结转结余变动率完成比例", "type": "percent"}]
+    level2 = data["framework"][1]["level1"][1]["children"][0]
+    level2["children"][1] = {"id": "one_of_two", "name": "结转结余（二者择其一）", "weight": 10, "choose": {"max": 1},
+                             "children": [{"id": "rate", "name": "结转结余率", "applies": "a",
+                                           "rule": {"method": "ratio", "value": {"input": "x"}, "cap": 1}},
+                                          {"id": "change", "name": "结转结余变动率", "applies": "b",
+                                           "rule": {"method": "ratio", "value": {"input": "y"}, "cap": 1}}]}
+    assert problems(data) == []
+    sample = json.loads((SAMPLES / "example_sichuan-2017_department.json").read_text("utf-8"))
+    sample["scores"].pop("client_satisfaction")
+    sample["inputs"].update({"a": "是", "b": "否", "x": 0.9})
+    profile = profile_from_bytes(json.dumps(data).encode("utf-8"), "one-of-two.json")
+    path = tmp_path / "one.xlsx"
+    build_department_workbook(profile, sample).save(path)
+    items = {i.label: i for i in score_file(path, tmp_path / "o.xlsx", profile=profile).results[0].items}
+    assert items["结转结余率"].computed == pytest.approx(10 * 0.9) and items["结转结余变动率"].computed == 0
+    sample["inputs"].update({"b": "是", "y": 1.0})
+    build_department_workbook(profile, sample).save(path)
+    result = score_file(path, tmp_path / "o.xlsx", profile=profile).results[0]
+    assert result.total_computed is None
+    assert any("规则只允许选 1 项" in f.message for i in result.items for f in i.flags)
 
 
 def test_every_example_profile_is_clean():

@@ -130,6 +130,7 @@ _ENTRIES = [
     ("profile", "results_total", "error", "结果表合计不对", "原文结果表与指标体系不一致"),
     ("profile", "declared_count", "error", "声明的指标个数与体系不符", "如「34 个三级指标」"),
     ("profile", "cases_uncovered", "error", "分情形规则有未覆盖的情形", "如两个数额均为 0：规则须写明此时的得分"),
+    ("profile", "choice_invalid", "error", "可选指标组配置有误", "组内至少两项、可选项数在组内项数之内、每项有自己的是/否数据项、规则按分值比例计分"),
     # -- a received file (jixiao collect) and export --------------------------------------------------
     ("submission", "io_error", "error", "文件无法读取", "磁盘或权限问题"),
     ("submission", "encrypted", "error", "文件设置了打开密码", "请去除密码后重新导出"),

@@ -24,7 +24,9 @@ What real frameworks need beyond one fixed tree of formulas (issue 19), each wit
   fixed subtotal, following the rule(s) the profile allows (:class:`DepartmentList`);
 * ``grid_completion`` — a row scored from the 目标完成情况自评表 (正向 实际 ÷ 预期, 反向 预期 ÷ 实际);
 * ``over_deduction`` — banded deduction on top of a proportional score (real limits, no 2.999999);
-* ``chosen_items`` — optional sub-items sharing one weight; an unchosen item's value is flagged;
+* a *choice group* among a 二级 node's children — optional 三级 indicators (「经济效益(可选项)」…),
+  each its own 评分表 row, sharing one weight split evenly over those the department chose
+  (:class:`ChoiceGroup`); an unchosen row with a score or value is flagged, never counted;
 * ``cases`` — case rules comparing amounts, every combination (0 and 0 too) checked to fall in one;
   ``abs`` and ``zero_over_zero`` on value specs; a value outside every band is flagged, never 0;
 * ``not_applicable`` on any rule — 不适用 gives the declared score (full marks), said so.
@@ -80,7 +82,6 @@ METHODS = {
     "composite": "若干子规则之和",
     "manual": "人工评分（低于满分须写明理由）",
     "grid_completion": "按目标完成情况表的预期值与实际值计分（正向 实际÷预期，反向 预期÷实际）",
-    "chosen_items": "可选子项共用分值（按所选子项平均分配）",
     "cases": "分情形计分（比较两个数额）",
 }
 EPS = 1e-9
@@ -142,6 +143,50 @@ class Leaf:
     name: str = ""
     weight: float = 0.0
     group: Mapping | None = None
+    choice: "ChoiceGroup | None" = None  # the choice group an optional indicator belongs to
+
+
+@dataclass(frozen=True)
+class ChoiceGroup:
+    """Optional 三级 indicators sharing one weight (「效益(可选项)」: 经济效益、社会效益 … 共用 40 分).
+
+    Each option is its own 评分表 row; the department marks which apply (each option's ``applies``
+    yes/no input); the group's weight is split evenly over the chosen (40 ÷ 2 = 20 each), and each
+    chosen row is scored by its own rule for that share. ``min``/``max`` bound how many may be
+    chosen (「二者择其一」: ``max`` 1).
+
+    >>> from toolkit.core.profile import load_profile
+    >>> group = choice_groups(load_profile("sichuan-2017").data)[0]
+    >>> group.name, group.weight, len(group.options), group.share(2)
+    ('效益(可选项)', 40.0, 6, 20.0)
+    """
+
+    path: str
+    node: Mapping
+
+    @property
+    def name(self) -> str:
+        return self.node["name"]
+
+    @property
+    def weight(self) -> float:
+        return float(self.node["weight"])
+
+    @property
+    def options(self) -> list[Mapping]:
+        return list(self.node["children"])
+
+    @property
+    def least(self) -> int:
+        return int(self.node["choose"].get("min", 1))
+
+    @property
+    def most(self) -> int | None:
+        return self.node["choose"].get("max")
+
+    def share(self, chosen: int) -> float:
+        """Each chosen option's weight: the group's weight split evenly."""
+        return self.weight / chosen
 
 
 @dataclass(frozen=True)
@@ -229,6 +274,12 @@ def framework_rows(data: Mapping) -> Iterator[Leaf | DepartmentList]:
                 yield DepartmentList(path2, level1, level2, level2, group)
                 continue
             for k, node in enumerate(level2["children"]):
+                if "choose" in node:
+                    choice = ChoiceGroup(f"{path2}.children[{k}]", node)
+                    for m, option in enumerate(node["children"]):
+                        yield Leaf(f"{choice.path}.children[{m}]", level1, level2, option,
+                                   name=option["name"], weight=choice.weight, group=group, choice=choice)
+                    continue
                 yield Leaf(f"{path2}.children[{k}]", level1, level2, node,
                            name=node["name"], weight=float(node["weight"]), group=group)
 
@@ -241,6 +292,33 @@ def leaves(data: Mapping) -> Iterator[Leaf]:
     ['预算编制合理性', '预算编制规范性']
     """
     return (row for row in framework_rows(data) if isinstance(row, Leaf))
+
+
+def choice_groups(data: Mapping) -> list[ChoiceGroup]:
+    """The choice groups of a framework (optional indicators sharing a weight), in order.
+
+    >>> from toolkit.core.profile import load_profile
+    >>> [g.name for g in choice_groups(load_profile("sichuan-2017").data)], choice_groups(load_profile("wuhua-2023").data)
+    (['效益(可选项)'], [])
+    """
+    groups: dict[str, ChoiceGroup] = {}
+    for leaf in leaves(data):
+        if leaf.choice is not None:
+            groups.setdefault(leaf.choice.path, leaf.choice)
+    return list(groups.values())
+
+
+def leaf_inputs(leaf: Leaf) -> list[str]:
+    """Every input a 三级 indicator reads: its rule's, and for an optional one its 是否适用 flag.
+
+    >>> from toolkit.core.profile import load_profile
+    >>> [leaf_inputs(l) for l in leaves(load_profile("sichuan-2017").data) if l.choice][0]
+    ['economic_rate', 'economic_applies']
+    """
+    names = rule_inputs(leaf.node["rule"])
+    if leaf.choice is not None:
+        names.append(leaf.node["applies"])
+    return list(dict.fromkeys(names))
 
 
 def department_lists(data: Mapping) -> list[DepartmentList]:
@@ -290,9 +368,6 @@ def rule_inputs(rule: Mapping) -> list[str]:
     elif method == "composite":
         for part in rule["parts"]:
             names += rule_inputs(part["rule"])
-    elif method == "chosen_items":
-        for item in rule["items"]:
-            names += [item["applies"]] + value_inputs(item["value"])
     elif method == "cases":
         for case in rule["cases"]:
             for condition in case["when"]:
@@ -364,9 +439,6 @@ def _method_range(rule: Mapping, weight: float) -> tuple[float, float]:
             low, high = low + part_low, high + part_high
         return low, high
     if method == "grid_completion":
-        cap = rule.get("cap", 1)
-        return 0.0, math.inf if cap is None else points * cap
-    if method == "chosen_items":
         cap = rule.get("cap", 1)
         return 0.0, math.inf if cap is None else points * cap
     if method == "cases":
@@ -789,47 +861,6 @@ class Evaluator:
         return Outcome(score, "；".join(texts) + f"；{len(rows)} 项平均 ({listed}) ÷ {len(rows)} = {fmt_percent(average)}，"
                                                  f"得分 = {fmt(points)} × {fmt_percent(average)} = {fmt(score)}")
 
-    # -- optional sub-items sharing one weight ----------------------------------------------
-    def _chosen_items(self, rule, weight) -> Outcome:
-        points = float(rule.get("points", weight))
-        cap = rule.get("cap", 1)
-        self.need([item["applies"] for item in rule["items"]])
-        chosen = [item for item in rule["items"] if self.get(item["applies"]) >= 0.5]
-        notes = []
-        for item in rule["items"]:
-            if item in chosen:
-                continue
-            typed = [name for name in value_inputs(item["value"]) if self.values.get(name) is not None]
-            if typed:
-                shown = "、".join(f"「{self.label(n)}」= {self.show(n)}" for n in typed)
-                notes.append(RuleNote("unchosen_item_value", "warning", typed[0],
-                                      f"子项「{item['label']}」未选为适用（{self.label(item['applies'])}：否），"
-                                      f"但填了 {shown}：不计入得分；如该子项适用，请把「{self.label(item['applies'])}」改为「是」。"))
-        if len(chosen) < rule.get("min_chosen", 1):
-            raise CannotCompute("inputs_invalid", f"可选子项只选了 {len(chosen)} 项，规则要求至少 {rule.get('min_chosen', 1)} 项")
-        if rule.get("max_chosen") is not None and len(chosen) > rule["max_chosen"]:
-            names = "、".join(item["label"] for item in chosen)
-            raise CannotCompute("inputs_invalid", f"可选子项选了 {len(chosen)} 项（{names}），规则只允许选 "
-                                                  f"{rule['max_chosen']} 项（如「二者择其一」）")
-        self.need([name for item in chosen for name in value_inputs(item["value"])])
-        share = points / len(chosen)
-        total, shown = 0.0, []
-        for item in chosen:
-            value, text = self.measure(item["value"])
-            if value < -EPS:
-                raise CannotCompute("value_outside_rule", f"子项「{item['label']}」{text} 为负数，规则未规定如何计分")
-            used = value if cap is None else min(value, cap)
-            got = share * used
-            total += got
-            named = text if item["label"] in text else f"{item['label']}：{text}"
-            shown.append(named + (f"，封顶 {fmt_percent(cap)}" if cap is not None and value > cap else "")
-                         + f"，{fmt(share)} × {fmt_percent(used)} = {fmt(got)}")
-        head = (f"选用 {len(chosen)} 项（{'、'.join(item['label'] for item in chosen)}），"
-                f"分值 {fmt(points)} ÷ {len(chosen)} = 每项 {fmt(share)}")
-        skipped = [item["label"] for item in rule["items"] if item not in chosen]
-        tail = f"；未选用：{'、'.join(skipped)}（不计分）" if skipped else ""
-        return Outcome(total, f"{head}；" + "；".join(shown) + f"；合计 {fmt(total)}{tail}", notes=notes)
-
     # -- cases comparing amounts -------------------------------------------------------------
     def operand(self, spec) -> tuple[float, str]:
         """A number written in the rule, or a value spec measured.
@@ -1032,6 +1063,9 @@ def check_department_profile(data: Mapping) -> list[Problem]:
         problems += _check_department_list(listed, declared)
         for _, rule in listed.rules():
             used.update(rule_inputs(rule))
+    for choice in choice_groups(data):
+        note_id(choice.node, choice.path)
+        problems += _check_choice_group(choice, declared)
     for leaf in leaves(data):
         note_id(leaf.node, leaf.path)
         if leaf.name in level3_names:
@@ -1039,7 +1073,7 @@ def check_department_profile(data: Mapping) -> list[Problem]:
                         f"三级指标名称「{leaf.name}」与 {level3_names[leaf.name]} 重复（评分表按名称对应指标）"))
         level3_names.setdefault(leaf.name, leaf.path)
         problems += check_rule(leaf.node["rule"], leaf.weight, f"{leaf.path}.rule", leaf.name, declared)
-        used.update(rule_inputs(leaf.node["rule"]))
+        used.update(leaf_inputs(leaf))
     for index, item in enumerate(data.get("inputs", [])):
         if item["id"] not in used:
             add(Problem("input_unused", "warning", f"$.inputs[{index}]",
@@ -1085,11 +1119,6 @@ def check_rule(rule: Mapping, weight: float, path: str, name: str,
         problems += _check_deduction_bands(rule["over_deduction"], f"{path}.over_deduction", name)
     if method == "bands":
         problems += _check_rule_bands(rule, path, name)
-    if method == "chosen_items":
-        for index, item in enumerate(rule["items"]):
-            if declared.get(item["applies"], {}).get("type") not in (None, "yes_no"):
-                problems.append(Problem("checklist_input_type", "error", f"{path}.items[{index}].applies",
-                                        f"「{name}」子项「{item['label']}」的「是否适用」数据项应为 yes_no（是/否）"))
     if method == "cases":
         problems += _check_cases(rule, weight, path, name, declared)
     if method == "linear" and abs(rule["full_at"] - rule["zero_at"]) < EPS:
@@ -1149,6 +1178,53 @@ def _check_department_list(listed: DepartmentList, declared: Mapping[str, Mappin
             problems.append(Problem("duplicate_name", "error", where, f"「{listed.name}」的可选规则名称「{label}」重复"))
         labels.add(label)
         problems += check_rule(rule, listed.weight, f"{where}.rule", f"{listed.name}·{label}", declared)
+    return problems
+
+
+# Rules whose award scales with the weight they are given: an optional indicator's weight is its
+# share of the group's, known only once the department has chosen.
+SCALING_METHODS = ("ratio", "grid_completion", "linear", "manual")
+
+
+def _check_choice_group(choice: ChoiceGroup, declared: Mapping[str, Mapping]) -> list[Problem]:
+    """A choice group: at least two options, ``min`` ≤ ``max`` ≤ options, each option's 是否适用 a
+    declared yes/no input of its own, and each option's rule scaling with its share.
+
+    >>> from toolkit.core.profile import load_profile
+    >>> data = load_profile("sichuan-2017").data
+    >>> _check_choice_group(choice_groups(data)[0], {i["id"]: i for i in data["inputs"]})
+    []
+    """
+    problems: list[Problem] = []
+    path, name = choice.path, choice.name
+    options = choice.options
+    if len(options) < 2:
+        problems.append(Problem("choice_invalid", "error", f"{path}.children",
+                                f"可选指标组「{name}」只有 {len(options)} 项：可选组至少要有两项"))
+    most = choice.most if choice.most is not None else len(options)
+    if not 1 <= choice.least <= most <= len(options):
+        problems.append(Problem("choice_invalid", "error", f"{path}.choose",
+                                f"可选指标组「{name}」至少选 {choice.least} 项、至多选 {most} 项，"
+                                f"但组内只有 {len(options)} 项"))
+    flags: dict[str, str] = {}
+    for index, option in enumerate(options):
+        where = f"{path}.children[{index}]"
+        applies = option["applies"]
+        if applies not in declared:
+            problems.append(Problem("input_undeclared", "error", f"{where}.applies",
+                                    f"可选指标「{option['name']}」的「是否适用」使用了未声明的基础数据项「{applies}」"))
+        elif declared[applies].get("type") != "yes_no":
+            problems.append(Problem("checklist_input_type", "error", f"{where}.applies",
+                                    f"可选指标「{option['name']}」的「是否适用」数据项「{applies}」应为 yes_no（是/否）"))
+        if applies in flags:
+            problems.append(Problem("choice_invalid", "error", f"{where}.applies",
+                                    f"可选指标「{option['name']}」与「{flags[applies]}」共用「是否适用」数据项「{applies}」"))
+        flags.setdefault(applies, option["name"])
+        rule = option["rule"]
+        if rule["method"] not in SCALING_METHODS or "points" in rule:
+            problems.append(Problem("choice_invalid", "error", f"{where}.rule",
+                                    f"可选指标「{option['name']}」的分值随选用项数变化（{fmt(choice.weight)} ÷ 选用项数），"
+                                    f"其规则须按分值比例计分（{'、'.join(SCALING_METHODS)}，不写固定的 points）"))
     return problems
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from toolkit.core.problems import Flag
 
+NOT_CHOSEN = "not_chosen"  # ItemResult.method of an optional indicator the department did not choose (0 of 0)
+
 
 @dataclass(slots=True)
 class ItemResult:

@@ -27,7 +27,7 @@ from pathlib import Path
 from toolkit.core.catalogue import CATALOGUE
 from toolkit.core.problems import Flag
 from toolkit.core.profile import Profile
-from toolkit.core.results import FormResult, ItemResult
+from toolkit.core.results import NOT_CHOSEN, FormResult, ItemResult
 from toolkit.narrative.document import ReportDocument, Segment
 from toolkit.narrative.figures import TOLERANCE, FormFigures, ScoreDifference, difference_of, form_figures
 from toolkit.narrative.formats import Placeholder, score, weight
@@ -267,6 +267,8 @@ def score_cells(item: ItemResult | None) -> list[str]:
     """
     if item is None:
         return ["", "", ""]
+    if item.method == NOT_CHOSEN:  # an optional indicator the department did not choose
+        return ["未选用", unit_cell(item) if item.entered else "", ""]
     return [weight(item.weight) if item.weight is not None else "", unit_cell(item), recheck_cell(item)]
 
 

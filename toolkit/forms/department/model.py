@@ -68,6 +68,7 @@ class DepartmentForm(NamedForm):
     profile_id: str | None
     total_computed_ref: str
     total_explanation_ref: str
+    profile_embedded: bool = False  # the meta carries the profile in full (compared by content, book-level)
     kind: str = "department"
     name_field = "department"  # the form is named by its 部门（单位）
 

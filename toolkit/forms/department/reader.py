@@ -25,7 +25,7 @@ from toolkit.core.model import CellValue
 from toolkit.core.problems import ToolkitError
 from toolkit.forms.department import layout
 from toolkit.forms.department.model import DepartmentForm, ScoreRow, TargetSheet, TaskRow
-from toolkit.workbook.meta import Registry
+from toolkit.workbook.meta import Registry, embedded_text
 from toolkit.workbook.sheets import SheetAccess
 
 
@@ -40,8 +40,11 @@ def read_department_forms(sheets: list[SheetAccess], registry: Registry, file_na
     reader = _Reader(registry, file_name)
     inputs = reader.inputs(input_sheet) if input_sheet is not None else {}
     target = reader.target(target_sheet) if target_sheet is not None else None
-    return [reader.score_sheet(sheet, inputs, input_sheet.title if input_sheet is not None else None,
-                               target, meta.get("profile_id")) for sheet in score_sheets]
+    forms = [reader.score_sheet(sheet, inputs, input_sheet.title if input_sheet is not None else None,
+                                target, meta.get("profile_id")) for sheet in score_sheets]
+    for form in forms:
+        form.profile_embedded = embedded_text(meta) is not None
+    return forms
 
 
 class _Reader:

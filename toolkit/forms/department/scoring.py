@@ -18,12 +18,12 @@ Example::
 from __future__ import annotations
 
 from toolkit.core.arith import fmt, fmt_percent, round_score
-from toolkit.core.framework import (METHODS, NOT_APPLICABLE, CannotCompute, DepartmentList, Evaluator, Leaf,
-                                    MissingInputs, department_lists, leaves)
+from toolkit.core.framework import (METHODS, NOT_APPLICABLE, CannotCompute, ChoiceGroup, DepartmentList, Evaluator,
+                                    Leaf, MissingInputs, department_lists, leaves, rule_inputs)
 from toolkit.core.grid import GridScorer
 from toolkit.core.problems import Flag, ToolkitError
 from toolkit.core.profile import Profile, load_profile
-from toolkit.core.results import FormResult, ItemResult
+from toolkit.core.results import NOT_CHOSEN, FormResult, ItemResult
 from toolkit.core.scorer import FormScorer
 from toolkit.core.values import parse_indicator_value, parse_number, rate_as_ratio
 from toolkit.forms.department.model import DepartmentForm
@@ -54,6 +54,8 @@ class _Scorer(FormScorer):
         self.grid_rules = _grid_rules(profile)
         self.incomplete = False  # a department-defined row could not be scored at all (no 分值)
         self.group_of: dict[int, str] = {}  # item → the level above 一级 it belongs to (共性 / 特性)
+        self.choices: dict[str, tuple[list[str] | None, str]] = {}  # choice group path → its decision
+        self.choice_flagged: set[str] = set()  # choice groups whose undecided state is already flagged
 
     def where(self, name: str) -> str:
         cell = self.form.inputs.get(name)
@@ -95,9 +97,10 @@ class _Scorer(FormScorer):
         return values, notes
 
     # -- one indicator ------------------------------------------------------------
-    def score_row(self, row, leaf, *, fixed: bool = True, rule_label: str = "") -> ItemResult:
+    def score_row(self, row, leaf, *, fixed: bool = True, context: str = "") -> ItemResult:
         """One 评分表 row by its rule. ``fixed``: a framework indicator whose 分值 the profile sets;
-        otherwise a department-defined row whose 分值 is the one typed (checked in sums elsewhere)."""
+        otherwise a department-defined row or a chosen optional one, whose 分值 is checked elsewhere.
+        ``context`` is added to the rule's name in the explanation (「·部门自定指标，规则「…」」)."""
         weight = float(leaf.weight)
         rule = leaf.node["rule"]
         item = ItemResult(kind="indicator", label=leaf.name, weight=weight, computed=None, entered=None,
@@ -111,7 +114,7 @@ class _Scorer(FormScorer):
             if entered_weight is not None and abs(entered_weight - weight) > 1e-6:
                 self.flag("weight_mismatch", "error", row.weight.ref,
                           f"「{leaf.name}」分值填 {fmt(entered_weight)}，规则配置为 {fmt(weight)}；按配置计分。", item)
-        label = METHODS[rule["method"]] + (f"·部门自定指标，规则「{rule_label}」" if rule_label else "")
+        label = METHODS[rule["method"]] + context
         row_marked = row.measure.text.replace(" ", "") == NOT_APPLICABLE
         if rule["method"] == "manual" and not (row_marked and rule.get("not_applicable")):
             item.explanation = f"【{label}】由评价人在 [0, {fmt(weight)}] 内评分"
@@ -246,13 +249,94 @@ class _Scorer(FormScorer):
             leaf = Leaf(f"{listed.path}.department_rows[{index}]", listed.level1, listed.level2 or {"name": row.level2},
                         {"id": f"{listed.node['id']}_{index}", "name": row.level3.text, "weight": weight, "rule": rule},
                         name=row.level3.text, weight=weight, group=listed.group)
-            items.append(self.score_row(row, leaf, fixed=False, rule_label=label))
+            items.append(self.score_row(row, leaf, fixed=False, context=f"·部门自定指标，规则「{label}」"))
         total = sum(weight for _, weight in weights)
         if weights and abs(total - listed.weight) > 1e-6:
             self.flag("department_rows_total", "error", weights[0][0].weight.ref,
                       f"「{where}」由部门自定指标，各行分值 {' + '.join(fmt(w) for _, w in weights)} = {fmt(total)}，"
                       f"应等于 {fmt(listed.weight)}（规则配置固定）。", items[0])
         return items
+
+    # -- optional indicators sharing a weight (「效益(可选项)」) --------------------------------------
+    def choice(self, group: ChoiceGroup) -> tuple[list[str] | None, str]:
+        """(ids of the options the department chose, "") — or (None, why) when the choice cannot be
+        read (a 是否适用 blank or not 是/否) or breaks the profile's 至少/至多 bounds."""
+        if group.path in self.choices:
+            return self.choices[group.path]
+        unread, chosen = [], []
+        for option in group.options:
+            name = option["applies"]
+            value = self.values.get(name)
+            if value is None:
+                unread.append(self.input_notes.get(name) or
+                              f"基础数据「{self.declared.get(name, {}).get('label', name)}」（{self.where(name)}）未填")
+            elif value >= 0.5:
+                chosen.append(option)
+        decision: tuple[list[str] | None, str]
+        names = "、".join(option["name"] for option in chosen) or "无"
+        if unread:
+            decision = None, "；".join(unread) + "：无法确定选用了哪几项"
+        elif len(chosen) < group.least:
+            decision = None, f"只选用了 {len(chosen)} 项（{names}），规则要求至少 {group.least} 项"
+        elif group.most is not None and len(chosen) > group.most:
+            decision = None, f"选用了 {len(chosen)} 项（{names}），规则只允许选 {group.most} 项"
+        else:
+            decision = [option["id"] for option in chosen], ""
+        self.choices[group.path] = decision
+        return decision
+
+    def score_option(self, row, leaf: Leaf) -> ItemResult:
+        """A row of a choice group: chosen → scored by its rule for its share of the group's weight
+        (a typed 分值 must equal that share); not chosen → 0 of 0, and anything typed for it is
+        flagged, never counted; choice unreadable → flagged once, the 综合评分 left undetermined."""
+        group = leaf.choice
+        chosen, why = self.choice(group)
+        applies = leaf.node["applies"]
+        applies_label = self.declared.get(applies, {}).get("label", applies)
+        if chosen is None:
+            item = ItemResult(kind="indicator", label=leaf.name, weight=None, computed=None, entered=None,
+                              cell=row.score.ref, method=leaf.node["rule"]["method"],
+                              explanation=f"【可选指标·{group.name}】{why}",
+                              computed_ref=row.computed_ref, explanation_ref=row.explanation_ref)
+            item.entered = self.number(row.score, "得分", item=item)
+            self.incomplete = True
+            if group.path not in self.choice_flagged:
+                self.choice_flagged.add(group.path)
+                code, severity = ("inputs_missing", "warning") if "无法确定" in why else ("inputs_invalid", "error")
+                self.flag(code, severity, row.score.ref,
+                          f"「{group.name}」（共用 {fmt(group.weight)} 分）{why}；这几项暂不计分，综合评分无法确定。", item)
+            return item
+        if leaf.node["id"] not in chosen:
+            item = ItemResult(kind="indicator", label=leaf.name, weight=0.0, computed=0.0, entered=None,
+                              cell=row.score.ref, method=NOT_CHOSEN,
+                              explanation=f"【可选指标·{group.name}】未选用（「{applies_label}」为「否」），不计分",
+                              computed_ref=row.computed_ref, explanation_ref=row.explanation_ref)
+            item.entered = self.number(row.score, "得分", item=item)
+            typed = []
+            if item.entered:
+                typed.append(f"得分 {fmt(item.entered)}")
+            if row.measure.entered is not None and row.measure.text.replace(" ", "") != NOT_APPLICABLE:
+                typed.append(f"指标实际值 {row.measure.entered}")
+            typed += [f"基础数据「{self.declared[n]['label']}」（{self.where(n)}）" for n in rule_inputs(leaf.node["rule"])
+                      if n in self.declared and self.form.inputs.get(n) is not None
+                      and self.form.inputs[n].entered is not None]
+            if typed:
+                self.flag("unchosen_item_value", "warning", row.score.ref,
+                          f"「{leaf.name}」未选为适用（「{applies_label}」为「否」，{self.where(applies)}），"
+                          f"但填了{'、'.join(typed)}：不计入综合评分；如该项适用，请把「{applies_label}」改为「是」。", item)
+            return item
+        share = group.share(len(chosen))
+        scored = Leaf(leaf.path, leaf.level1, leaf.level2, leaf.node, name=leaf.name, weight=share,
+                      group=leaf.group, choice=group)
+        item = self.score_row(row, scored, fixed=False,
+                              context=f"·可选指标，{group.name}选用 {len(chosen)} 项，"
+                                      f"{fmt(group.weight)} ÷ {len(chosen)} = 每项 {fmt(share)} 分")
+        typed_weight = self.number(row.weight, "分值", item=item)
+        if typed_weight is not None and abs(typed_weight - share) > self.tolerance:
+            self.flag("weight_mismatch", "error", row.weight.ref,
+                      f"「{leaf.name}」分值填 {fmt(typed_weight)}；「{group.name}」共用 {fmt(group.weight)} 分，"
+                      f"选用 {len(chosen)} 项，每项应为 {fmt(share)}；按 {fmt(share)} 计分。", item)
+        return item
 
     def group_subtotals(self, items: list[ItemResult], parts: list[float]) -> str:
         """「（共性指标 29 / 30；特性指标 69 / 70）」 for a framework with a level above 一级, else ""."""
@@ -290,14 +374,16 @@ class _Scorer(FormScorer):
                           f"指标「{row.level3.text}」不在规则配置「{self.profile.id}」的指标体系中，未计分。")
                 continue
             seen.add(leaf.name)
-            items.append(self.score_row(row, leaf))
+            items.append(self.score_option(row, leaf) if leaf.choice is not None else self.score_row(row, leaf))
         for listed in lists:
             items += self.score_department_list(listed, listed_rows[listed.path])
         for name, leaf in by_name.items():
             if name not in seen:
+                worth = f"{leaf.choice.name}，共用 {fmt(leaf.weight)} 分" if leaf.choice else f"{fmt(leaf.weight)} 分"
                 self.flag("indicator_missing", "error", total_ref,
-                          f"评分表缺少指标「{leaf.level2['name']} / {name}」（{fmt(leaf.weight)} 分），总分不完整。")
-        if form.profile_id and form.profile_id != self.profile.id:
+                          f"评分表缺少指标「{leaf.level2['name']} / {name}」（{worth}），总分不完整。")
+        # a workbook embedding its profile is compared by content once, at the book level
+        if form.profile_id and form.profile_id != self.profile.id and not form.profile_embedded:
             self.flag("profile_differs", "warning", total_ref,
                       f"工作簿按规则配置「{form.profile_id}」生成，现按「{self.profile.id}」计分。")
 

@@ -24,7 +24,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from toolkit import __version__
 from toolkit.forms.department import layout
 from toolkit.core.arith import fmt
-from toolkit.core.framework import Leaf, department_lists, framework_rows, leaves, rule_inputs
+from toolkit.core.framework import Leaf, department_lists, framework_rows, leaf_inputs, leaves, rule_inputs
 from toolkit.workbook.meta import META_SHEET, profile_rows, template_sheets_row
 from toolkit.workbook.styles import (BODY_FONT, BOLD_FONT, BUILD_TIMESTAMP, CENTER, HEADER_FILL, LEFT,
                                      TITLE_FONT, TOOL_ALIGN, TOOL_FILL, TOOL_FONT, TOP_LEFT,
@@ -264,8 +264,13 @@ def _score_lines(profile: Mapping, data: Mapping) -> list[dict]:
     scores = data.get("scores", {})
     for entry in framework_rows(profile):
         if isinstance(entry, Leaf):
+            # an optional indicator's 分值 is its share of the group's, known once the department chose
+            explanation = entry.node.get("explanation") or (
+                f"可选项：与「{entry.choice.name}」其他各项共用 {fmt(entry.choice.weight)} 分，按选用项数平均分配；"
+                "在基础数据中标明是否选用" if entry.choice else None)
             lines.append({"level1": entry.level1, "level2": entry.level2, "group": entry.group, "key": entry.node["id"],
-                          "name": entry.name, "weight": entry.weight, "explanation": entry.node.get("explanation"),
+                          "name": entry.name, "weight": None if entry.choice else entry.weight,
+                          "explanation": explanation,
                           "criteria": entry.node.get("criteria"), "entry": scores.get(entry.node["id"], {}),
                           "choices": []})
             continue
@@ -350,7 +355,7 @@ def build_input_sheet(ws, profile: Mapping, data: Mapping) -> None:
     define_name(ws, layout.INPUT_HEADER_NAME, "A2:F2")
     used_by: dict[str, list[str]] = {}
     for leaf in leaves(profile):
-        for name in rule_inputs(leaf.node["rule"]):
+        for name in leaf_inputs(leaf):
             used_by.setdefault(name, []).append(leaf.name)
     for listed in department_lists(profile):
         for _, rule in listed.rules():
