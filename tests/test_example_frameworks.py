@@ -170,11 +170,15 @@ def test_sichuan_2017_typed_share_must_match_the_choice(tmp_path):
     sheet = book["评分表"]
     row = next(r for r in range(1, sheet.max_row + 1) if sheet.cell(r, 5).value == "社会效益(可选项)")
     assert sheet.cell(row, 6).value is None  # the template leaves an optional row's 分值 to the choice
-    sheet.cell(row, 6).value = 40
+    sheet.cell(row, 6).value = 30
+    sheet.cell(row + 4, 6).value = 40  # 使用效率: the group's shared 40, as the published form prints it
     book.save(path)
     result = score_file(path, tmp_path / "out.xlsx").results[0]
-    flag = next(f for f in by_label(result)["社会效益(可选项)"].flags if f.code == "weight_mismatch")
-    assert "每项应为 20" in flag.message and result.total_computed == 98
+    [wrong] = [f for f in by_label(result)["社会效益(可选项)"].flags if f.code == "weight_mismatch"]
+    assert wrong.severity == "error" and "每项应为 20" in wrong.message
+    [shared] = [f for f in by_label(result)["使用效率(可选项)"].flags if f.code == "weight_mismatch"]
+    assert shared.severity == "warning" and "共用的分值" in shared.message and "每项 20 计分" in shared.message
+    assert result.total_computed == 98
 
 
 def test_yueyang_2018_published_scores_by_hand_arithmetic(tmp_path):

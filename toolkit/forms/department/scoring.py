@@ -332,7 +332,12 @@ class _Scorer(FormScorer):
                               context=f"·可选指标，{group.name}选用 {len(chosen)} 项，"
                                       f"{fmt(group.weight)} ÷ {len(chosen)} = 每项 {fmt(share)} 分")
         typed_weight = self.number(row.weight, "分值", item=item)
-        if typed_weight is not None and abs(typed_weight - share) > self.tolerance:
+        if typed_weight is not None and abs(typed_weight - group.weight) <= self.tolerance < abs(share - group.weight):
+            # the published forms print the group's shared 分值 once, merged over its rows
+            self.flag("weight_mismatch", "warning", row.weight.ref,
+                      f"「{leaf.name}」分值填 {fmt(typed_weight)}，是「{group.name}」各项共用的分值；选用 {len(chosen)} 项，"
+                      f"本项按每项 {fmt(share)} 计分。", item)
+        elif typed_weight is not None and abs(typed_weight - share) > self.tolerance:
             self.flag("weight_mismatch", "error", row.weight.ref,
                       f"「{leaf.name}」分值填 {fmt(typed_weight)}；「{group.name}」共用 {fmt(group.weight)} 分，"
                       f"选用 {len(chosen)} 项，每项应为 {fmt(share)}；按 {fmt(share)} 计分。", item)
