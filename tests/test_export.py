@@ -288,3 +288,28 @@ def test_forced_export_is_read_back_by_collect_and_is_the_same_each_time(forced,
     codes = {p["code"] for p in entry["problems"]}
     assert "forced_export" in codes and not codes & {"form_without_names", "tampered", "score_edited"}
     assert entry["fingerprint"]["exported_at"].endswith("+08:00")
+
+
+def test_two_workbooks_of_one_unit_year_and_kind_never_replace_each_others_export(tmp_path, capsys):
+    """The 达州 and 四川 2017 example samples are both 「某部门（原文未见名称）」 2017 部门整体: exported into one
+    folder they would share a name. The second goes to 「…（2）.xlsx」 and says so; exporting a workbook
+    again replaces only its own earlier export; collect sees both submissions."""
+    samples = SAMPLE.parent
+    first, second = (samples / "example_dazhou-undated_部门整体支出绩效.xlsx",
+                     samples / "example_sichuan-2017_部门整体支出绩效.xlsx")
+    out = tmp_path / "inbox"
+    a = export_file(first, out, force=True)
+    b = export_file(second, out, force=True)
+    assert a.output.name == "某部门（原文未见名称）_2017_部门整体支出绩效自评表_含未解决问题.xlsx"
+    assert b.output.name == "某部门（原文未见名称）_2017_部门整体支出绩效自评表_含未解决问题（2）.xlsx"
+    assert any("未覆盖" in note and first.name in note for note in b.notes)
+    assert fp.read_properties(openpyxl.load_workbook(a.output))["jx.source_file"] == first.name
+    again = export_file(first, out, force=True)
+    assert again.output == a.output and not [n for n in again.notes if "未覆盖" in n]
+    assert sorted(p.name for p in out.iterdir()) == sorted([a.output.name, b.output.name])
+    assert main(["export", str(second), "-o", str(out), "--force"]) == 0
+    printed = capsys.readouterr().out
+    assert f"→ {b.output}" in printed and "未覆盖" in printed  # its own earlier export (2) is replaced, said why
+    assert len(list(out.iterdir())) == 2
+    report = collect(out, jobs=1, progress=False)
+    assert len(report["files"]) == 2  # both reach the bureau; one 部门整体 per unit and year is then its call

@@ -281,7 +281,9 @@ def export_workbook(book) -> bool:
     except Exception as exc:  # noqa: BLE001 — the button's outermost boundary
         alert(book, _unexpected(exc, "导出报送"), title, critical=True)
         return False
-    alert(book, f"已导出报送文件：\n{outcome.output}\n\n请把该文件（不是本工作簿）发送给主管部门。", title)
+    from toolkit.submission.export import done_message
+
+    alert(book, done_message(outcome), title)
     return True
 
 

@@ -240,6 +240,7 @@ def export_file(input_path: str | Path, output: str | Path | None = None, *,
         "jx.toolkit_version": __version__,
         "jx.exported_at": now.isoformat(),
         "jx.status": FORCED_MARK if forced else "clean",
+        "jx.source_file": input_path.name,  # which workbook an export came from: a later export never replaces another's
     }
     cells = {form.sheet: kinds.kind_of(form).score_cells(form, by_sheet[form.sheet]) for form in book.forms}
     props = fp.compute(wb, cells, info)
@@ -250,6 +251,9 @@ def export_file(input_path: str | Path, output: str | Path | None = None, *,
                     problem_sheet=problem_sheet if ws.title in form_sheets else None)
 
     target = _output_path(input_path, output, export_filename(unit, year, title, forced=forced))
+    if output is None or target.parent == Path(output):  # named by the tool: never over another workbook's export
+        target, taken = unused_target(target, input_path.name)
+        notes += [taken] if taken else []
     check_outputs([input_path], {"-o" if output is not None else "导出文件": target,
                                  "--pdf": target.with_suffix(".pdf") if pdf else None})
     atomic_save(wb, target)
@@ -259,6 +263,16 @@ def export_file(input_path: str | Path, output: str | Path | None = None, *,
     if pdf:
         outcome.pdf = convert_to_pdf(target)
     return outcome
+
+
+def done_message(outcome: ExportOutcome) -> str:
+    """What the 「导出报送」 buttons show when the export is written: where, and every note.
+
+    >>> done_message(ExportOutcome(Path("单位_2021_项目支出绩效自评表.xlsx"), {}, False, notes=["「x」已存在"]))
+    '已导出报送文件：\\n单位_2021_项目支出绩效自评表.xlsx\\n\\n注意：「x」已存在\\n\\n请把该文件（不是本工作簿）发送给主管部门。'
+    """
+    notes = "".join(f"\n\n注意：{note}" for note in outcome.notes)
+    return f"已导出报送文件：\n{outcome.output}{notes}\n\n请把该文件（不是本工作簿）发送给主管部门。"
 
 
 def export_time(now: _dt.datetime | None = None) -> _dt.datetime:
@@ -579,6 +593,58 @@ def _core_properties(wb, unit, year, title, props, now, forced) -> None:
                      + (f"本文件{FORCED_MARK}。" if forced else ""))
     naive = now.astimezone(_dt.timezone.utc).replace(tzinfo=None)
     p.created = p.modified = naive
+
+
+def export_source(path: Path) -> str | None:
+    """The source workbook's file name an existing export records (``jx.source_file``), or None for
+    a file that is not a readable export of this version.
+
+    >>> export_source(Path("samples/seed003_项目支出绩效自评表.xlsx")) is None
+    True
+    """
+    import zipfile
+    from xml.etree import ElementTree
+
+    from toolkit.workbook.io import doctype_part
+
+    try:
+        if not zipfile.is_zipfile(path) or doctype_part(path):
+            return None
+        with zipfile.ZipFile(path) as archive:
+            root = ElementTree.fromstring(archive.read("docProps/custom.xml"))
+    except (OSError, KeyError, zipfile.BadZipFile, ElementTree.ParseError):
+        return None
+    for prop in root:
+        if prop.get("name") == "jx.source_file" and len(prop):
+            return prop[0].text
+    return None
+
+
+def unused_target(target: Path, source: str) -> tuple[Path, str | None]:
+    """Where an export the tool names goes: ``target``, unless a file there is not an earlier export
+    of the same workbook — then ``名称（2）.xlsx`` … and a note saying why (two workbooks of one unit,
+    year and kind would otherwise replace each other's submission without a word).
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> unused_target(folder / "单位_2021_项目支出绩效自评表.xlsx", "a.xlsx")[0].name
+    '单位_2021_项目支出绩效自评表.xlsx'
+    >>> _ = (folder / "单位_2021_项目支出绩效自评表.xlsx").write_bytes(b"other")
+    >>> path, note = unused_target(folder / "单位_2021_项目支出绩效自评表.xlsx", "a.xlsx")
+    >>> path.name, "未覆盖" in note
+    ('单位_2021_项目支出绩效自评表（2）.xlsx', True)
+    """
+    candidate = target
+    for number in range(2, 1000):
+        if not candidate.exists() or export_source(candidate) == source:
+            break
+        candidate = target.with_name(f"{target.stem}（{number}）{target.suffix}")
+    if candidate == target:
+        return target, None
+    other = export_source(target)
+    origin = f"由另一工作簿「{other}」导出" if other else "不是本工作簿的导出"
+    return candidate, (f"「{target.name}」已存在（{origin}），未覆盖；本次导出为「{candidate.name}」。"
+                       "同一单位、年度、表种有两份工作簿时，请确认两份都应报送。")
 
 
 def _output_path(input_path: Path, output, name: str) -> Path:
