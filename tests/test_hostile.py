@@ -165,15 +165,18 @@ def test_report_and_export_check_their_outputs_before_any_work(command, tmp_path
 
 def test_export_into_a_folder_never_replaces_the_input_it_is_named_like(tmp_path, capsys):
     """The export's name comes from the form (unit, year, title): an input already named so is not
-    replaced by its own export, whether ``-o`` names the folder or nothing."""
+    replaced by its own export, whether ``-o`` names the folder or nothing — the export goes beside it
+    as 「…（2）.xlsx」 and says so."""
     name = "深圳市社会保险基金管理局_2021_项目支出绩效自评表_含未解决问题.xlsx"
     workbook = tmp_path / name
     shutil.copy(SAMPLE, workbook)
     before = workbook.read_bytes()
     for output in ([], ["-o", f"{tmp_path}/"]):
-        assert main(["export", str(workbook), "--force", *output]) == 2
-        assert "输出从不覆盖输入" in capsys.readouterr().err
+        assert main(["export", str(workbook), "--force", *output]) == 0
+        printed = capsys.readouterr().out
+        assert "未覆盖" in printed and "含未解决问题（2）.xlsx" in printed
     assert workbook.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.glob("*.xlsx")) == [name, name.replace(".xlsx", "（2）.xlsx")]
 
 
 def test_the_fast_reader_reads_a_strict_export_like_the_transitional_one(tmp_path):

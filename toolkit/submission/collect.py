@@ -1116,6 +1116,8 @@ def _table(sheet: _Sheet, header: list, rows: list[list], widths: list[float], f
            fills: list[dict] | None = None, wrap_columns: tuple = ()) -> None:
     """A table from the sheet's first row: header, rows (``fills[i]`` maps a column to a colour),
     widths, autofilter, frozen header."""
+    from openpyxl.styles import Alignment
+
     top = sheet.header(header)
     widths = list(widths) + [10] * (len(header) - len(widths))
     sheet.ws.row_dimensions[top].height = 15 * max(_lines(h, widths[i]) for i, h in enumerate(header)) + 3
@@ -1125,6 +1127,11 @@ def _table(sheet: _Sheet, header: list, rows: list[list], widths: list[float], f
             sheet.ws.cell(row, column).fill = sheet.fill(color)
         for column in wrap_columns:
             sheet.ws.cell(row, column).alignment = sheet.wrap
+        if wrap_columns:  # a row taller than one line reads from its top line across
+            for column in range(1, len(values) + 1):
+                cell = sheet.ws.cell(row, column)
+                if not cell.alignment.wrap_text:
+                    cell.alignment = Alignment(horizontal=cell.alignment.horizontal, vertical="top")
         lines = max((_lines(values[c - 1], widths[c - 1]) for c in wrap_columns if c <= len(values)), default=1)
         if lines > 1:
             sheet.ws.row_dimensions[row].height = 15 * lines + 3
@@ -1336,7 +1343,8 @@ def write_summary(report: dict, path: str | Path) -> Path:
     rows, fills = _project_rows(report)
     _table(_Sheet(wb.create_sheet("项目汇总")), PROJECT_HEADER, rows,
            [7, 9, 6, 24, 20, 26, 14, 14, 8, 8, 8, 9, 6, 6, 34, 11, 26, 16, 36],
-           {7: MONEY, 8: MONEY, 9: RATE, 10: SCORE, 11: SCORE, 12: SCORE}, fills, wrap_columns=(15,))
+           {7: MONEY, 8: MONEY, 9: RATE, 10: SCORE, 11: SCORE, 12: SCORE}, fills,
+           wrap_columns=(4, 5, 6, 15, 18))  # names wrap, never cut at the column's edge on paper
 
     _table(_Sheet(wb.create_sheet("单位汇总")), UNIT_HEADER + grade_names + ["标记数", "状态"],
            [[u.get("year") or NO_YEAR, kind_short(u.get("kind")), u.get("rank"), u.get("unit"), u.get("projects"),
@@ -1344,7 +1352,7 @@ def write_summary(report: dict, path: str | Path) -> Path:
              u.get("min_total")] + [(u.get("grades") or {}).get(g, 0) for g in grade_names]
             + [u.get("flags"), STATUS_LABELS.get(u.get("status"), u.get("status"))] for u in report.get("units", [])],
            [7, 9, 6, 30, 6, 15, 15, 8, 9, 9, 9] + [5] * len(grade_names) + [7, 12],
-           {6: MONEY, 7: MONEY, 8: RATE, 9: SCORE, 10: SCORE, 11: SCORE})
+           {6: MONEY, 7: MONEY, 8: RATE, 9: SCORE, 10: SCORE, 11: SCORE}, wrap_columns=(4,))
 
     files = sorted(report.get("files", []), key=lambda e: (_status_rank(e), e.get("path", "")))
     file_rows, file_fills = [], []
@@ -1362,12 +1370,12 @@ def write_summary(report: dict, path: str | Path) -> Path:
         file_rows.append([item["path"], "已忽略", "未计入", None, None, 0, 0, item["reason"], None, None])
         file_fills.append({c: IGNORED_FILL for c in (1, 2, 3)})
     _table(_Sheet(wb.create_sheet("文件清单")), FILE_HEADER, file_rows, [44, 12, 17, 28, 8, 6, 7, 60, 26, 14],
-           fills=file_fills, wrap_columns=(8,))
+           fills=file_fills, wrap_columns=(1, 4, 8))
 
     problem_rows = [[e.get("path"), e.get("status_label"), p["code"], SEVERITY_LABELS.get(p["severity"], p["severity"]),
                      p.get("sheet"), p.get("cell"), p["message"]] for e in files for p in e.get("problems") or []]
     _table(_Sheet(wb.create_sheet("问题清单")), PROBLEM_HEADER, problem_rows or [["", "", "", "", "", "", "未发现问题。"]],
-           [40, 12, 18, 6, 20, 9, 90], wrap_columns=(7,))
+           [40, 12, 18, 6, 20, 9, 90], wrap_columns=(1, 5, 7))
 
     _write_notices(_Sheet(wb.create_sheet("复核意见")), report.get("notices", []))
 

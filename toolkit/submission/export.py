@@ -240,7 +240,7 @@ def export_file(input_path: str | Path, output: str | Path | None = None, *,
         "jx.toolkit_version": __version__,
         "jx.exported_at": now.isoformat(),
         "jx.status": FORCED_MARK if forced else "clean",
-        "jx.source_file": input_path.name,  # which workbook an export came from: a later export never replaces another's
+        "jx.source_file": source_name(input_path),  # which workbook an export came from: a later export never replaces another's
     }
     cells = {form.sheet: kinds.kind_of(form).score_cells(form, by_sheet[form.sheet]) for form in book.forms}
     props = fp.compute(wb, cells, info)
@@ -252,7 +252,7 @@ def export_file(input_path: str | Path, output: str | Path | None = None, *,
 
     target = _output_path(input_path, output, export_filename(unit, year, title, forced=forced))
     if output is None or target.parent == Path(output):  # named by the tool: never over another workbook's export
-        target, taken = unused_target(target, input_path.name)
+        target, taken = unused_target(target, source_name(input_path))
         notes += [taken] if taken else []
     check_outputs([input_path], {"-o" if output is not None else "导出文件": target,
                                  "--pdf": target.with_suffix(".pdf") if pdf else None})
@@ -593,6 +593,16 @@ def _core_properties(wb, unit, year, title, props, now, forced) -> None:
                      + (f"本文件{FORCED_MARK}。" if forced else ""))
     naive = now.astimezone(_dt.timezone.utc).replace(tzinfo=None)
     p.created = p.modified = naive
+
+
+def source_name(path: Path) -> str:
+    """A file name as an XML property can hold it (undecodable bytes and control characters as «?»).
+
+    >>> source_name(Path("填报" + chr(0xDCD1) + chr(1) + ".xlsx"))
+    '填报??.xlsx'
+    """
+    text = path.name.encode("utf-8", "replace").decode("utf-8")
+    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]", "?", text)
 
 
 def export_source(path: Path) -> str | None:
