@@ -2,7 +2,8 @@
 snapshot of the workbook (built here from the file with openpyxl, as a host reads it: one Value2
 per used range, names and number formats only when the engine asks) → plan → applied to an
 in-memory model of the sheets gives exactly the cells ``jixiao score`` (``score_file``) writes:
-values, flag fills, notes, the 「校验结果」 rows and the meta rows. Snapshot and plan validate
+values, flag fills, the flags' borders (dashed/dotted by severity, for black-and-white printing), notes,
+the 「校验结果」 rows and the meta rows. Snapshot and plan validate
 against their schemas.
 
 :class:`Host` is that in-memory host; tests/test_serve.py drives ``jixiao serve`` with it.
@@ -62,7 +63,7 @@ class Host:
                      and c.fill.fgColor.rgb[-6:].upper() in SEVERITY}
             notes = {(c.row, c.column): c.comment.text for row in ws.iter_rows() for c in row if c.comment}
             self.sheets.append({"name": ws.title, "values": values, "fills": fills, "notes": notes,
-                                "visible": ws.sheet_state == "visible"})
+                                "borders": file_borders(ws), "visible": ws.sheet_state == "visible"})
         self.calls = {"snapshots": 0, "blocks": 0, "fills": 0, "notes": 0}
 
     def sheet(self, name: str) -> dict:
@@ -104,13 +105,14 @@ class Host:
             if change.get("create"):
                 after = [s["name"] for s in self.sheets].index(change["after"]) if change.get("after") else -1
                 self.sheets.insert(after + 1, {"name": change["name"], "values": {}, "fills": {}, "notes": {},
-                                               "visible": True})
+                                               "borders": {}, "visible": True})
             sheet = self.sheet(change["name"])
             if change.get("clear"):
                 sheet["values"].clear()
                 if change["clear"] == "all":
                     sheet["fills"].clear()
                     sheet["notes"].clear()
+                    sheet["borders"].clear()
             for block in change.get("values", []):
                 top, left = split_ref(block["cell"])
                 cells = {(top + r, left + c): value for r, row in enumerate(block["rows"]) for c, value in enumerate(row)}
@@ -130,6 +132,10 @@ class Host:
                             sheet["fills"][key] = fill["color"].upper()
                         else:
                             sheet["fills"].pop(key, None)
+            for border in change.get("borders", []):  # Range(areas).Borders: all four sides of every cell
+                for area in border["areas"]:
+                    for key in _cells(area):
+                        sheet["borders"][key] = (border["style"],) * 4
             for note in change.get("notes", []):
                 self.calls["notes"] += 1
                 key = split_ref(note["cell"])
@@ -207,6 +213,20 @@ def file_fills(ws) -> dict:
             and c.fill.fgColor.rgb[-6:].upper() in SEVERITY}
 
 
+def file_borders(ws) -> dict:
+    """(row, column) → the line styles of a cell's left, right, top and bottom borders, for every
+    cell with a border (the form's thin grid, the flags' dashed and dotted frames)."""
+    borders = {}
+    for row in ws.iter_rows():
+        for cell in row:
+            edges = cell.border
+            sides = tuple(side.style if side is not None else None
+                          for side in (edges.left, edges.right, edges.top, edges.bottom))
+            if any(sides):
+                borders[(cell.row, cell.column)] = sides
+    return borders
+
+
 def file_notes(ws) -> dict:
     return {(c.row, c.column): c.comment.text for row in ws.iter_rows() for c in row if c.comment}
 
@@ -221,6 +241,7 @@ def assert_same_as_score(host: Host, source: Path, scored: Path) -> list:
         fills = {key: colour for key, colour in host.sheet(name)["fills"].items() if colour in SEVERITY}
         assert fills == file_fills(expected[name]), name
         assert host.sheet(name)["notes"] == file_notes(expected[name]), name
+        assert host.sheet(name)["borders"] == file_borders(expected[name]), name  # the B/W printout's frames
     check = outcome.plan.check_title
     assert host.rows(check) == file_rows(expected[check])
     meta = outcome.plan.meta_title
@@ -255,6 +276,31 @@ def test_a_scored_workbook_pressed_again_matches_the_command_line(tmp_path):
     plan, _ = press(host)
     assert_same_as_score(host, first, tmp_path / "second.xlsx")
     assert not any(change.get("notes") for change in plan["sheets"])  # every note is in place
+
+
+def test_a_corrected_cell_loses_its_frame_and_other_borders_stay(tmp_path):
+    """B/W printing: a flagged cell carries a dashed (错误: medium dashed) frame; once the clerk corrects
+    it, the next press gives it back the form's thin border — the tool's borders only, as
+    ``jixiao score`` does; a border the clerk drew on another cell stays."""
+    from openpyxl.styles import Border, Side
+
+    first = tmp_path / "first.xlsx"
+    score_file(SAMPLE, first)
+    wb = load_workbook(first)
+    ws = wb["政府采购"]
+    assert ws["H13"].border.left.style == "mediumDashed"
+    ws["H13"] = 2.76  # the clerk corrects 2.75
+    ws["L3"].border = Border(bottom=Side(style="double"))  # and underlines a cell of their own
+    edited = tmp_path / "edited.xlsx"
+    wb.save(edited)
+    host = Host(edited)
+    plan, _ = press(host)
+    change = next(c for c in plan["sheets"] if c["name"] == "政府采购")
+    thin = [area for border in change["borders"] if border["style"] == "thin" for area in border["areas"]]
+    assert (13, 8) in set(_cells(",".join(thin)))
+    assert host.sheet("政府采购")["borders"][(13, 8)] == ("thin",) * 4
+    assert host.sheet("政府采购")["borders"][(3, 12)] == (None, None, None, "double")
+    assert_same_as_score(host, edited, tmp_path / "second.xlsx")
 
 
 def test_the_sample_plan_holds_the_known_flag_and_value():

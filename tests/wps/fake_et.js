@@ -3,8 +3,10 @@
 // Names, Name, Comment; index.d.ts: OAAssist). It holds one workbook's grid (values as Value2 gives
 // them, number formats, formulas, defined names, comments) and counts every call the add-in makes:
 //   reads   — what moves cell contents or formats out (Value2, NumberFormat, Formula, RefersTo)
-//   writes  — what changes cells (Value2 =, Interior.Color/ColorIndex =, Font.Bold =, Clear …, Add, Visible =)
-//   notes   — ClearComments / AddComment (one cell each: the API has no bulk form)
+//   writes  — what changes cells (Value2 =, Interior.Color/ColorIndex =, Borders.LineStyle/Weight =, Font.Bold =,
+//             Clear …, Add, Visible =)
+//   notes   — a changed note's comment calls: Comment.Text() read, Comment.Text(text) / Delete, AddComment,
+//             ClearComments (one cell each: the API has no bulk form)
 //   lookups — finding sheets and ranges (Item, Range(), UsedRange, Address, Name, Count …)
 // Members not declared in the typings are refused by conformance(): see press.test.js.
 
@@ -53,7 +55,8 @@ export class Counter {
 class FakeComment {
   constructor(cells, k, counter) { this._cells = cells; this._key = k; this._counter = counter; }
   Text(text) {
-    if (text !== undefined) { this._counter.hit("notes", "Comment.Text"); this._cells.notes.set(this._key, text); }
+    this._counter.hit("notes", "Comment.Text");
+    if (text !== undefined) this._cells.notes.set(this._key, String(text)); // no Start: the whole text replaced
     return this._cells.notes.get(this._key);
   }
   Delete() { this._counter.hit("notes", "Comment.Delete"); this._cells.notes.delete(this._key); }
@@ -72,6 +75,46 @@ class FakeInterior {
     if (index === -4142) for (const k of this._range._keys()) this._range._sheet.fills.delete(k);
   }
   get ColorIndex() { return -4142; }
+}
+
+// Border line styles as openpyxl names them (what jixiao score writes) ⇄ Excel's LineStyle + Weight.
+const XL_NONE = -4142, XL_THIN = 2, XL_MEDIUM = -4138;
+const BORDER_STYLES = {
+  thin: [1, XL_THIN], medium: [1, XL_MEDIUM], thick: [1, 4], hair: [1, 1], double: [-4119, 4],
+  dashed: [-4115, XL_THIN], mediumDashed: [-4115, XL_MEDIUM], dotted: [-4118, XL_THIN],
+  dashDot: [4, XL_THIN], mediumDashDot: [4, XL_MEDIUM], dashDotDot: [5, XL_THIN], mediumDashDotDot: [5, XL_MEDIUM],
+  slantDashDot: [13, XL_MEDIUM],
+};
+const SIDES = 4; // left, right, top, bottom — as openpyxl keeps them, per cell
+
+function styleName([line, weight]) {
+  if (line === XL_NONE || line === undefined) return null;
+  const found = Object.entries(BORDER_STYLES).find(([, [l, w]]) => l === line && (w === weight || line === -4119));
+  if (!found) throw new Error(`no border style for LineStyle ${line}, Weight ${weight}`);
+  return found[0];
+}
+
+class FakeBorders {
+  // Range.Borders (the collection): setting a property sets it on every edge and inside line of the
+  // range, so every cell of every area gets it on all four sides (no diagonals).
+  constructor(range) { this._range = range; }
+  _set(index, value) {
+    const borders = this._range._sheet.borders;
+    for (const k of this._range._keys()) {
+      const sides = borders.get(k) || Array.from({ length: SIDES }, () => [XL_NONE, XL_THIN]);
+      // Excel: a weight on a side without a line draws a continuous one
+      borders.set(k, sides.map((side) => {
+        const next = [...side];
+        next[index] = value;
+        if (index === 1 && next[0] === XL_NONE) next[0] = 1;
+        return next;
+      }));
+    }
+  }
+  set LineStyle(value) { this._range._counter.hit("writes", "Borders.LineStyle"); this._set(0, value); }
+  get LineStyle() { this._range._counter.hit("reads", "Borders.LineStyle"); return null; }
+  set Weight(value) { this._range._counter.hit("writes", "Borders.Weight"); this._set(1, value); }
+  get Weight() { this._range._counter.hit("reads", "Borders.Weight"); return null; }
 }
 
 class FakeFont {
@@ -146,14 +189,15 @@ class FakeRange {
     return this._grid((k) => this._sheet.formulas.get(k) ?? (this._sheet.values.has(k) ? String(this._sheet.values.get(k)) : ""));
   }
   get Interior() { this._counter.hit("lookups", "Range.Interior"); return new FakeInterior(this); }
+  get Borders() { this._counter.hit("lookups", "Range.Borders"); return new FakeBorders(this); }
   get Font() { this._counter.hit("lookups", "Range.Font"); return new FakeFont(this); }
   get Columns() { this._counter.hit("lookups", "Range.Columns"); return new FakeColumns(this); }
   set WrapText(value) { this._counter.hit("writes", "Range.WrapText"); }
   get WrapText() { return false; }
   set ColumnWidth(value) { this._counter.hit("writes", "Range.ColumnWidth"); }
   get ColumnWidth() { return 8.38; }
-  get Comment() {
-    this._counter.hit("reads", "Range.Comment");
+  get Comment() { // the cell's Comment object, as Range.Interior is its Interior (its text is Comment.Text())
+    this._counter.hit("lookups", "Range.Comment");
     const k = this._keys()[0];
     return this._sheet.notes.has(k) ? new FakeComment(this._sheet, k, this._counter) : null;
   }
@@ -170,7 +214,8 @@ class FakeRange {
   }
   Clear() {
     this._counter.hit("writes", "Range.Clear");
-    for (const map of [this._sheet.values, this._sheet.formulas, this._sheet.fills, this._sheet.notes, this._sheet.formats]) map.clear();
+    for (const map of [this._sheet.values, this._sheet.formulas, this._sheet.fills, this._sheet.notes, this._sheet.formats,
+                       this._sheet.borders]) map.clear();
   }
   ClearContents() {
     this._counter.hit("writes", "Range.ClearContents");
@@ -212,6 +257,9 @@ class FakeWorksheet {
       formulas: new Map(Object.entries(data.formulas || {}).map(([ref, v]) => [FakeWorksheet.key(ref), v])),
       notes: new Map(Object.entries(data.notes || {}).map(([ref, v]) => [FakeWorksheet.key(ref), v])),
       fills: new Map(Object.entries(data.fills || {}).map(([ref, v]) => [FakeWorksheet.key(ref), v])),
+      // borders: {A1: [left, right, top, bottom]} in openpyxl's style names (null: no line)
+      borders: new Map(Object.entries(data.borders || {}).map(([ref, sides]) => [FakeWorksheet.key(ref),
+        sides.map((style) => (style ? [...BORDER_STYLES[style]] : [XL_NONE, XL_THIN]))])),
       names: Object.entries(data.names || {}),
       printArea: data.print_area || "",
     };
@@ -303,12 +351,15 @@ export class FakeApplication {
     return this._book._sheets.map((ws) => ({
       name: ws._data.name, visible: ws._data.visible, values: cells(ws._data.values),
       fills: cells(ws._data.fills), notes: cells(ws._data.notes), print_area: ws._data.printArea,
+      borders: Object.fromEntries(Object.entries(cells(ws._data.borders))
+        .map(([ref, sides]) => [ref, sides.map(styleName)]).filter(([, sides]) => sides.some(Boolean))),
     }));
   }
 }
 
 export const FAKES = {
   Range: FakeRange, Worksheet: FakeWorksheet, Workbook: FakeWorkbook, Sheets: FakeSheets, Interior: FakeInterior,
+  Borders: FakeBorders,
   Font: FakeFont, Names: FakeNames, Name: FakeName, Comment: FakeComment, PageSetup: FakePageSetup,
   Application: FakeApplication,
 };

@@ -9,7 +9,8 @@ Python in the browser tomorrow. The host only translates::
 The work is the xlwings button's (:mod:`toolkit.excel.xl`), with the same shared pieces: forms
 found by their printed labels (:func:`toolkit.forms.registry.names_from_sheet_labels`), the same
 scoring (:func:`toolkit.service.score_book`), values in the blocks of
-:func:`toolkit.excel.writing.value_blocks`, one multi-area fill per colour, notes only where they
+:func:`toolkit.excel.writing.value_blocks`, one multi-area fill per colour and one border entry per
+line style (the dashed/dotted frames ``jixiao score`` draws for black-and-white printing), notes only where they
 change, the same 「校验结果」 rows and meta sheet. (The xlwings host keeps its own path: its
 remote-engine call counts are pinned by tests/test_xl_remote.py; both paths share these functions.)
 
@@ -42,7 +43,8 @@ from pathlib import Path
 from toolkit import __version__
 from toolkit.core.problems import ToolkitError
 from toolkit.excel.writing import (AREA_ADDRESS_LIMIT, CHECK_WIDTHS, HEADER_FILL, ApplyStats, _cell_value,
-                                   area_addresses, check_sheet_rows, notes_block, tool_columns, value_blocks)
+                                   area_addresses, border_style, check_sheet_rows, notes_block, tool_columns,
+                                   value_blocks)
 from toolkit.excel.reading import book_from_sheets, format_cells
 from toolkit.excel.xl import EXPORT_MISSING, TITLE, XlScoreRun, _unexpected, score_message
 from toolkit.forms import registry as kinds
@@ -251,6 +253,16 @@ def _fills(colours: dict[tuple[int, int], str | None]) -> list[dict]:
             for colour, cells in by_colour.items()]
 
 
+def _borders(colours: dict[tuple[int, int], str | None]) -> list[dict]:
+    """One entry per border style over the cells the tool colours or uncolours: only those cells'
+    borders are the tool's (as in the file writer) — a border the clerk drew elsewhere is never touched."""
+    by_style: dict[str, list] = {}
+    for key, colour in colours.items():
+        by_style.setdefault(border_style(colour), []).append(key)
+    return [{"style": style, "areas": area_addresses(cells, limit=AREA_ADDRESS_LIMIT)}
+            for style, cells in by_style.items()]
+
+
 def shows_empty_text(sheet: dict) -> set[tuple[int, int]]:
     """Cells whose Value2 is "" — on a spreadsheet host, a formula that shows nothing (an empty
     cell is null): the engine never fills them, as the xlwings host leaves a clerk's formula alone.
@@ -267,9 +279,10 @@ def form_sheet_changes(name: str, edits: list, current: dict, empty_text: set, p
                        notes: bool) -> tuple[dict, list[tuple[str, str]]]:
     """The plan for one form sheet and the clerk's formula cells left alone, as
     :func:`toolkit.excel.writing.apply_plan` writes a sheet: changed values in blocks, the 问题说明
-    block whole when any line changes (and the print area reaching it), one fill entry per colour,
-    notes that change. A fill whose note is already in place (the meta sheet's digest) is in place
-    too — the colour follows the note's severities — so a second press paints nothing."""
+    block whole when any line changes (and the print area reaching it), one fill entry per colour
+    and one border entry per style over the same cells, notes that change. A fill whose note is
+    already in place (the meta sheet's digest) is in place too — the colour and the border follow the
+    note's severities — so a second press paints nothing."""
     values = {split_ref(e.ref): e.value for e in edits if e.value is not KEEP}
     block = {key: values.pop(key) for key in [split_ref(e.ref) for e in edits if (name, e.ref) in plan.notes_cells]
              if key in values}
@@ -287,6 +300,7 @@ def form_sheet_changes(name: str, edits: list, current: dict, empty_text: set, p
                if e.fill is not KEEP and not (e.fill and notes and e.comment is not KEEP and e.comment_in_place)}
     if colours:
         changes["fills"] = _fills(colours)
+        changes["borders"] = _borders(colours)
     if notes:
         changed = [{"cell": e.ref, "text": e.comment or None} for e in edits
                    if e.comment is not KEEP and not e.comment_in_place]
@@ -481,7 +495,7 @@ def file_press(snapshot: dict) -> dict:
                     message=_message(f"已生成自评报告草稿：\n{outcome.output}\n\n请在 Word/WPS 中打开，把 {outcome.placeholders} "
                                      "处黄色底纹的【待填写：…】据实填写。表格修改后请重新生成。", title))
     try:
-        from toolkit.submission.export import export_file
+        from toolkit.submission.export import done_message, export_file
     except ImportError:
         return failed(f"{EXPORT_MISSING}：本机安装的绩效自评工具箱（{__version__}）没有导出模块。", title, snapshot)
     try:
@@ -492,7 +506,7 @@ def file_press(snapshot: dict) -> dict:
         return dict(_base(snapshot), status="confirm", sheets=[],
                     message=_message(f"{exc}\n\n仍要导出吗？导出的文件会标记为「含未解决问题」。", title, critical=True))
     return dict(_base(snapshot), status="done", sheets=[], files=[str(outcome.output)],
-                message=_message(f"已导出报送文件：\n{outcome.output}\n\n请把该文件（不是本工作簿）发送给主管部门。", title))
+                message=_message(done_message(outcome), title))
 
 
 def about_text() -> str:

@@ -13,6 +13,9 @@ Per form sheet:
   clerk's formula that shows "" looks blank in a values-only read, and is left alone;
 * **colours** — one call: ``Range.set_colors`` over the bounding box on the remote engine, one
   multi-area range per colour on Excel for Windows (where ``set_colors`` would loop cell by cell);
+* **borders** — Excel for Windows only (:func:`frame`; the remote engine and a Mac have no border
+  call here): the dashed/dotted border by severity ``jixiao score`` draws around each coloured cell,
+  the form's thin one where a flag has gone, one call per line style and one per weight;
 * **notes** — desktop Excel only (the remote engine has none), and only where the text changes:
   the meta sheet records a digest of every note the tool wrote, so pressing the button again
   on an unchanged form writes none. The row's 「计算说明」 cell and 「校验结果」 carry the same text.
@@ -42,6 +45,7 @@ from toolkit.excel.engine import EXCEL_ERRORS, is_desktop, multi_area_colours
 from toolkit.excel.reading import OpenBook
 from toolkit.forms.project import layout
 from toolkit.core.problems import SEVERITY_COLORS
+from toolkit.workbook.printing import FLAG_BORDER_STYLES
 from toolkit.workbook.edits import CHECK_HEADER, CHECK_LEVEL_COLUMN, KEEP, EditPlan, is_header_row
 from toolkit.workbook.locator import address
 from toolkit.workbook.meta import meta_rows
@@ -64,6 +68,7 @@ class ApplyStats:
     notes_blocks: dict[str, int] = field(default_factory=dict)  # … of them the 问题说明 block (one when it changes)
     coloured: dict[str, int] = field(default_factory=dict)      # sheet → cells coloured/cleared
     colour_calls: dict[str, int] = field(default_factory=dict)  # sheet → calls that coloured them
+    frame_calls: dict[str, int] = field(default_factory=dict)   # sheet → calls that drew the flags' borders
     formulas_kept: list[tuple[str, str]] = field(default_factory=list)  # (sheet, cell): a formula showing ""
     notes_written: int = 0
     notes_skipped: int = 0  # already in place (per the meta sheet's digests)
@@ -270,6 +275,58 @@ def paint(sheet, colours: dict[tuple[int, int], str | None], *, multi_area: bool
     return 1
 
 
+SEVERITY_OF_FILL = {colour: severity for severity, colour in SEVERITY_COLORS.items()}
+# The flags' border styles as Borders.LineStyle (xlContinuous 1, xlDash -4115, xlDot -4118) and
+# Borders.Weight (xlThin 2, xlMedium -4138) take them.
+BORDER_LOOKS = {"thin": (1, 2), "dashed": (-4115, 2), "dotted": (-4118, 2), "mediumDashed": (-4115, -4138)}
+
+
+def border_style(fill: str | None) -> str:
+    """The border ``jixiao score`` draws on a cell the tool colours ``fill`` ("RRGGBB" or "#RRGGBB";
+    None: the flag has gone, the form's thin border comes back) — the style of
+    :func:`toolkit.workbook.printing.flag_border`, by which a flag still shows on a black-and-white printout.
+
+    >>> border_style(SEVERITY_COLORS["error"]), border_style("#" + SEVERITY_COLORS["info"]), border_style(None)
+    ('mediumDashed', 'dotted', 'thin')
+    """
+    severity = SEVERITY_OF_FILL.get(fill.lstrip("#").upper()) if fill else None
+    return FLAG_BORDER_STYLES.get(severity, "thin")
+
+
+def frame(sheet, colours: dict[tuple[int, int], str | None]) -> int:
+    """Desktop Excel on Windows: every coloured (or uncoloured, None) cell gets its border by severity
+    on all four sides, as the file writer draws it — Range(areas).Borders sets the edges and inside
+    lines alike; one LineStyle call per line and one Weight call per weight over multi-area ranges.
+    Returns the calls made.
+
+    >>> class Sheet:
+    ...     calls = []
+    ...     def range(self, text):
+    ...         calls = self.calls
+    ...         class Borders:
+    ...             def __setattr__(self, name, value): calls.append((text, name, value))
+    ...         class Api: pass
+    ...         class Rng: pass
+    ...         Api.Borders, Rng.api = Borders(), Api()
+    ...         return Rng()
+    >>> frame(Sheet(), {(13, 8): "#FFC7CE", (22, 8): "#FFEB9C", (16, 8): "#FFEB9C"}), Sheet.calls
+    (3, [('H13,H16,H22', 'LineStyle', -4115), ('H13', 'Weight', -4138), ('H16,H22', 'Weight', 2)])
+    """
+    lines: dict[int, list] = {}
+    weights: dict[int, list] = {}
+    for key, colour in sorted(colours.items()):
+        line, weight = BORDER_LOOKS[border_style(colour)]
+        lines.setdefault(line, []).append(key)
+        weights.setdefault(weight, []).append(key)
+    calls = 0
+    for attribute, groups in (("LineStyle", lines), ("Weight", weights)):  # LineStyle first: it keeps the weight
+        for value, cells in groups.items():
+            for text in area_addresses(cells):
+                setattr(sheet.range(text).api.Borders, attribute, value)
+                calls += 1
+    return calls
+
+
 def _set_note(rng, text: str | None) -> None:
     note = rng.note
     if text:
@@ -412,6 +469,8 @@ def apply_plan(book, plan: EditPlan, opened: OpenBook, *, notes: bool = True) ->
             stats.notes_blocks[sheet_name] = len(note_blocks)
             colours = {split_ref(e.ref): (f"#{e.fill}" if e.fill else None) for e in edits if e.fill is not KEEP}
             stats.colour_calls[sheet_name] = paint(sheet, colours, multi_area=multi_area) if colours else 0
+            if multi_area and colours:  # COM's Borders; the remote engine draws none (its call counts are pinned)
+                stats.frame_calls[sheet_name] = frame(sheet, colours)
             stats.coloured[sheet_name] = len(colours)
             _write_notes(sheet, edits, stats)
             if desktop:

@@ -29,8 +29,23 @@
     open: function (path) { app().Workbooks.Open(path); }
   };
 
+  var inPage = null; // the in-page engine (js/pyodide_engine.js): booted once, kept for every press
+
+  function pressInPage(action, settings) {
+    var host = { name: "wps", version: String(app().Build || "") };
+    if (action === "export" || action === "report") { // files beside the workbook: not from the page (the workbook is not saved either)
+      var plan = window.JixiaoPress.fileActionPlan({ action: action });
+      ui.alert(plan.message.text, plan.message.title);
+      return Promise.resolve(plan);
+    }
+    inPage = inPage || window.JixiaoPress.pyodideTransport(settings.pyodide || {});
+    window.ribbon.engine = inPage;
+    return window.JixiaoPress.pressButton(app(), action, inPage, ui, host);
+  }
+
   function press(action) {
     var settings = config();
+    if (settings.engine === "pyodide") return pressInPage(action, settings);
     if (!settings.token) {
       ui.alert("加载项没有安装口令（这是 jixiao wps build 生成的未安装副本）。请运行 jixiao wps install 安装后重启 WPS。", "绩效自评");
       return Promise.resolve(null);

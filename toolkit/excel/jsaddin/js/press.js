@@ -3,7 +3,8 @@
  *
  *   读快照：每张表一次 UsedRange.Value2（填表说明只取名称）；引擎追问时才读定义名称和数字格式
  *   发给引擎（jixiao serve，127.0.0.1，带安装口令）；引擎未运行时用 OAAssist.ShellExecute 启动它
- *   按计划写回：每个值块一次 Value2，每种颜色一次 Interior.Color（多区域地址），批注只写有变化的，
+ *   按计划写回：每个值块一次 Value2，每种颜色一次 Interior.Color（多区域地址），标出单元格的边框每种线型
+ *   一次 Borders.LineStyle、每种粗细一次 Borders.Weight（黑白打印时区分级别），批注只写有变化的，
  *   然后显示消息。
  *
  * 只用 WPS 表格的 JS API（et-jsapi-declare 的类型：Application.ActiveWorkbook、Worksheets.Item、
@@ -19,6 +20,10 @@
   var INSTRUCTIONS_SHEET = "填表说明"; // holds no form: only its name is read
   var TITLE = "绩效自评";
   var AREA_LIMIT = 255; // characters one Range("A1,B2,…") address may hold
+  // The plan's border styles (openpyxl's names, as jixiao score writes them) as Borders.LineStyle
+  // (XlLineStyle) and Borders.Weight (XlBorderWeight): xlContinuous 1, xlDash -4115, xlDot -4118;
+  // xlThin 2, xlMedium -4138.
+  var BORDER_LINES = { thin: [1, 2], dashed: [-4115, 2], dotted: [-4118, 2], mediumDashed: [-4115, -4138] };
   // Value2 hands a cell error over as a COM error code (0x800A0000 + xlErr…): shown as Excel shows it.
   var ERRORS = { 2000: "#NULL!", 2007: "#DIV/0!", 2015: "#VALUE!", 2023: "#REF!", 2029: "#NAME?", 2036: "#NUM!", 2042: "#N/A" };
   var ERROR_BASE = -2146828288;
@@ -106,7 +111,7 @@
     };
   }
 
-  /** What the engine asked for: a sheet's defined names; number formats (one read per range, cell by cell only where they differ). */
+  /** What the engine asked for: a sheet's defined names; number formats (one read per range; where they differ, per run of cells, halved until each part agrees). */
   function answerNeeds(app, snapshot, needs) {
     var book = activeBook(app);
     var byName = {};
@@ -123,14 +128,54 @@
     (needs.formats || []).forEach(function (ask) {
       var ws = book.Worksheets.Item(ask.sheet);
       var common = ws.Range(ask.range).NumberFormat; // null when the cells' formats differ
+      var found = {};
+      if (typeof common === "string") ask.cells.forEach(function (cell) { found[cell] = common; });
+      else {
+        var runs = formatRuns(ask.cells);
+        runs.forEach(function (run) { readFormats(ws, run, found, runs.length === 1 && runAddress(run) === ask.range); });
+      }
       var formats = {};
       ask.cells.forEach(function (cell) {
-        var format = typeof common === "string" ? common : ws.Range(cell).NumberFormat;
+        var format = found[cell];
         if (format && format !== "General" && format !== "G/通用格式") formats[cell] = format;
       });
       byName[ask.sheet].formats = formats;
     });
     return snapshot;
+  }
+
+  /** The asked cells as runs down a column (D8, D9, D10 | D21 … D28 | D36): each run is one range. */
+  function formatRuns(cells) {
+    var sorted = cells.map(function (cell) { return [origin(cell), cell]; }).sort(function (a, b) {
+      return a[0][1] - b[0][1] || a[0][0] - b[0][0];
+    });
+    var runs = [];
+    sorted.forEach(function (item, i) {
+      var before = i ? sorted[i - 1][0] : null;
+      if (before && before[1] === item[0][1] && before[0] + 1 === item[0][0]) runs[runs.length - 1].push(item[1]);
+      else runs.push([item[1]]);
+    });
+    return runs;
+  }
+
+  function runAddress(run) {
+    return run.length === 1 ? run[0] : run[0] + ":" + run[run.length - 1];
+  }
+
+  /**
+   * The number formats of one run: one read when they agree (NumberFormat is null when they differ),
+   * else each half in turn — a column's formats come in stretches (amounts, then rates), so a run
+   * costs a few reads, not one per cell. ``known``: the run's read already said "mixed".
+   */
+  function readFormats(ws, run, found, known) {
+    var format = known && run.length > 1 ? null : ws.Range(runAddress(run)).NumberFormat;
+    if (typeof format === "string" || run.length === 1) {
+      run.forEach(function (cell) { found[cell] = format; });
+      return;
+    }
+    var half = Math.ceil(run.length / 2);
+    readFormats(ws, run.slice(0, half), found, false);
+    readFormats(ws, run.slice(half), found, false);
   }
 
   function blockAddress(top, left, rows) {
@@ -149,6 +194,52 @@
     });
     if (current) texts.push(current);
     return texts;
+  }
+
+  /**
+   * The flags' frames (plan "borders"): every cell of the areas gets the style on all four sides —
+   * Range(areas).Borders sets the edges and the inside lines alike. Styles sharing a line (dashed and
+   * medium dashed) or a weight share the call: one LineStyle write per line and one Weight write per
+   * weight over multi-area addresses, LineStyle first (setting it keeps the weight).
+   */
+  function applyBorders(ws, borders) {
+    var byLine = {}, byWeight = {}, lines = [], weights = [];
+    borders.forEach(function (border) {
+      var look = BORDER_LINES[border.style];
+      if (!look) return; // a style this add-in does not know (a newer engine): the fill still marks the cell
+      var cells = [];
+      border.areas.forEach(function (area) { cells = cells.concat(area.split(",")); });
+      if (!byLine[look[0]]) { byLine[look[0]] = []; lines.push(look[0]); }
+      if (!byWeight[look[1]]) { byWeight[look[1]] = []; weights.push(look[1]); }
+      byLine[look[0]] = byLine[look[0]].concat(cells);
+      byWeight[look[1]] = byWeight[look[1]].concat(cells);
+    });
+    lines.forEach(function (line) {
+      joinAreas(byLine[line]).forEach(function (text) { ws.Range(text).Borders.LineStyle = line; });
+    });
+    weights.forEach(function (weight) {
+      joinAreas(byWeight[weight]).forEach(function (text) { ws.Range(text).Borders.Weight = weight; });
+    });
+  }
+
+  /** Is a comment's text the tool's own note (it starts with a flag's level, as toolkit.workbook.writer.is_tool_note)? */
+  function isToolNote(text) {
+    return /^\s*【(错误|提醒|说明)】/.test(String(text || ""));
+  }
+
+  /**
+   * One changed note (null: remove it). The clerk's own comment is never replaced or removed — the
+   * flag is in 「校验结果」 and the 问题说明 block, as jixiao score leaves it; the tool's note is rewritten.
+   */
+  function writeNote(cell, text) {
+    var comment = cell.Comment; // null when the cell has none
+    if (comment) {
+      if (!isToolNote(comment.Text())) return;
+      if (text) comment.Text(text); // no Start: the whole text is replaced
+      else comment.Delete();
+    } else if (text) {
+      cell.AddComment(text);
+    }
   }
 
   /** Apply a plan's sheets (toolkit/schemas/plan.schema.json) to the active workbook. */
@@ -180,11 +271,8 @@
             else interior.ColorIndex = COLOR_INDEX_NONE;
           });
         });
-        (change.notes || []).forEach(function (note) {
-          var cell = ws.Range(note.cell);
-          cell.ClearComments();
-          if (note.text) cell.AddComment(note.text);
-        });
+        applyBorders(ws, change.borders || []);
+        (change.notes || []).forEach(function (note) { writeNote(ws.Range(note.cell), note.text); });
         if (change.print_rows_to) { // the 问题说明 block under the form prints with it
           var setup = ws.PageSetup;
           var area = setup.PrintArea;
