@@ -251,12 +251,19 @@ class GridScorer(FormScorer):
         weight = item.weight
         comparator, t, a = reading.direction, reading.target, reading.actual
         target = reading.target_value
+        # A bare date as a target (「2023年12月」 for 项目完工时限) is a deadline: done by then is on time,
+        # whatever the rule's default direction for a number without a comparator.
+        deadline = target.date and reading.direction_source == "default"
+        if deadline:
+            comparator = "<="
         unit = "%" if target.percent or reading.actual_value.percent else (target.unit or reading.actual_value.unit or "")
         shown_t, shown_a = fmt(t), fmt(a)
         shown = f"{shown_a}{unit} 对目标 {target.text}"
         if target.date or reading.actual_value.date:  # dates: 「2021年11月完成」 对目标 「2021年12月完成」
             shown = f"「{reading.actual_value.text}」对目标「{target.text}」"
-        if reading.direction_source != "comparator":
+        if deadline:
+            shown += "，目标日期按完成期限计（不晚于即达成）"
+        elif reading.direction_source != "comparator":
             shown += f"，{reading.direction_text}"
         met = {">=": a >= t, ">": a > t, "<=": a <= t, "<": a < t, "=": abs(a - t) < 1e-9}[comparator]
         reverse = comparator in ("<=", "<")

@@ -10,8 +10,9 @@ Two entry points:
 Neither function ever raises; whatever they cannot understand comes back with a reason,
 so the clerk sees a flag instead of a silent guess.
 
-Text is first normalised: NFKC (full-width ９５％ ＞ → 95% >), ≧/≦/⩾/⩽ → ≥/≤ (NFKC leaves
-them alone), U+2212 minus → "-", invisible format characters dropped, whitespace collapsed.
+Text is first normalised: NFKC (full-width ９５％ ＞ → 95% >), ≧/≦/⩾/⩽ → ≥/≤ and the box-drawing
+「═」 some Yunnan forms print for an equals sign → "=" (NFKC leaves them alone), U+2212 minus → "-",
+invisible format characters dropped, whitespace collapsed.
 For parsing, spaces are dropped except between two digits ("22 次" → "22次", but
 "10 20" stays two numbers).
 
@@ -107,8 +108,9 @@ _NUMBER = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?
 _NOT_APPLICABLE_WORDS = {"不适用", "N/A", "NA", "无此项", "不涉及"}
 _DASHES_OR_SLASH = re.compile(r"[-—–―/]+")  # "—", "——", "-", "/" mean "nothing here"
 
-# Characters NFKC does not fold but clerks use as the same symbol.
-_SYMBOL_FOLDS = str.maketrans({"≧": "≥", "≦": "≤", "⩾": "≥", "⩽": "≤", "−": "-"})
+# Characters NFKC does not fold but clerks use as the same symbol (「═」 U+2550 stands for "=" in the
+# 指标性质 column of 云南永德 2022, where a font substitution turned the equals sign into it).
+_SYMBOL_FOLDS = str.maketrans({"≧": "≥", "≦": "≤", "⩾": "≥", "⩽": "≤", "−": "-", "═": "="})
 
 _SYMBOL_COMPARATORS = {">=": ">=", "<=": "<=", "≥": ">=", "≤": "<=", ">": ">", "<": "<", "=": "="}
 _SYMBOL_COMPARATOR = re.compile(">=|<=|≥|≤|>|<|=")
