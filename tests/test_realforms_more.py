@@ -100,3 +100,14 @@ def test_yongde_remarks_row_is_not_read_as_an_indicator():
     assert "其他需要说明事项" not in {item["level1"] for item in model["indicators"]}
     assert [item["level3"] for item in model["indicators"] if item.get("level3")][-2:] == ["学生满意度", "家长满意度"]
     assert (model["total_weight"], model["total_score"]) == (100, 96)  # the 总分 row below it is still read
+
+
+# -- 「部门：…」 above the form and 「主管部门 | …」 in it (云南永德 2022): the 主管部门 is the department --------
+
+def test_yongde_department_is_the_supervising_department_not_the_line_above_the_form(tmp_path):
+    from toolkit.service import read_workbook
+
+    _scored(_load("yunnan-yongde-2022-yingyang"), tmp_path)
+    form = read_workbook(tmp_path / "yunnan-yongde-2022-yingyang_导入.xlsx").forms[0]
+    assert form.fields["department"].value == "永德县教育体育局"
+    assert form.fields["implementer"].value == "永德县明朗中学"

@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -72,15 +72,20 @@ class LabelTable:
     name: str
     variants: dict[str, str]
     contains: tuple[tuple[str, str], ...]
+    ranks: dict[str, int] = field(default_factory=dict)  # variant → its alias's place, for ``ranked`` fields
 
     @classmethod
     def from_entries(cls, name: str, entries: dict) -> "LabelTable":
         variants: dict[str, str] = {}
+        ranks: dict[str, int] = {}
         contains = []
         for key, entry in entries.items():
             if not isinstance(entry, dict) or "aliases" not in entry:
                 continue
             aliases = [normalise(alias) for alias in entry["aliases"]]
+            if entry.get("ranked"):
+                for place, alias in enumerate(aliases):
+                    ranks.setdefault(alias, place)
             # a prefix keeps its colon (「其中：」): normalise() takes a colon off only at the end of a label
             prefixes = [""] + [_squeeze(word) for word in entry.get("prefixes", ())]
             suffixes = [""] + [_squeeze(word) for word in entry.get("suffixes", ())]
@@ -89,7 +94,7 @@ class LabelTable:
                     for suffix in suffixes:
                         variants.setdefault(prefix + alias + suffix, key)
             contains.extend((normalise(word), key) for word in entry.get("contains", ()))
-        return cls(name, variants, tuple(contains))
+        return cls(name, variants, tuple(contains), ranks)
 
     def exact(self, text: str) -> str | None:
         """The field ``text`` (already normalised) prints, without taking anything off."""
@@ -114,6 +119,18 @@ class LabelTable:
         if found:
             return found
         return next((key for word, key in self.contains if word in norm and len(norm) <= 30), None)
+
+    def rank(self, text: object) -> int:
+        """Where a printed label stands among its field's aliases when the field is ``ranked`` (0 =
+        the first, the most specific); labels of other fields rank 0, so they never displace another.
+
+        >>> table = label_table("header_fields")
+        >>> table.rank("主管部门"), table.rank("部门"), table.rank("项目名称")
+        (0, 7, 0)
+        """
+        norm = normalise(text)
+        rest, _groups = bracket_suffixes(norm)
+        return self.ranks.get(norm, self.ranks.get(rest, 0))
 
     def aliases(self, key: str) -> tuple[str, ...]:
         """Every printed variant of ``key`` (normalised)."""

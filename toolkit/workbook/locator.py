@@ -547,6 +547,7 @@ class _FormReader:
         self.title: tuple[int, int] | None = None
         self.fund_points: Hit | None = None  # 「预算执行情况（万元）（20分）」: the execution weight
         self.printed_level1_weights: dict[str, Hit] = {}  # 「产出指标（70分）」
+        self.field_ranks: dict[str, int] = {}  # header field → the rank of the label it was read from
 
     # -- bookkeeping ----------------------------------------------------------------------------
     def hit(self, row: int, col: int, value: object = None, containing: bool = False, *,
@@ -660,9 +661,13 @@ class _FormReader:
     def header_field(self, row: int, col: int, key: str, inline: str | None) -> None:
         """A header label: its value in the same cell (``单位：元``) or to its right."""
         fields = self.form.fields
-        if key in fields:
-            return
         raw = str(self.grid.get(row, col))
+        rank = HEADER.rank(re.split(r"[:：]", raw, maxsplit=1)[0])
+        if key in fields:
+            if rank >= self.field_ranks.get(key, 0):
+                return
+            self.form.labels.pop(key, None)  # a more specific label of the same field (主管部门 after 部门) wins
+        self.field_ranks[key] = rank
         if key == "money_unit":
             self.money_unit(row, col, inline)
             return
