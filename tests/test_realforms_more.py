@@ -18,6 +18,7 @@ from .realforms_harness import REALFORMS, _builder
 
 def _scored(data: dict, folder: Path) -> dict:
     """Render ``data`` (a transcription) in its printed layout, adopt and score it: the first form's report."""
+    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{data['id']}.json"
     path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
     _builder().build(str(path), str(folder))
@@ -111,3 +112,26 @@ def test_yongde_department_is_the_supervising_department_not_the_line_above_the_
     form = read_workbook(tmp_path / "yunnan-yongde-2022-yingyang_导入.xlsx").forms[0]
     assert form.fields["department"].value == "永德县教育体育局"
     assert form.fields["implementer"].value == "永德县明朗中学"
+
+
+# -- a 得分 column without a 分值 column, 一级 分值 in the labels (云南保山 2022) -------------------------------
+
+def test_baoshan_typed_scores_are_kept_and_their_sums_checked(tmp_path):
+    """No row can be re-scored without 分值, but nothing the clerk typed is ignored: the rows' scores
+    are kept, each 一级's rows are added against its printed 分值, the 总分 (printed right of
+    「总分（100分）」) against 执行率得分 + rows — all consistent on the published form."""
+    form = _scored(_load("yunnan-baoshan-2022-weiwen"), tmp_path / "as_published")
+    assert [item["entered"] for item in form["items"]] == [20, 20, 20, 20, 10, 10]
+    assert form["total"]["entered"] == 100
+    [note] = [flag for flag in form["flags"] if flag["code"] == "completion_only"]
+    assert "产出指标 20 + 20 + 20 = 60（分值 60）" in note["message"] and "与填报总分 100 一致" in note["message"]
+    assert not [flag for flag in form["flags"] if flag["code"] in ("level1_weight_mismatch", "total_not_sum")]
+
+
+def test_baoshan_a_slip_in_a_typed_score_is_flagged(tmp_path):
+    data = _load("yunnan-baoshan-2022-weiwen")
+    data["forms"][0]["indicators"][1][6] = 25  # 补助经费足额拨付率: 25 instead of 20
+    form = _scored(data, tmp_path)
+    codes = {flag["code"]: flag["message"] for flag in form["flags"]}
+    assert "20 + 25 + 20 = 65，超过产出指标分值 60" in codes["level1_weight_mismatch"]
+    assert "总分填 100" in codes["total_not_sum"] and "= 105" in codes["total_not_sum"]

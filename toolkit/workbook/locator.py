@@ -1021,12 +1021,23 @@ class _FormReader:
                             self.form.fields[name] = (self.hit(row, self.columns[column])
                                                       if (row, self.columns[column]) in self.grid.cells
                                                       else self.slot(row, self.columns[column]))
+                    self.total_beside_label(row, col)
                 elif key == "weights" and "level1_weights" not in self.form.labels:
                     self.label("level1_weights", row, col)
                     self.read_weight_line(row, col)
                 elif key in ("grade", "preparer", "phone", "fill_date") and key not in self.form.fields:
                     self.label(key, row, col)
                     self.footer_value(key, row, col, inline)
+
+    def total_beside_label(self, row: int, col: int) -> None:
+        """「总分（100分）| 100 | 自评等级 | 优」 (云南保山 2022): the 总分 stands right of its label, not
+        in the grid's 得分 column — taken when that column's cell on the row is empty and it is a number."""
+        slot = self.form.fields.get("total_score")
+        if slot is not None and slot.value is not None:  # (an empty 得分 cell may be merged into the 等级's)
+            return
+        found = self.right_of(row, col)
+        if found is not None and parse_number(self.grid.get(*found)).value is not None:
+            self.form.fields["total_score"] = self.hit(*found)
 
     def footer_value(self, key: str, row: int, col: int, inline: str) -> None:
         """A footer label's value: in the same cell after the colon, else to the right.

@@ -192,14 +192,65 @@ class _Scorer(GridScorer):
         items = [self.score_execution(points=False)] + [self.status_of(ind) for ind in form.indicators]
         total_cell = form.fields["total_score"]
         met = sum(1 for item in items[1:] if item.status_code == "met")
+        typed, total_entered = self.check_typed_scores(items)
         self.flag("completion_only", "info", total_cell.ref,
                   f"本表没有填写分值：按完成情况表检查（{len(items) - 1} 项指标中 {met} 项达成），不计总分和等级。"
-                  "如需计分，请填写各指标分值。")
+                  + typed + "如需计分，请填写各指标分值。")
         return FormResult(sheet=form.sheet, name=form.name, kind=form.kind, items=items, total_computed=None,
-                          total_entered=None, grade=None, grade_entered=None, execution_rate=self.execution_rate,
+                          total_entered=total_entered, grade=None, grade_entered=None, execution_rate=self.execution_rate,
                           flags=self.flags + [f for item in items for f in item.flags], fills=self.fills,
                           total_explanation=f"完成情况表：{met}/{len(items) - 1} 项达成", total_cell="",
                           completion_only=True)
+
+    def check_typed_scores(self, items: list[ItemResult]) -> tuple[str, float | None]:
+        """A 完成情况表 whose clerk typed 得分 anyway (a 得分 column and no 分值 column, the 一级 分值
+        printed in labels: 云南保山 2022, 湖北黄石 2023): without 分值 no row can be re-scored, but the
+        sums can be checked — each 一级's rows against its printed 分值, the 总分 against the 执行率
+        得分 plus the rows. Returns (the sentence for the completion_only note, the typed 总分).
+
+        Nothing typed is ignored: the rows' scores become the items' ``entered`` and are listed."""
+        form = self.form
+        typed: list[tuple[str, float]] = []
+        for ind, item in zip(form.indicators, items[1:]):
+            value = self.number(ind.score, "得分", item=item) if ind.score is not None else None
+            if value is not None:
+                item.entered = value
+                typed.append((ind.level1, value))
+        total_cell = form.fields["total_score"]
+        total_entered = self.number(total_cell, "总分")
+        if not typed:
+            return "", total_entered
+        fund_score = form.funds["total"].score
+        execution = self.number(fund_score, "执行率得分") if fund_score is not None else None
+        checked = []
+        for label, key in LEVEL1_WEIGHT_FIELDS.items():
+            scores = [value for level1, value in typed if level1 == label]
+            declared = self.number(form.fields[key], f"{label}分值") if key in form.fields else None
+            if not scores or declared is None:
+                continue
+            sub = self.round(sum(scores))
+            checked.append(f"{label} {' + '.join(fmt(v) for v in scores)} = {fmt(sub)}（分值 {fmt(declared)}）")
+            if sub > declared + self.tolerance:
+                self.flag("level1_weight_mismatch", "error", form.fields[key].ref,
+                          f"{label}各指标填报得分 {' + '.join(fmt(v) for v in scores)} = {fmt(sub)}，超过{label}分值 "
+                          f"{fmt(declared)}。")
+        parts = ([execution] if execution is not None else []) + [value for _, value in typed]
+        total = self.round(sum(parts))
+        said = (f"执行率得分 {fmt(execution)} + " if execution is not None else "") + \
+            f"各指标得分 {fmt(self.round(sum(v for _, v in typed)))} = {fmt(total)}"
+        rows_only = self.round(sum(value for _, value in typed))
+        if total_entered is not None and abs(total_entered - total) > self.tolerance:
+            if execution and abs(total_entered - rows_only) <= self.tolerance:
+                # 湖北某区 2020: 一级 labels add up to 100 on their own and the 总分 leaves the 执行率得分 out
+                self.flag("total_not_sum", "warning", total_cell.ref,
+                          f"总分填 {fmt(total_entered)}，等于各指标得分之和，未计入执行率得分 {fmt(execution)}；按表式"
+                          f"（预算执行 + 绩效目标）{said}。请核对本表的分值安排。")
+            else:
+                self.flag("total_not_sum", "error", total_cell.ref,
+                          f"总分填 {fmt(total_entered)}，但{said}，相差 {fmt(total_entered - total)}。")
+        return (f"填报的各指标得分没有分值，无法逐项按规则复核；已核对合计：{'；'.join(checked + [said])}"
+                + (f"，与填报总分 {fmt(total_entered)} {'一致' if abs(total_entered - total) <= self.tolerance else '不符'}"
+                   if total_entered is not None else "") + "。", total_entered)
 
     def run(self) -> FormResult:
         form = self.form
