@@ -146,8 +146,22 @@ class Leaf:
     choice: "ChoiceGroup | None" = None  # the choice group an optional indicator belongs to
 
 
+class _NamedNode:
+    """The name and weight of the framework node a view wraps (``self.node``)."""
+
+    node: Mapping
+
+    @property
+    def name(self) -> str:
+        return self.node["name"]
+
+    @property
+    def weight(self) -> float:
+        return float(self.node["weight"])
+
+
 @dataclass(frozen=True)
-class ChoiceGroup:
+class ChoiceGroup(_NamedNode):
     """Optional 三级 indicators sharing one weight (「效益(可选项)」: 经济效益、社会效益 … 共用 40 分).
 
     Each option is its own 评分表 row; the department marks which apply (each option's ``applies``
@@ -163,14 +177,6 @@ class ChoiceGroup:
 
     path: str
     node: Mapping
-
-    @property
-    def name(self) -> str:
-        return self.node["name"]
-
-    @property
-    def weight(self) -> float:
-        return float(self.node["weight"])
 
     @property
     def options(self) -> list[Mapping]:
@@ -190,7 +196,7 @@ class ChoiceGroup:
 
 
 @dataclass(frozen=True)
-class DepartmentList:
+class DepartmentList(_NamedNode):
     """A node whose 三级 rows each department writes itself (「部门特性指标」): the profile fixes
     the node's weight and the rule(s) the rows follow; the workbook carries the rows (name,
     分值, values), which must add up to the node's weight.
@@ -203,14 +209,6 @@ class DepartmentList:
     level2: Mapping | None
     node: Mapping
     group: Mapping | None = None
-
-    @property
-    def name(self) -> str:
-        return self.node["name"]
-
-    @property
-    def weight(self) -> float:
-        return float(self.node["weight"])
 
     @property
     def spec(self) -> Mapping:
