@@ -386,6 +386,20 @@ def test_a_real_form_in_its_own_layout_is_adopted_beside_it(tmp_path):
     assert "导入" in plan["message"]["text"]
 
 
+def test_an_engine_that_reads_no_file_says_how_to_adopt_instead(tmp_path):
+    """The in-page engine (``host.files`` false) cannot adopt beside the workbook: it says to run
+    ``jixiao adopt`` on a machine with the toolkit, and writes nothing."""
+    source = build_form_file(form_ids()[0], tmp_path)
+    host = Host(source)
+    snapshot = host.snapshot()
+    snapshot["host"]["files"] = False
+    plan = protocol.press(snapshot)
+    while plan["status"] == "needs":
+        plan = protocol.press(host.answer(snapshot, plan["needs"]))
+    assert plan["status"] == "failed" and "jixiao adopt" in plan["message"]["text"] and "页面内运行" in plan["message"]["text"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == [source.name]
+
+
 def test_a_blank_cell_showing_a_formula_result_is_left_alone():
     """Value2 gives "" for a clerk's formula that shows nothing (null for an empty cell): the engine
     does not fill it — as the xlwings host reads the formula first — and says so."""

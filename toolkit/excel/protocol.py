@@ -1,18 +1,20 @@
 """The press protocol: a host-neutral 「绩效自评」 button. A *snapshot* of the open workbook goes in, a
 *plan* of what to change comes out — both plain JSON (``schemas/snapshot.schema.json``,
 ``schemas/plan.schema.json``, version :data:`VERSION`), so any host that can read and write cell
-ranges can offer the buttons: the WPS JS add-in through ``jixiao serve`` today, a page running
-Python in the browser tomorrow. The host only translates::
+ranges can offer the buttons: the WPS JS add-in through ``jixiao serve``, the xlwings ribbon
+button in Excel (:mod:`toolkit.excel.xl`, in the same process: :func:`score`), a page running
+Python in the browser. Every host only translates::
 
-    host reads ─snapshot→ press() ─plan→ host writes, shows plan["message"]
+    host reads ─snapshot→ press() / score() ─plan→ host writes, shows plan["message"]
 
-The work is the xlwings button's (:mod:`toolkit.excel.xl`), with the same shared pieces: forms
-found by their printed labels (:func:`toolkit.forms.registry.names_from_sheet_labels`), the same
-scoring (:func:`toolkit.service.score_book`), values in the blocks of
+The work is done here, once: forms found by their printed labels
+(:func:`toolkit.forms.registry.names_from_sheet_labels`), the same scoring as ``jixiao score``
+(:func:`toolkit.service.score_book`), values in the blocks of
 :func:`toolkit.excel.writing.value_blocks`, one multi-area fill per colour and one border entry per
 line style (the dashed/dotted frames ``jixiao score`` draws for black-and-white printing), notes only where they
-change, the same 「校验结果」 rows and meta sheet. (The xlwings host keeps its own path: its
-remote-engine call counts are pinned by tests/test_xl_remote.py; both paths share these functions.)
+change, the 「校验结果」 rows and the meta sheet. The xlwings host builds its snapshot from the bulk reads
+it makes anyway (:mod:`toolkit.excel.reading`) and applies the plan with
+:mod:`toolkit.excel.writing`, in the calls tests/test_xl_remote.py pins.
 
 What a host cannot know in advance the engine asks for, in a reply with ``status: "needs"``: the
 defined names of a sheet its labels do not settle, the number formats of the numbers the rules
@@ -37,29 +39,102 @@ import datetime as _dt
 import json
 import re
 import sys
+import tempfile
+import traceback
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from toolkit import __version__
-from toolkit.core.problems import ToolkitError
-from toolkit.excel.writing import (AREA_ADDRESS_LIMIT, CHECK_WIDTHS, HEADER_FILL, ApplyStats, _cell_value,
-                                   area_addresses, border_style, check_sheet_rows, notes_block, tool_columns,
-                                   value_blocks)
-from toolkit.excel.reading import book_from_sheets, format_cells
-from toolkit.excel.xl import EXPORT_MISSING, TITLE, XlScoreRun, _unexpected, score_message
+from toolkit.core.problems import SEVERITY_LABELS, ToolkitError
+from toolkit.excel.writing import (AREA_ADDRESS_LIMIT, CHECK_WIDTHS, HEADER_FILL, NOTE_COLUMN, ApplyStats,
+                                   _cell_value, area_addresses, border_style, changed_notes, check_sheet_rows,
+                                   notes_block, tool_columns, value_blocks)
 from toolkit.forms import registry as kinds
-from toolkit.workbook.edits import KEEP, EditPlan, is_header_row
+from toolkit.report import two_numbers_line
+from toolkit.service import assemble_book
+from toolkit.workbook.edits import CHECK_LEVEL_COLUMN, KEEP, LEVEL_FILLS, EditPlan, is_header_row
 from toolkit.workbook.locator import address
 from toolkit.workbook.printing import notes_print_end
 from toolkit.workbook.meta import (CHECK_SHEET, INSTRUCTIONS_SHEET, Registry, SheetInfo, is_meta_sheet,
                                    meta_rows, meta_rows_from_values, template_sheets_of)
-from toolkit.workbook.sheets import SheetAccess, split_ref
+from toolkit.workbook.sheets import SheetAccess, WorkbookData, resolve_reference, split_ref
 
 PROTOCOL = "jixiao-press"
 VERSION = 1
 ACTIONS = ("score", "export", "report", "about")
 SCHEMA_DIR = Path(__file__).resolve().parents[1] / "schemas"
 EXCEL_EPOCH = _dt.datetime(1899, 12, 30)  # serial 1 is 1900-01-01 (Excel's phantom 1900-02-29 included)
+TITLE = "绩效自评"
+EXPORT_MISSING = "导出报送功能尚未安装/可用"
+MESSAGE_LIMIT = 1800  # characters shown in one message box; the rest is in 「校验结果」
+
+
+# ------------------------------------------------------------------ what a press says (every host)
+
+@dataclass
+class ScoreRun:
+    """The outcome of one 「计算得分」 press: the workbook as read, the results, the engine's edit
+    plan and what the plan holds and the host did (:class:`~toolkit.excel.writing.ApplyStats`)."""
+
+    book: WorkbookData
+    results: list
+    plan: EditPlan
+    stats: ApplyStats
+
+
+def score_message(run: ScoreRun) -> str:
+    """The success message: one line per form (total, grade, flags), then where to look.
+
+    >>> from toolkit.core.results import FormResult
+    >>> run = ScoreRun(WorkbookData(Path("a.xlsx"), [], {}, Registry()),
+    ...                [FormResult("s", "项目", "project", [], 91.9, 91.9, "优", None, 0.19, [], {})],
+    ...                EditPlan(), ApplyStats())
+    >>> print(score_message(run))
+    已计算 1 张自评表：
+    · 项目：总分 填报 91.9，复核 91.9，一致；等级 优；错误 0，提醒 0，说明 0
+    <BLANKLINE>
+    标色：红 = 错误，黄 = 提醒，蓝 = 说明；全部标记及算式见「校验结果」表和右侧「计算说明」列。
+    """
+    lines = [f"已计算 {len(run.results)} 张自评表："]
+    lines += [f"· {two_numbers_line(result)}" for result in run.results]
+    for flag in run.book.flags:
+        lines.append(f"[{SEVERITY_LABELS[flag.severity]}] {flag.message}")
+    if run.stats.formulas_kept:
+        kept = "、".join(f"{sheet}!{ref}" for sheet, ref in run.stats.formulas_kept)
+        lines.append(f"[说明] 单元格 {kept} 有公式（当前显示为空），工具没有写入计算值；计算值见右侧「系统计算得分」列。")
+    lines += ["", "标色：红 = 错误，黄 = 提醒，蓝 = 说明；全部标记及算式见「校验结果」表和右侧「计算说明」列。"]
+    return clip("\n".join(lines))
+
+
+def clip(text: str) -> str:
+    """At most :data:`MESSAGE_LIMIT` characters for a message box, cut at a line.
+
+    >>> clip("短消息")
+    '短消息'
+    """
+    if len(text) <= MESSAGE_LIMIT:
+        return text
+    return text[:MESSAGE_LIMIT].rsplit("\n", 1)[0] + "\n……（其余内容见「校验结果」表）"
+
+
+def unexpected(exc: BaseException, action: str) -> str:
+    """The message for an error nobody foresaw; its traceback goes to a log file the message names.
+
+    >>> "意外错误" in unexpected(RuntimeError("x"), "计算得分")
+    True
+    """
+    log = Path(tempfile.gettempdir()) / "jixiao_excel_error.log"
+    try:
+        with log.open("a", encoding="utf-8") as handle:
+            handle.write(f"--- {_dt.datetime.now():%Y-%m-%d %H:%M:%S} jixiao-toolkit {__version__} {action}\n")
+            handle.write("".join(traceback.format_exception(exc)))
+        where = f"详细信息已记录在 {log}。"
+    except OSError:
+        where = ""
+    return (f"{action}时发生意外错误（{type(exc).__name__}：{exc}）。\n"
+            f"您的工作簿未被改动或只写入了一部分计算结果，请关闭后不保存重新打开再试。{where}\n"
+            "如仍出错，请把此信息和文件发给技术支持。")
 
 
 # ------------------------------------------------------------------ schemas
@@ -131,6 +206,59 @@ def as_date(serial: float) -> _dt.datetime:
     return EXCEL_EPOCH + _dt.timedelta(days=serial)
 
 
+def format_cells(names: dict[str, str], values: dict) -> list[tuple[int, int]]:
+    """The numeric cells whose number format the rules read (each kind's ``format_columns``), in
+    (row, column) order: what the engine asks a host's spreadsheet for.
+
+    >>> format_cells({}, {(1, 1): 0.95})
+    []
+    """
+    numeric = []
+    for name, offsets, end_name in kinds.format_columns():
+        header = resolve_reference(names.get(name))
+        if header is None:
+            continue
+        end = resolve_reference(names.get(end_name)) if end_name else None
+        last = end[0] - 1 if end else float("inf")
+        columns = {header[1] + offset for offset in offsets}
+        numeric += [(row, col) for (row, col), value in values.items()
+                    if col in columns and header[0] < row <= last
+                    and isinstance(value, (int, float)) and not isinstance(value, bool)]
+    return sorted(numeric)
+
+
+def book_from_sheets(sheets: list[SheetAccess], flags: list, registry: Registry, file_name: str,
+                     meta: dict[str, str], infos: list[SheetInfo]) -> WorkbookData:
+    """The read workbook from its template sheets as the snapshot gave them: the forms, the flags
+    met while finding them, the sheets' values.
+
+    >>> book_from_sheets([], [], Registry(), "空.xlsx", {}, [])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    toolkit.core.problems.ToolkitError: 文件「空.xlsx」中没有可识别的自评表：...
+    """
+    forms = kinds.read_forms(sheets, registry, file_name, meta)
+    foreign = [flag.sheet for flag in flags if flag.code == "form_without_names"]
+    if not forms and foreign:  # the file path's hint needs a saved file; say what the button can do
+        raise ForeignLayout(f"工作簿「{file_name}」的工作表「{'」「'.join(foreign)}」像是其他版式的自评表（没有本模板的字段名称）。"
+                            "请先把工作簿保存到本机文件夹，再点「计算得分」：工具会把它导入为本模板的新工作簿并打开"
+                            "（原工作簿不变）；也可以用命令 jixiao adopt 导入。", file_name, foreign)
+    data = assemble_book(Path(file_name), forms, meta, registry)
+    data.flags += flags
+    data.sheets = infos
+    data.template_sheets = [sheet.title for sheet in sheets]
+    data.sheet_values = {sheet.title: sheet.values for sheet in sheets}
+    return data
+
+
+class ForeignLayout(ToolkitError):
+    """The workbook's forms are in another layout (no field names of this template): the button
+    adopts it from the saved file where the host's engine can read files."""
+
+    def __init__(self, message: str, file_name: str, sheets: list[str]):
+        super().__init__(message)
+        self.file_name, self.sheets = file_name, sheets
+
+
 class Needs(Exception):
     """The engine needs more of the workbook than the snapshot holds (see the module doc)."""
 
@@ -148,8 +276,10 @@ def _stored_names(sheet: dict) -> dict[str, str]:
 
 
 def _template_sheet(sheet: dict, values: dict, known: set[str]) -> tuple[SheetAccess | None, list]:
-    """``sheet`` as a template sheet (None if it is not one) and its flags: as
-    :func:`toolkit.excel.reading._template_sheet`, the snapshot's names taking the place of COM."""
+    """``sheet`` as a template sheet (None if it is not one) and its flags. Labels settle it without
+    names when they give the whole name table and the meta sheet lists the sheet as a template sheet;
+    otherwise — a copied or renamed sheet, retyped labels, a form pasted into a new sheet — the
+    engine asks for the sheet's names and treats them exactly as the file readers do."""
     title = sheet["name"]
     derived = kinds.names_from_sheet_labels(values)
     if derived is not None and title in known:
@@ -231,17 +361,27 @@ def _rows(values: dict) -> list[list[object]]:
 
 # ------------------------------------------------------------------ the plan, written
 
-def _json_value(value: object) -> object:
-    """A plan value as JSON: a date as Excel's serial number (what Value2 takes)."""
-    value = _cell_value(value)
+def _serial(value: object) -> object:
+    """A value ready for Excel as JSON: a date as Excel's serial number (what Value2 takes)."""
     if isinstance(value, _dt.datetime):
         delta = value - EXCEL_EPOCH
         return delta.days + delta.seconds / 86400
     return value
 
 
+def _json_value(value: object) -> object:
+    """A plan value as JSON: text Excel would take for a formula/number keeps its ' prefix, a date
+    is its serial number.
+
+    >>> _json_value("=1+1"), _json_value(_dt.datetime(1900, 1, 1))
+    ("'=1+1", 2.0)
+    """
+    return _serial(_cell_value(value))
+
+
 def _blocks(blocks) -> list[dict]:
-    return [{"cell": address(top, left), "rows": [[_json_value(v) for v in row] for row in rows]}
+    """Rectangles of :func:`value_blocks`/:func:`notes_block` (already prefixed: prefixed once only)."""
+    return [{"cell": address(top, left), "rows": [[_serial(v) for v in row] for row in rows]}
             for top, left, rows in blocks]
 
 
@@ -276,23 +416,30 @@ def shows_empty_text(sheet: dict) -> set[tuple[int, int]]:
 
 
 def form_sheet_changes(name: str, edits: list, current: dict, empty_text: set, plan: EditPlan, *,
-                       notes: bool) -> tuple[dict, list[tuple[str, str]]]:
-    """The plan for one form sheet and the clerk's formula cells left alone, as
-    :func:`toolkit.excel.writing.apply_plan` writes a sheet: changed values in blocks, the 问题说明
-    block whole when any line changes (and the print area reaching it), one fill entry per colour
-    and one border entry per style over the same cells, notes that change. A fill whose note is
-    already in place (the meta sheet's digest) is in place too — the colour and the border follow the
-    note's severities — so a second press paints nothing."""
+                       notes: bool, formulas=None, stats: ApplyStats | None = None) -> tuple[dict, list[tuple[str, str]]]:
+    """The plan for one form sheet and the clerk's formula cells left alone: changed values in
+    blocks, the 问题说明 block whole when any line changes (and the print area reaching it), one fill
+    entry per colour and one border entry per style over the same cells, notes that change. A fill
+    whose note is already in place (the meta sheet's digest) is in place too — the colour and the
+    border follow the note's severities — so a second press paints nothing.
+
+    A clerk's cell the engine would fill (a missing grade or total) that shows a formula's empty
+    result is left alone: ``empty_text`` holds the cells whose Value2 is "", and ``formulas(name,
+    cells)`` — a host in the same process whose read gives no "" (xlwings) — says which of those
+    blank ``cells`` hold a formula. ``stats`` records the blocks and fills per sheet."""
     values = {split_ref(e.ref): e.value for e in edits if e.value is not KEEP}
     block = {key: values.pop(key) for key in [split_ref(e.ref) for e in edits if (name, e.ref) in plan.notes_cells]
              if key in values}
     tools = tool_columns(current)
-    kept = sorted(key for key, value in values.items()
-                  if key[1] not in tools and value is not None and current.get(key) is None and key in empty_text)
+    blank = [key for key, value in values.items()
+             if key[1] not in tools and value is not None and current.get(key) is None]
+    shown_empty = set(empty_text) | (set(formulas(name, blank)) if formulas is not None and blank else set())
+    kept = sorted(key for key in blank if key in shown_empty)
     for key in kept:
         del values[key]
     note_blocks = notes_block(block, current)
-    changes = {"name": name, "values": _blocks(value_blocks(values, current, tools) + note_blocks)}
+    blocks = value_blocks(values, current, tools) + note_blocks
+    changes = {"name": name, "values": _blocks(blocks)}
     end = notes_print_end(plan, name) if note_blocks else None
     if end is not None:
         changes["print_rows_to"] = end
@@ -302,10 +449,12 @@ def form_sheet_changes(name: str, edits: list, current: dict, empty_text: set, p
         changes["fills"] = _fills(colours)
         changes["borders"] = _borders(colours)
     if notes:
-        changed = [{"cell": e.ref, "text": e.comment or None} for e in edits
-                   if e.comment is not KEEP and not e.comment_in_place]
+        changed = changed_notes(edits, stats)
         if changed:
             changes["notes"] = changed
+    if stats is not None:
+        stats.value_blocks[name], stats.notes_blocks[name] = len(blocks), len(note_blocks)
+        stats.coloured[name] = len(colours)
     return changes, [(name, address(*key)) for key in kept]
 
 
@@ -316,7 +465,8 @@ def _last_visible(infos: list[SheetInfo]) -> str | None:
 
 def workbook_changes(plan: EditPlan, infos: list[SheetInfo]) -> list[dict]:
     """The meta sheet (cleared and written in one block, hidden when new) and the 「校验结果」 sheet
-    (one block; header rows bold and grey; columns sized when new), as the xlwings host writes them."""
+    (one block; header rows bold and grey; the 说明 column wrapped; columns sized when new: fitted to
+    their content, 说明 wide)."""
     titles = {info.title for info in infos}
     after = _last_visible(infos)
     meta = next((info.title for info in infos if is_meta_sheet(info)), None)
@@ -331,13 +481,20 @@ def workbook_changes(plan: EditPlan, infos: list[SheetInfo]) -> list[dict]:
     check = {"name": plan.check_title, "create": True, "after": after} if created else \
         {"name": plan.check_title, "clear": "all"}
     headers = [i + 1 for i, row in enumerate(plan.check_rows) if is_header_row(row)]
-    check.update(values=[{"cell": "A1", "rows": [[_json_value(v) for v in row] for row in check_rows]}],
-                 bold_rows=[1] + headers, width=width,
-                 fills=_fills({(row, col): HEADER_FILL.lstrip("#") for row in headers for col in range(1, width + 1)}),
-                 wrap=f"{address(3, width)}:{address(max(height, 3), width)}", activate=True)
-    if created:
-        check["autofit"] = f"{address(3, 1)}:{address(max(height, 3), width - 1)}"
-        check["column_widths"] = {address(1, width).rstrip("1"): CHECK_WIDTHS[-1]}
+    # Header rows grey; each 级别 cell in its severity's colour, bold, as the file writer does (readable
+    # on a black-and-white printer too): one fill call per colour, the bold with the header rows'.
+    colours = {(row, col): HEADER_FILL.lstrip("#") for row in headers for col in range(1, width + 1)}
+    levels = [i + 1 for i, row in enumerate(check_rows) if i + 1 > 2 and i + 1 not in headers
+              and len(row) >= CHECK_LEVEL_COLUMN and row[CHECK_LEVEL_COLUMN - 1] in LEVEL_FILLS]
+    colours.update({(row, CHECK_LEVEL_COLUMN): LEVEL_FILLS[check_rows[row - 1][CHECK_LEVEL_COLUMN - 1]]
+                    for row in levels})
+    last = max(height, 3)
+    check.update(values=[{"cell": "A1", "rows": [[_serial(v) for v in row] for row in check_rows]}],
+                 bold_rows=[1] + headers, width=width, fills=_fills(colours),
+                 wrap=f"{address(3, NOTE_COLUMN)}:{address(last, NOTE_COLUMN)}", activate=True)
+    if created:  # from row 3: not the long title
+        check["autofit"] = f"{address(3, 1)}:{address(last, width)}"
+        check["column_widths"] = {address(1, NOTE_COLUMN).rstrip("1"): CHECK_WIDTHS[NOTE_COLUMN - 1]}
     return [meta_sheet, check]
 
 
@@ -349,9 +506,7 @@ def _base(snapshot: dict | None) -> dict:
 
 
 def _message(text: str, title: str, *, critical: bool = False) -> dict:
-    from toolkit.excel.xl import _clip
-
-    return {"title": title, "text": _clip(text), "critical": critical}
+    return {"title": title, "text": clip(text), "critical": critical}
 
 
 def failed(text: str, title: str = TITLE, snapshot: dict | None = None) -> dict:
@@ -409,16 +564,14 @@ def press(snapshot: dict, *, profile=None) -> dict:
         return file_press(snapshot)
     except Exception as exc:  # noqa: BLE001 — the button's outermost boundary: a message, never a traceback
         label = {"score": "计算得分", "export": "导出报送", "report": "生成报告"}.get(action, "处理")
-        return failed(_unexpected(exc, label), f"{TITLE} - {label}", snapshot)
+        return failed(unexpected(exc, label), f"{TITLE} - {label}", snapshot)
 
 
 def score_press(snapshot: dict, *, profile=None) -> dict:
     """「计算得分」: the plan that scores the snapshot's workbook in place."""
-    from toolkit.service import resolve_profile, score_book
-
     title = f"{TITLE} - 计算得分"
     try:
-        data, values = read_snapshot(snapshot)
+        sheets, run = score(snapshot, profile=profile)
     except Needs as needs:
         asked = {}
         if needs.names:
@@ -426,14 +579,35 @@ def score_press(snapshot: dict, *, profile=None) -> dict:
         if needs.formats:
             asked["formats"] = needs.formats
         return dict(_base(snapshot), status="needs", needs=asked, sheets=[])
+    except ForeignLayout as exc:
+        if (snapshot.get("host") or {}).get("files") is False:  # an engine in the add-in page reads no file
+            return failed(f"工作簿「{exc.file_name}」的工作表「{'」「'.join(exc.sheets)}」像是其他版式的自评表（没有本模板的字段"
+                          "名称）。本加载项的计算引擎在页面内运行，不能读写文件，无法在这里导入：请在装有绩效自评工具箱的电脑上"
+                          f"运行 jixiao adopt \"{exc.file_name}\"，把生成的本模板工作簿拿回来打开，再点「计算得分」。",
+                          title, snapshot)
+        adopted = _adopt_beside(snapshot)
+        if adopted:
+            return adopted_plan(snapshot, adopted)
+        return failed(f"未能计算得分：\n{exc}", title, snapshot)
     except ToolkitError as exc:
         adopted = _adopt_beside(snapshot) if not getattr(exc, "flags", None) else []
         if adopted:
-            return dict(_base(snapshot), status="done", sheets=[], open=[str(p) for p in adopted],
-                        message=_message("这是其他版式的自评表：已按本工具模板导入为\n" + "\n".join(map(str, adopted)) +
-                                         "\n并已打开（原工作簿未改动）。请在新工作簿上再点「计算得分」。导入时每个单元格的去向见其「导入说明」表。",
-                                         f"{TITLE} - 导入其他版式"))
+            return adopted_plan(snapshot, adopted)
         return failed(f"未能计算得分：\n{exc}", title, snapshot)
+    return dict(_base(snapshot), status="done", sheets=sheets,
+                message=_message(score_message(run), f"{TITLE} - 计算得分完成"))
+
+
+def score(snapshot: dict, *, profile=None, formulas=None) -> tuple[list[dict], ScoreRun]:
+    """The work of 「计算得分」 on a valid snapshot: the plan's sheets and the run (results, the
+    engine's edit plan, what the plan holds in ``run.stats``). Raises :class:`Needs` when the
+    snapshot must say more, ToolkitError when the workbook cannot be scored. :func:`press` answers
+    with it; a host in the same process (the xlwings button) calls it directly, answering
+    :class:`Needs` as the WPS add-in answers ``status: "needs"``, and passes ``formulas`` (see
+    :func:`form_sheet_changes`) when its read cannot tell a formula showing "" from a blank cell."""
+    from toolkit.service import resolve_profile, score_book
+
+    data, values = read_snapshot(snapshot)
     results, plan = score_book(data, resolve_profile(data, profile))
     notes = bool((snapshot.get("host") or {}).get("notes", True))
     by_title = {sheet["name"]: sheet for sheet in snapshot["sheets"]}
@@ -442,21 +616,27 @@ def score_press(snapshot: dict, *, profile=None) -> dict:
         if name not in values:
             continue  # a sheet deleted since the last press (its registry rows are stale)
         changes, kept = form_sheet_changes(name, edits, values[name], shows_empty_text(by_title[name]), plan,
-                                           notes=notes)
+                                           notes=notes, formulas=formulas, stats=stats)
         sheets.append(changes)
         stats.formulas_kept += kept
     if not notes:  # nothing was noted: the next press on a host with notes writes every note
         plan.registry.noted.clear()
     sheets += workbook_changes(plan, data.sheets)
-    run = XlScoreRun(book=data, results=results, plan=plan, stats=stats)
-    return dict(_base(snapshot), status="done", sheets=sheets,
-                message=_message(score_message(run), f"{TITLE} - 计算得分完成"))
+    return sheets, ScoreRun(book=data, results=results, plan=plan, stats=stats)
 
 
 def _saved_path(snapshot: dict) -> Path | None:
     book = snapshot["workbook"]
     path = Path(book["path"]) if book.get("path") else None
     return path if path is not None and path.is_absolute() and path.exists() else None
+
+
+def adopted_plan(snapshot: dict, adopted: list[Path]) -> dict:
+    """The plan after a workbook in another layout was adopted beside itself: open the new ones."""
+    return dict(_base(snapshot), status="done", sheets=[], open=[str(p) for p in adopted],
+                message=_message("这是其他版式的自评表：已按本工具模板导入为\n" + "\n".join(map(str, adopted)) +
+                                 "\n并已打开（原工作簿未改动）。请在新工作簿上再点「计算得分」。导入时每个单元格的去向见其「导入说明」表。",
+                                 f"{TITLE} - 导入其他版式"))
 
 
 def _adopt_beside(snapshot: dict) -> list[Path]:

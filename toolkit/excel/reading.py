@@ -1,17 +1,20 @@
-"""Reading the workbook open in Excel: one bulk read per sheet, forms found by their labels.
-
-Same result as :func:`toolkit.service.read_openpyxl_book` on the saved file, with the calls
-into Excel kept to what the clerk can wait for:
+"""The xlwings host's half of the press protocol, reading: the workbook open in Excel as a
+snapshot (:mod:`toolkit.excel.protocol`), with the calls into Excel kept to what the clerk can
+wait for:
 
 * each sheet: its name, then one read of its used range (address and values, errors as text);
-* template sheets are recognised and their defined names rebuilt from the printed labels
-  (:mod:`toolkit.workbook.anchors`); a sheet the hidden meta sheet lists as a template sheet
-  costs nothing more. Names are read (two or three calls each) only for a sheet the labels do
-  not settle — copied or renamed since the tool last wrote, labels retyped, a form pasted into
-  a new sheet — and then treated exactly as the file readers treat them;
-* number formats only of numeric 年度指标值/实际完成值 cells (a ``%`` format changes what 0.95
-  means): one call per form that has such numbers;
-* visibility only of a sheet that could be the tool's hidden meta sheet.
+  the template's 填表说明 sheet is only named (it holds no form, and its text is long);
+* visibility only of a sheet that could be the tool's hidden meta sheet;
+* what the engine asks for (:class:`~toolkit.excel.protocol.Needs`), answered as the WPS add-in
+  answers ``status: "needs"``: the defined names of a sheet its labels do not settle (copied or
+  renamed since the tool last wrote, labels retyped, a form pasted into a new sheet; two or three
+  calls per name); the number formats of the numbers the rules read with their format (a ``%``
+  format changes what 0.95 means): one call over them, cell by cell only where they differ and
+  only on desktop Excel (other engines cannot tell).
+
+Value2 hands a date over as its serial number, xlwings as a datetime: the snapshot holds the
+serial, and a cell the engine asks the format of that xlwings read as a date is answered with a
+date format, so the engine reads the date the file readers see.
 
 Example (xlwings' remote engine, no Excel needed)::
 
@@ -23,20 +26,24 @@ Example (xlwings' remote engine, no Excel needed)::
     ...     "sheets": [{"name": "Sheet1", "values": [["项目名称", "零星修缮"]], "pictures": [], "tables": []}]})
     >>> bulk_read(book.sheets[0]).values
     {(1, 1): '项目名称', (1, 2): '零星修缮'}
+    >>> open_book(book).snapshot["sheets"]
+    [{'name': 'Sheet1', 'visible': True, 'origin': [1, 1], 'values': [['项目名称', '零星修缮']]}]
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
+import datetime as _dt
+from dataclasses import dataclass, field
 
 from toolkit.core.problems import ToolkitError
 from toolkit.excel.engine import EXCEL_ERRORS, is_desktop, is_visible
-from toolkit.forms import registry as kinds
-from toolkit.service import assemble_book
-from toolkit.workbook.meta import (CHECK_SHEET, INSTRUCTIONS_SHEET, META_FIRST_KEY, META_SHEET, Registry, SheetInfo,
-                                   is_meta_sheet, meta_rows_from_values, template_sheets_of)
-from toolkit.workbook.sheets import SheetAccess, WorkbookData, resolve_reference
+from toolkit.excel.protocol import EXCEL_EPOCH, PROTOCOL, VERSION, Needs, format_cells, read_snapshot
+from toolkit.workbook.locator import address
+from toolkit.workbook.meta import INSTRUCTIONS_SHEET, META_FIRST_KEY, META_SHEET
+from toolkit.workbook.sheets import WorkbookData, resolve_reference, split_ref
+
+DATE_FORMAT = "yyyy/m/d"  # the answer for a cell xlwings read as a date (any date format reads alike)
+ROUNDS = 3  # snapshots sent per press: values, then names, then the formats of the sheets just named
 
 
 def _plain(value: object) -> object:
@@ -50,16 +57,21 @@ def _plain(value: object) -> object:
     return value
 
 
-def _sheet_names(sheet) -> dict[str, str]:
-    """Sheet-scoped names → their reference text without '=' (as openpyxl's attr_text).
+def _value2(value: object) -> object:
+    """A value as Value2 gives it (what the snapshot holds): a date or time as its serial number.
 
-    Two or three COM calls per name: read only for a sheet whose labels do not settle it (see
-    :func:`read_book`)."""
-    names = {}
-    for name in sheet.names:
-        refers_to = name.refers_to or ""
-        names[name.name.rsplit("!", 1)[-1]] = refers_to[1:] if refers_to.startswith("=") else refers_to
-    return names
+    >>> _value2(_dt.datetime(2021, 12, 31)), _value2(_dt.datetime(1900, 1, 1, 12)), _value2("x")
+    (44561.0, 2.5, 'x')
+    """
+    if isinstance(value, _dt.datetime):
+        return (value.replace(tzinfo=None) - EXCEL_EPOCH).total_seconds() / 86400
+    if isinstance(value, _dt.date):
+        return float((value - EXCEL_EPOCH.date()).days)
+    if isinstance(value, _dt.time):
+        return (value.hour * 3600 + value.minute * 60 + value.second) / 86400
+    if isinstance(value, _dt.timedelta):
+        return value.total_seconds() / 86400
+    return value
 
 
 def _number_format(rng) -> str | None:
@@ -71,46 +83,29 @@ def _number_format(rng) -> str | None:
     return fmt if isinstance(fmt, str) else None
 
 
-def format_cells(names: dict[str, str], values: dict) -> list[tuple[int, int]]:
-    """The numeric cells whose number format the rules read (each kind's ``format_columns``), in
-    (row, column) order: what a host asks its spreadsheet for (the xlwings button, the WPS add-in).
-
-    >>> format_cells({}, {(1, 1): 0.95})
-    []
-    """
-    numeric = []
-    for name, offsets, end_name in kinds.format_columns():
-        header = resolve_reference(names.get(name))
-        if header is None:
-            continue
-        end = resolve_reference(names.get(end_name)) if end_name else None
-        last = end[0] - 1 if end else float("inf")
-        columns = {header[1] + offset for offset in offsets}
-        numeric += [(row, col) for (row, col), value in values.items()
-                    if col in columns and header[0] < row <= last
-                    and isinstance(value, (int, float)) and not isinstance(value, bool)]
-    return sorted(numeric)
-
-
-def _formats_needed(sheet, names: dict[str, str], values: dict, *, desktop: bool) -> dict:
-    """Number formats of the numbers the rules read with their format (a ``%`` format changes
-    what 0.95 means; the kinds' ``format_columns``: 年度指标值/实际完成值, 指标实际值, 基础数据的数值).
-    One call over those numbers when the sheet has any; cell by cell only where their formats
-    differ, and only on desktop Excel (other engines cannot tell)."""
-    numeric = format_cells(names, values)
-    if not numeric:
+def read_formats(sheet, cells: list[tuple[int, int]], *, desktop: bool) -> dict:
+    """Number formats of ``cells`` (not General): one call over them, cell by cell only where
+    their formats differ, and only on desktop Excel (other engines cannot tell)."""
+    if not cells:
         return {}
-    top, bottom = min(r for r, _ in numeric), max(r for r, _ in numeric)
-    left, right = min(c for _, c in numeric), max(c for _, c in numeric)
+    top, bottom = min(r for r, _ in cells), max(r for r, _ in cells)
+    left, right = min(c for _, c in cells), max(c for _, c in cells)
     common = _number_format(sheet.range((top, left), (bottom, right)))
     if common is None and not desktop:
         return {}  # an engine without formats: nothing more to ask
     formats = {}
-    for row, col in numeric:
+    for row, col in cells:
         fmt = common if common is not None else _number_format(sheet.range((row, col)))
         if fmt and fmt != "General":
             formats[(row, col)] = fmt
     return formats
+
+
+def _formats_needed(sheet, names: dict[str, str], values: dict, *, desktop: bool) -> dict:
+    """Number formats of the numbers the rules read with their format (the kinds' ``format_columns``:
+    年度指标值/实际完成值, 指标实际值, 基础数据的数值) on a sheet with these names and values: the
+    cells the engine asks for (:func:`toolkit.excel.protocol.format_cells`), read by :func:`read_formats`."""
+    return read_formats(sheet, format_cells(names, values), desktop=desktop)
 
 
 @dataclass
@@ -120,88 +115,64 @@ class SheetRead:
     sheet: object  # the xlwings Sheet
     title: str
     values: dict  # (row, column) → value, blanks left out
+    origin: tuple[int, int] = (1, 1)
+    rows: list = field(default_factory=lambda: [[None]])  # the used range as Value2 gives it (the snapshot's)
+    dates: set = field(default_factory=set)  # cells xlwings read as dates
 
 
 def bulk_read(sheet) -> SheetRead:
     """Every value of ``sheet`` in one read of its used range (errors as text, like openpyxl's
-    cached values); the range's address places it. The template's 填表说明 sheet is only named:
-    it holds no form, and its text is long."""
+    cached values); the range's address places it. The template's 填表说明 sheet is only named."""
     title = sheet.name
     if title == INSTRUCTIONS_SHEET:
         return SheetRead(sheet, title, {})
     used = sheet.used_range
     top, left = _origin(used.address)
     rows = used.options(ndim=2, err_to_str=True).value or []
-    values = {}
+    values, dates = {}, set()
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
             if value is not None:
                 values[(top + r, left + c)] = _plain(value)
-    return SheetRead(sheet, title, values)
+                if isinstance(value, (_dt.date, _dt.time)):
+                    dates.add((top + r, left + c))
+    snapshot_rows = [[_value2(value) for value in row] for row in rows] or [[None]]
+    return SheetRead(sheet, title, values, (top, left), snapshot_rows, dates)
 
 
-def _origin(address: str) -> tuple[int, int]:
+def _origin(address_text: str) -> tuple[int, int]:
     """'$B$2:$K$30' → (2, 2).
 
     >>> _origin("$B$2:$K$30"), _origin("$A$1")
     ((2, 2), (1, 1))
     """
-    bounds = resolve_reference(address)
+    bounds = resolve_reference(address_text)
     return (bounds[0], bounds[1]) if bounds else (1, 1)
 
 
-def _sheet_info(read: SheetRead) -> SheetInfo:
-    """What tells the tool's own sheets from a clerk's (see toolkit.workbook.meta.tool_sheet_titles).
-    Visibility costs a call and matters only for a sheet that could be the tool's meta sheet."""
-    first = read.values.get((1, 1))
-    candidate = first == META_FIRST_KEY and read.title.startswith(META_SHEET)
-    return SheetInfo(read.title, is_visible(read.sheet) if candidate else True, first)
-
-
-def _template_sheet(read: SheetRead, known: set[str]) -> tuple[SheetAccess | None, list]:
-    """``read`` as a template sheet (None if it is not one) and the flags its names raise.
-
-    Labels settle it without reading names when they give the whole name table and the meta
-    sheet lists the sheet as a template sheet. Otherwise — a copied or renamed sheet, retyped
-    labels, a form pasted into a new sheet — the sheet's names are read (the slow path) and
-    treated exactly as the file readers treat them.
-    """
-    derived = kinds.names_from_sheet_labels(read.values)
-    if derived is not None and read.title in known:
-        return SheetAccess(read.title, derived, read.values, {}), []
-    if derived is None and read.title not in known and not kinds.looks_like_form(read.values):
-        return None, []
-    stored = _sheet_names(read.sheet)
-    access = SheetAccess(read.title, stored, read.values, {})
-    if not access.has_names(kinds.name_prefixes()):
-        return None, ([kinds.unnamed_form_flag(read.title)] if kinds.looks_like_form(read.values) else [])
-    return kinds.confirm_names(access)
+def _visible(read: SheetRead) -> bool:
+    """Visibility costs a call and matters only for a sheet that could be the tool's meta sheet."""
+    candidate = read.values.get((1, 1)) == META_FIRST_KEY and read.title.startswith(META_SHEET)
+    return is_visible(read.sheet) if candidate else True
 
 
 @dataclass
 class OpenBook:
-    """An open workbook as read by :func:`read_open_book`: the readers' data and each sheet's bulk read."""
+    """An open workbook as the xlwings host read it: the snapshot it sends, each sheet's bulk read,
+    and — once the engine has read the snapshot (:func:`read_open_book`) — the readers' data."""
 
-    data: WorkbookData
+    snapshot: dict
     reads: dict[str, SheetRead]  # title → bulk read
+    desktop: bool  # desktop Excel: formats cell by cell where a range's differ
+    data: WorkbookData | None = None
 
-    def meta_sheet(self):
-        """The tool's meta sheet (hidden, starting with the template id), None when absent."""
-        return next((self.reads[info.title].sheet for info in self.data.sheets if is_meta_sheet(info)), None)
-
-
-def read_book(book) -> WorkbookData:
-    """Read every form of an open workbook, like :func:`toolkit.service.read_openpyxl_book`.
-
-    Raises ToolkitError (Chinese, fit for a message box) when nothing can be used.
-    """
-    return read_open_book(book).data
+    def sheets(self) -> dict:
+        """Title → xlwings Sheet (what the plan's sheet names refer to)."""
+        return {title: read.sheet for title, read in self.reads.items()}
 
 
-def read_open_book(book) -> OpenBook:
-    """Read an open workbook with one bulk read per sheet; forms are found by their printed
-    labels (:mod:`toolkit.workbook.anchors`), defined names read only where labels do not settle
-    it (see :func:`_template_sheet`)."""
+def open_book(book) -> OpenBook:
+    """The snapshot of an open workbook: one bulk read per sheet (see the module doc)."""
     file_name = book.name
     reads: list[SheetRead] = []
     for sheet in book.sheets:
@@ -210,63 +181,68 @@ def read_open_book(book) -> OpenBook:
         except EXCEL_ERRORS as exc:  # COM errors, unexpected payloads
             raise ToolkitError(f"无法读取工作簿「{file_name}」工作表「{sheet.name}」的内容（{type(exc).__name__}：{exc}）。"
                                "请确认没有单元格处于编辑状态，然后重试。") from None
-    infos = [_sheet_info(read) for read in reads]
-    meta, registry = {}, Registry()
-    for read, info in zip(reads, infos):
-        if is_meta_sheet(info):
-            meta, registry = meta_rows_from_values(_rows(read.values))
-            break
-    known = template_sheets_of(meta)
-    desktop = is_desktop(book)
-    sheets: list[SheetAccess] = []
-    flags: list = []
-    for read, info in zip(reads, infos):
-        if read.title in (CHECK_SHEET, INSTRUCTIONS_SHEET) or is_meta_sheet(info):
-            continue
+    sheets = [{"name": read.title, "visible": _visible(read), "origin": list(read.origin), "values": read.rows}
+              for read in reads]
+    snapshot = {"protocol": PROTOCOL, "version": VERSION, "action": "score", "workbook": {"name": file_name},
+                "sheets": sheets}
+    return OpenBook(snapshot, {read.title: read for read in reads}, is_desktop(book))
+
+
+def answer(opened: OpenBook, needs: Needs) -> None:
+    """Add what the engine asked for to the snapshot: a sheet's defined names (Name.Name →
+    Name.RefersTo), the number formats of the cells it names."""
+    by_title = {sheet["name"]: sheet for sheet in opened.snapshot["sheets"]}
+    file_name = opened.snapshot["workbook"]["name"]
+    for title in needs.names:
         try:
-            access, found = _template_sheet(read, known)
-            if access is not None:
-                access.formats = _formats_needed(read.sheet, access.names, access.values, desktop=desktop)
+            by_title[title]["names"] = {name.name: name.refers_to or "" for name in opened.reads[title].sheet.names}
         except EXCEL_ERRORS as exc:
-            raise ToolkitError(f"无法读取工作簿「{file_name}」工作表「{read.title}」的定义名称或格式"
-                               f"（{type(exc).__name__}：{exc}）。请确认没有单元格处于编辑状态，然后重试。") from None
-        flags += found
-        if access is not None:
-            sheets.append(access)
-    data = book_from_sheets(sheets, flags, registry, file_name, meta, infos)
-    return OpenBook(data, {read.title: read for read in reads})
+            raise _unreadable(file_name, title, exc) from None
+    for ask in needs.formats:
+        read = opened.reads[ask["sheet"]]
+        cells = [split_ref(ref) for ref in ask["cells"]]
+        try:
+            formats = read_formats(read.sheet, [key for key in cells if key not in read.dates], desktop=opened.desktop)
+        except EXCEL_ERRORS as exc:
+            raise _unreadable(file_name, ask["sheet"], exc) from None
+        formats.update({key: DATE_FORMAT for key in cells if key in read.dates})
+        by_title[ask["sheet"]]["formats"] = {address(*key): fmt for key, fmt in sorted(formats.items())}
 
 
-def book_from_sheets(sheets: list[SheetAccess], flags: list, registry: Registry, file_name: str,
-                     meta: dict[str, str], infos: list[SheetInfo]) -> WorkbookData:
-    """The read workbook from its template sheets as a host read them (the xlwings button, the
-    press protocol): the forms, the flags met while finding them, the sheets' values.
+def _unreadable(file_name: str, title: str, exc: BaseException) -> ToolkitError:
+    return ToolkitError(f"无法读取工作簿「{file_name}」工作表「{title}」的定义名称或格式"
+                        f"（{type(exc).__name__}：{exc}）。请确认没有单元格处于编辑状态，然后重试。")
 
-    >>> book_from_sheets([], [], Registry(), "空.xlsx", {}, [])  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    toolkit.core.problems.ToolkitError: 文件「空.xlsx」中没有可识别的自评表：...
+
+def settle(opened: OpenBook, step):
+    """``step(snapshot)`` — :func:`toolkit.excel.protocol.score` or
+    :func:`~toolkit.excel.protocol.read_snapshot` — with the engine's questions answered, at most
+    :data:`ROUNDS` snapshots in all (as the WPS add-in)."""
+    for _ in range(ROUNDS - 1):
+        try:
+            return step(opened.snapshot)
+        except Needs as needs:
+            answer(opened, needs)
+    try:
+        return step(opened.snapshot)
+    except Needs:
+        raise ToolkitError("计算引擎反复要求补充工作簿的内容，已停止。请联系技术支持。") from None
+
+
+def read_open_book(book) -> OpenBook:
+    """Read an open workbook as the button does (one bulk read per sheet; names and formats only
+    where the engine asks) up to the engine's :class:`~toolkit.workbook.sheets.WorkbookData`.
+
+    Raises ToolkitError (Chinese, fit for a message box) when nothing can be used.
     """
-    forms = kinds.read_forms(sheets, registry, file_name, meta)
-    foreign = [flag.sheet for flag in flags if flag.code == "form_without_names"]
-    if not forms and foreign:  # the file path's hint needs a saved file; say what the button can do
-        raise ToolkitError(f"工作簿「{file_name}」的工作表「{'」「'.join(foreign)}」像是其他版式的自评表（没有本模板的字段名称）。"
-                           "请先把工作簿保存到本机文件夹，再点「计算得分」：工具会把它导入为本模板的新工作簿并打开"
-                           "（原工作簿不变）；也可以用命令 jixiao adopt 导入。")
-    data = assemble_book(Path(file_name), forms, meta, registry)
-    data.flags += flags
-    data.sheets = infos
-    data.template_sheets = [sheet.title for sheet in sheets]
-    data.sheet_values = {sheet.title: sheet.values for sheet in sheets}
-    return data
+    opened = open_book(book)
+    opened.data, _ = settle(opened, read_snapshot)
+    return opened
 
 
-def _rows(values: dict) -> list[list[object]]:
-    """(row, column) → value as rows from A1 (the meta sheet's reader takes rows).
+def read_book(book) -> WorkbookData:
+    """Read every form of an open workbook, like :func:`toolkit.service.read_openpyxl_book`.
 
-    >>> _rows({(1, 1): "a", (2, 2): 3})
-    [['a', None], [None, 3]]
+    Raises ToolkitError (Chinese, fit for a message box) when nothing can be used.
     """
-    if not values:
-        return []
-    height, width = max(r for r, _ in values), max(c for _, c in values)
-    return [[values.get((r, c)) for c in range(1, width + 1)] for r in range(1, height + 1)]
+    return read_open_book(book).data

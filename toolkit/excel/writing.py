@@ -1,7 +1,9 @@
-"""Writing an :class:`~toolkit.workbook.edits.EditPlan` into the workbook open in Excel, in as
-few calls as the plan allows.
+"""The xlwings host's half of the press protocol, writing: the engine's plan
+(:func:`toolkit.excel.protocol.score`) applied to the workbook open in Excel, in as few calls as
+the plan allows — and the pieces the engine builds that plan with (value blocks, multi-area
+addresses, the flags' border styles, the 「校验结果」 rows).
 
-Per form sheet:
+Per form sheet (the plan's entries; :func:`apply_plan` turns each into xlwings calls):
 
 * **values** — only cells whose value changes (compared with the bulk read), one write per
   rectangle. Inside the tool's own columns (under 「系统计算得分」/「计算说明」) a rectangle may
@@ -9,8 +11,9 @@ Per form sheet:
   already shown — so the fund row, the indicator rows and the total row go in one block.
   Nothing the clerk typed is ever inside a rectangle; a blank clerk cell the engine fills (a
   missing grade or total) is a block of its own, written once: the next press finds it shown.
-  On desktop Excel the formulas of those cells are read first (:func:`clerk_formulas`): a
-  clerk's formula that shows "" looks blank in a values-only read, and is left alone;
+  On desktop Excel the engine asks for the formulas of those cells (:func:`clerk_formulas`,
+  through :attr:`Target.formulas`): a clerk's formula that shows "" looks blank in a values-only
+  read, and is left alone;
 * **colours** — one call: ``Range.set_colors`` over the bounding box on the remote engine, one
   multi-area range per colour on Excel for Windows (where ``set_colors`` would loop cell by cell);
 * **borders** — Excel for Windows only (:func:`frame`; the remote engine and a Mac have no border
@@ -18,11 +21,13 @@ Per form sheet:
   the form's thin one where a flag has gone, one call per line style and one per weight;
 * **notes** — desktop Excel only (the remote engine has none), and only where the text changes:
   the meta sheet records a digest of every note the tool wrote, so pressing the button again
-  on an unchanged form writes none. The row's 「计算说明」 cell and 「校验结果」 carry the same text.
+  on an unchanged form writes none. The row's 「计算说明」 cell and 「校验结果」 carry the same text;
+* **print area** — desktop Excel: reaching the 问题说明 block when the block changes.
 
-Per workbook: the meta sheet (cleared and written in one block), the 「校验结果」 sheet (one
-block of values; header rows bold and grey in one call each on Excel for Windows; columns sized only
-when it is first created), screen updating off and on.
+Per workbook: the meta sheet (cleared and written in one block; added after the last visible
+sheet and hidden when new), the 「校验结果」 sheet (one block of values; header rows bold and grey in
+one call each on Excel for Windows; columns sized only when it is first created), screen updating
+off and on. Sheets are found in the bulk read's Sheet objects: placing one asks Excel nothing.
 
 Example::
 
@@ -42,19 +47,15 @@ from dataclasses import dataclass, field
 from openpyxl.utils import quote_sheetname
 
 from toolkit.excel.engine import EXCEL_ERRORS, is_desktop, multi_area_colours
-from toolkit.excel.reading import OpenBook
 from toolkit.forms.project import layout
 from toolkit.core.problems import SEVERITY_COLORS
 from toolkit.workbook.printing import FLAG_BORDER_STYLES
-from toolkit.workbook.edits import CHECK_HEADER, CHECK_LEVEL_COLUMN, KEEP, EditPlan, is_header_row
+from toolkit.workbook.edits import CHECK_HEADER, KEEP, EditPlan
 from toolkit.workbook.locator import address
-from toolkit.workbook.meta import meta_rows
-from toolkit.workbook.sheets import TOOL_HEADER, split_ref
+from toolkit.workbook.sheets import TOOL_HEADER, resolve_reference, split_ref
 
 CHECK_WIDTHS = (8, 22, 26, 9, 8, 24, 90, 16)
 NOTE_COLUMN = CHECK_HEADER.index("说明") + 1  # wide and wrapped; the English code is the last column
-LEVEL_FILLS = {"错误": "#" + SEVERITY_COLORS["error"], "提醒": "#" + SEVERITY_COLORS["warning"],
-               "说明": "#" + SEVERITY_COLORS["info"]}
 HEADER_FILL = "#F2F2F2"
 AREA_ADDRESS_LIMIT = 255  # characters Excel accepts in one Range("A1,B2,…") address
 SET_COLORS_LIMIT = 10_000  # cells xlwings' set_colors takes in one call
@@ -312,10 +313,18 @@ def frame(sheet, colours: dict[tuple[int, int], str | None]) -> int:
     >>> frame(Sheet(), {(13, 8): "#FFC7CE", (22, 8): "#FFEB9C", (16, 8): "#FFEB9C"}), Sheet.calls
     (3, [('H13,H16,H22', 'LineStyle', -4115), ('H13', 'Weight', -4138), ('H16,H22', 'Weight', 2)])
     """
+    return frame_styles(sheet, {key: border_style(colour) for key, colour in colours.items()})
+
+
+def frame_styles(sheet, styles: dict[tuple[int, int], str]) -> int:
+    """:func:`frame` by the plan's border styles (cell → "mediumDashed", "dashed", "dotted" or
+    "thin"): styles sharing a line or a weight share the call. Returns the calls made."""
     lines: dict[int, list] = {}
     weights: dict[int, list] = {}
-    for key, colour in sorted(colours.items()):
-        line, weight = BORDER_LOOKS[border_style(colour)]
+    for key, style in sorted(styles.items()):
+        if style not in BORDER_LOOKS:
+            continue  # a style this host does not know: the fill still marks the cell
+        line, weight = BORDER_LOOKS[style]
         lines.setdefault(line, []).append(key)
         weights.setdefault(weight, []).append(key)
     calls = 0
@@ -360,14 +369,6 @@ def check_sheet_rows(plan: EditPlan) -> list[list[object]]:
     return rows
 
 
-def _add_sheet(book, name: str, opened: OpenBook):
-    """A new sheet after the last visible one (the meta sheet, hidden, stays last); visibility as
-    read (see :func:`toolkit.excel.reading.read_open_book`), so placing it asks Excel nothing."""
-    visible = [info.title for info in opened.data.sheets if info.visible and info.title in opened.reads]
-    after = opened.reads[visible[-1]].sheet if visible else list(book.sheets)[-1]
-    return book.sheets.add(name, after=after)
-
-
 def _hide(sheet, *, desktop: bool) -> None:
     """Very hidden on desktop Excel on Windows (like the openpyxl writer); hidden elsewhere."""
     if desktop and sys.platform.startswith("win"):
@@ -395,52 +396,85 @@ def embolden(sheet, rows: list[int], width: int, *, multi_area: bool) -> int:
     return len(texts)
 
 
-def _write_check_sheet(book, plan: EditPlan, opened: OpenBook, *, multi_area: bool):
-    """「校验结果」: cleared (keeping its column widths) when the tool's own sheet is there, else added
-    with its columns sized: the 说明 column wide and wrapped, the others fitted to their content."""
-    read = opened.reads.get(plan.check_title)  # the title is the tool's own sheet's, or a free one
-    rows = check_sheet_rows(plan)
-    width = len(rows[0])
-    if read is not None:
-        sheet = read.sheet
-        sheet.clear()
-    else:
-        sheet = _add_sheet(book, plan.check_title, opened)
-    sheet.range((1, 1)).value = rows
-    if read is None:
-        sheet.range((3, 1), (len(rows), width)).columns.autofit()  # from row 3: not the long title
-        sheet.range((1, NOTE_COLUMN)).column_width = CHECK_WIDTHS[NOTE_COLUMN - 1]
-    headers = [i + 1 for i, row in enumerate(plan.check_rows) if is_header_row(row)]
-    embolden(sheet, [1] + headers, width, multi_area=multi_area)
-    colours = {(row, col): HEADER_FILL for row in headers for col in range(1, width + 1)}
-    colours.update({(index + 1, CHECK_LEVEL_COLUMN): LEVEL_FILLS[row[CHECK_LEVEL_COLUMN - 1]]  # 级别 in its colour
-                    for index, row in enumerate(plan.check_rows)
-                    if index >= 2 and len(row) >= CHECK_LEVEL_COLUMN and row[CHECK_LEVEL_COLUMN - 1] in LEVEL_FILLS})
-    paint(sheet, colours, multi_area=multi_area)
-    sheet.range((3, NOTE_COLUMN), (len(rows), NOTE_COLUMN)).wrap_text = True
-    return sheet
+def changed_notes(edits, stats: ApplyStats | None = None) -> list[dict]:
+    """The notes a press writes, as the plan lists them: ``{"cell", "text"}`` (text None: remove
+    the note) only where the text changes — a note already in place (per the meta sheet's digests)
+    is counted in ``stats.notes_skipped`` instead.
+
+    >>> from toolkit.workbook.edits import CellEdit
+    >>> changed_notes([CellEdit("政府采购", "H13", comment="【错误】…"),
+    ...                CellEdit("政府采购", "H14", comment="【提醒】…", comment_in_place=True)])
+    [{'cell': 'H13', 'text': '【错误】…'}]
+    """
+    changed = []
+    for edit in edits:
+        if edit.comment is KEEP:
+            continue
+        if edit.comment_in_place:
+            if stats is not None:
+                stats.notes_skipped += 1
+            continue
+        changed.append({"cell": edit.ref, "text": edit.comment or None})
+    return changed
 
 
-def _write_meta_sheet(book, plan: EditPlan, opened: OpenBook, *, desktop: bool) -> None:
-    sheet = opened.meta_sheet()
-    if sheet is None:
-        sheet = _add_sheet(book, plan.meta_title, opened)
-        _hide(sheet, desktop=desktop)
-    else:
-        sheet.clear_contents()
-    rows = meta_rows(plan.meta, plan.registry)
-    if rows:
-        sheet.range((1, 1)).value = [[_cell_value(v) for v in row] for row in rows]
+def write_notes(sheet, notes: list[dict], stats: ApplyStats) -> None:
+    """Write the plan's changed notes (desktop Excel: two or three calls each); an engine without
+    notes (NotImplementedError) stops it, the text is in the sheet anyway."""
+    for note in notes:
+        if not stats.notes_supported:
+            return
+        try:
+            _set_note(sheet.range(note["cell"]), note["text"])
+            stats.notes_written += 1
+        except NotImplementedError:  # remote engine: no notes; the text is in the sheet anyway
+            stats.notes_supported = False
 
 
-def apply_plan(book, plan: EditPlan, opened: OpenBook, *, notes: bool = True) -> ApplyStats:
-    """Apply ``plan`` to the open workbook ``opened`` was read from (see the module doc)."""
-    stats = ApplyStats(notes_supported=notes)
-    desktop, multi_area = is_desktop(book), multi_area_colours(book)  # asked once: each is a call on Windows
-    stats.notes_supported = notes and desktop  # xlwings' remote engine has no notes
+def _write_notes(sheet, edits, stats: ApplyStats) -> None:
+    """The notes of a sheet's edits, written only where they change (see :func:`changed_notes`)."""
+    if stats.notes_supported:
+        write_notes(sheet, changed_notes(edits, stats), stats)
+
+
+@dataclass
+class Target:
+    """The open workbook a plan is applied to: its sheets by title (the bulk read's Sheet objects,
+    so finding one asks Excel nothing) and whether it is desktop Excel (asked once)."""
+
+    book: object  # the xlwings Book
+    sheets: dict  # title → xlwings Sheet
+    desktop: bool
+
+    def formulas(self, name: str, cells: list[tuple[int, int]]) -> set[tuple[int, int]]:
+        """The engine's question (:func:`toolkit.excel.protocol.form_sheet_changes`): which of these
+        blank cells of sheet ``name`` hold a formula showing ""."""
+        return clerk_formulas(self.sheets[name], cells)
+
+
+def target(book, sheets: dict) -> Target:
+    """The :class:`Target` for ``book`` whose sheets the bulk read found (title → Sheet)."""
+    return Target(book, dict(sheets), is_desktop(book))
+
+
+def _cells(areas: list[str]):
+    """Every (row, column) of multi-area addresses ("H13,H15:H16")."""
+    for text in areas:
+        for part in text.split(","):
+            top, left, bottom, right = resolve_reference(part)
+            for row in range(top, bottom + 1):
+                for col in range(left, right + 1):
+                    yield row, col
+
+
+def apply_plan(where: Target, changes: list[dict], stats: ApplyStats) -> ApplyStats:
+    """Apply the plan's ``changes`` (``plan["sheets"]``, toolkit/schemas/plan.schema.json) to the
+    open workbook; ``stats`` (the engine's, :func:`toolkit.excel.protocol.score`) gets the calls made."""
+    book = where.book
+    multi_area = multi_area_colours(book)  # asked once: each is a call on Windows
     app = book.app
     updating = None
-    if desktop:  # nothing is redrawn elsewhere
+    if where.desktop:  # nothing is redrawn elsewhere
         try:
             updating = app.screen_updating
         except EXCEL_ERRORS:
@@ -448,52 +482,63 @@ def apply_plan(book, plan: EditPlan, opened: OpenBook, *, notes: bool = True) ->
     if updating:
         app.screen_updating = False
     try:
-        for sheet_name, edits in plan.by_sheet().items():
-            read = opened.reads[sheet_name]
-            sheet = read.sheet
-            values = {split_ref(e.ref): e.value for e in edits if e.value is not KEEP}
-            # The 问题说明 block (the tool's own cells) is written whole, in one block, when any line changes.
-            notes = {key: values.pop(key) for key in [split_ref(e.ref) for e in edits
-                                                      if (sheet_name, e.ref) in plan.notes_cells] if key in values}
-            tools = tool_columns(read.values)
-            if desktop:  # the bulk read holds values only: a clerk's formula showing "" looks blank
-                for key in clerk_formulas(sheet, [key for key, value in values.items() if key[1] not in tools
-                                                  and value is not None and read.values.get(key) is None]):
-                    del values[key]
-                    stats.formulas_kept.append((sheet_name, address(*key)))
-            blocks = value_blocks(values, read.values, tools)
-            note_blocks = notes_block(notes, read.values)
-            for top, left, rows in blocks + note_blocks:
-                sheet.range((top, left)).value = rows
-            stats.value_blocks[sheet_name] = len(blocks) + len(note_blocks)
-            stats.notes_blocks[sheet_name] = len(note_blocks)
-            colours = {split_ref(e.ref): (f"#{e.fill}" if e.fill else None) for e in edits if e.fill is not KEEP}
-            stats.colour_calls[sheet_name] = paint(sheet, colours, multi_area=multi_area) if colours else 0
-            if multi_area and colours:  # COM's Borders; the remote engine draws none (its call counts are pinned)
-                stats.frame_calls[sheet_name] = frame(sheet, colours)
-            stats.coloured[sheet_name] = len(colours)
-            _write_notes(sheet, edits, stats)
-            if desktop:
-                _print_to_notes(sheet, plan, sheet_name)
-        if not stats.notes_supported:  # nothing was noted: the next desktop run writes every note
-            plan.registry.noted.clear()
-        _write_meta_sheet(book, plan, opened, desktop=desktop)
-        check = _write_check_sheet(book, plan, opened, multi_area=multi_area)
-        check.activate()
+        for change in changes:
+            _apply_sheet(where, change, stats, multi_area=multi_area)
     finally:
         if updating:
             app.screen_updating = True
     return stats
 
 
-def _print_to_notes(sheet, plan: EditPlan, sheet_name: str) -> None:
-    """Desktop Excel: the print area reaches the 问题说明 block (as the file writer sets it); one
-    read and at most one write, only for a sheet that has or had a block."""
-    from toolkit.workbook.printing import area_bounds, notes_print_end
+def _apply_sheet(where: Target, change: dict, stats: ApplyStats, *, multi_area: bool) -> None:
+    """One entry of the plan, in the schema's order: add or clear, values, fills, borders, notes, print
+    area, bold, wrap, column sizes, hide, activate."""
+    name = change["name"]
+    form = name in stats.value_blocks  # a form sheet (the engine counted its blocks), not one of the tool's
+    if change.get("create"):  # after the last visible sheet (the meta sheet, hidden, stays last)
+        after = where.sheets.get(change.get("after")) or list(where.book.sheets)[-1]
+        sheet = where.sheets[name] = where.book.sheets.add(name, after=after)
+    else:
+        sheet = where.sheets[name]
+    if change.get("clear") == "all":
+        sheet.clear()
+    elif change.get("clear") == "contents":
+        sheet.clear_contents()
+    for block in change.get("values", []):
+        sheet.range(split_ref(block["cell"])).value = block["rows"]
+    colours = {key: (f"#{fill['color']}" if fill["color"] else None)
+               for fill in change.get("fills", []) for key in _cells(fill["areas"])}
+    calls = paint(sheet, colours, multi_area=multi_area) if colours else 0
+    if form:
+        stats.colour_calls[name] = calls
+    if multi_area and change.get("borders"):  # COM's Borders; the remote engine draws none (its call counts are pinned)
+        calls = frame_styles(sheet, {key: border["style"] for border in change["borders"]
+                                     for key in _cells(border["areas"])})
+        if form:
+            stats.frame_calls[name] = calls
+    if stats.notes_supported and change.get("notes"):
+        write_notes(sheet, change["notes"], stats)
+    if where.desktop and change.get("print_rows_to"):
+        _print_to(sheet, change["print_rows_to"])
+    if change.get("bold_rows"):
+        embolden(sheet, change["bold_rows"], change.get("width", 1), multi_area=multi_area)
+    if change.get("wrap"):
+        sheet.range(change["wrap"]).wrap_text = True
+    if change.get("autofit"):
+        sheet.range(change["autofit"]).columns.autofit()
+    for column, width in change.get("column_widths", {}).items():
+        sheet.range(f"{column}1").column_width = width
+    if change.get("hidden"):
+        _hide(sheet, desktop=where.desktop)
+    if change.get("activate"):
+        sheet.activate()
 
-    end = notes_print_end(plan, sheet_name)
-    if end is None:
-        return
+
+def _print_to(sheet, end: int) -> None:
+    """Desktop Excel: the print area (when one is set) reaches row ``end`` — the 问题说明 block under
+    the form prints with it, as the file writer sets it; one read and at most one write."""
+    from toolkit.workbook.printing import area_bounds
+
     try:
         area = sheet.page_setup.print_area
         if not area:
@@ -503,17 +548,3 @@ def _print_to_notes(sheet, plan: EditPlan, sheet_name: str) -> None:
             sheet.page_setup.print_area = f"{address(first_row, first_col)}:{address(end, last_col)}"
     except (*EXCEL_ERRORS, NotImplementedError, ValueError):  # an engine without page setup: the block is still there
         return
-
-
-def _write_notes(sheet, edits, stats: ApplyStats) -> None:
-    for edit in edits:
-        if edit.comment is KEEP or not stats.notes_supported:
-            continue
-        if edit.comment_in_place:
-            stats.notes_skipped += 1
-            continue
-        try:
-            _set_note(sheet.range(edit.ref), edit.comment)
-            stats.notes_written += 1
-        except NotImplementedError:  # remote engine: no notes; the text is in the sheet anyway
-            stats.notes_supported = False

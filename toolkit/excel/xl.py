@@ -1,14 +1,15 @@
 """The xlwings layer: the 「绩效自评」 ribbon buttons acting on the workbook open in Excel.
 
-Same data flow as ``jixiao score``, with the workbook read and written through xlwings::
+「计算得分」 is a host of the press protocol (:mod:`toolkit.excel.protocol`), like the WPS add-in,
+in the same process::
 
-    xw.Book ─reading.read_open_book→ WorkbookData ─service.score_book→ EditPlan
-            ─writing.apply_plan→ the same xw.Book
+    xw.Book ─reading.open_book→ snapshot ─protocol.score→ plan ─writing.apply_plan→ the same xw.Book
 
-:mod:`toolkit.excel.reading` reads each sheet in one bulk read and finds the forms by their
-printed labels; :mod:`toolkit.excel.writing` writes values in blocks, colours in one call per
-sheet (per colour on desktop Excel) and notes only where they change. This module holds what
-the ribbon buttons do with that.
+:mod:`toolkit.excel.reading` builds the snapshot from one bulk read per sheet and answers the
+engine's questions (names, number formats) from Excel; the engine finds the forms, scores them
+as ``jixiao score`` does and plans the changes; :mod:`toolkit.excel.writing` applies the plan —
+values in blocks, colours in one call per sheet (per colour on desktop Excel), notes only where
+they change. This module holds what the ribbon buttons do with that.
 
 Entry points for buttons (:func:`score_active`, :func:`export_active`, :func:`about_active`)
 find the active workbook (not the add-in) and never show a traceback: every failure becomes a
@@ -30,83 +31,34 @@ Example (xlwings' remote engine, no Excel needed)::
 
 from __future__ import annotations
 
-import datetime as _dt
 import sys
-import tempfile
-import traceback
-from dataclasses import dataclass
+import tempfile  # noqa: F401 — unexpected() logs to tempfile.gettempdir(); tests redirect it as xl.tempfile
 from pathlib import Path
 
 from toolkit import __version__
-from toolkit.core.problems import SEVERITY_LABELS, ToolkitError
+from toolkit.core.problems import ToolkitError
 from toolkit.excel.engine import EXCEL_ERRORS, is_desktop
-from toolkit.excel.reading import read_book, read_open_book
-from toolkit.excel.writing import ApplyStats, apply_plan
-from toolkit.report import two_numbers_line
-from toolkit.workbook.edits import EditPlan
-from toolkit.workbook.meta import Registry
-from toolkit.workbook.sheets import WorkbookData
+from toolkit.excel.protocol import EXPORT_MISSING, TITLE, ScoreRun, clip, score, score_message, unexpected
+from toolkit.excel.reading import open_book, read_book, settle
+from toolkit.excel.writing import apply_plan, target
 
-
-TITLE = "绩效自评"
-EXPORT_MISSING = "导出报送功能尚未安装/可用"
-MESSAGE_LIMIT = 1800  # characters shown in one message box; the rest is in 「校验结果」
-
-__all__ = ["read_book", "apply_plan", "run_score", "score_workbook", "score_active", "export_workbook",
-           "export_active", "report_workbook", "report_active", "about_text", "about_active", "EXCEL_ERRORS"]
-
-
-@dataclass
-class XlScoreRun:
-    """The outcome of :func:`run_score` on one open workbook."""
-
-    book: WorkbookData
-    results: list
-    plan: EditPlan
-    stats: ApplyStats
+__all__ = ["read_book", "run_score", "score_workbook", "score_active", "export_workbook", "export_active",
+           "report_workbook", "report_active", "about_text", "about_active", "score_message", "EXCEL_ERRORS"]
 
 
 # ---------------------------------------------------------------- entry points
 
-def run_score(book, profile=None) -> XlScoreRun:
-    """Read, score and write back one open workbook; raises ToolkitError on unusable input."""
-    from toolkit.service import resolve_profile, score_book
-
-    opened = read_open_book(book)
-    data = opened.data
-    results, plan = score_book(data, resolve_profile(data, profile))
-    stats = apply_plan(book, plan, opened)
-    return XlScoreRun(book=data, results=results, plan=plan, stats=stats)
-
-
-def score_message(run: XlScoreRun) -> str:
-    """The success message: one line per form (total, grade, flags), then where to look.
-
-    >>> from toolkit.core.results import FormResult
-    >>> run = XlScoreRun(WorkbookData(Path("a.xlsx"), [], {}, Registry()),
-    ...                  [FormResult("s", "项目", "project", [], 91.9, 91.9, "优", None, 0.19, [], {})],
-    ...                  EditPlan(), ApplyStats())
-    >>> print(score_message(run))
-    已计算 1 张自评表：
-    · 项目：总分 填报 91.9，复核 91.9，一致；等级 优；错误 0，提醒 0，说明 0
-    <BLANKLINE>
-    标色：红 = 错误，黄 = 提醒，蓝 = 说明；全部标记及算式见「校验结果」表和右侧「计算说明」列。
-    """
-    lines = [f"已计算 {len(run.results)} 张自评表："]
-    lines += [f"· {two_numbers_line(result)}" for result in run.results]
-    for flag in run.book.flags:
-        lines.append(f"[{SEVERITY_LABELS[flag.severity]}] {flag.message}")
-    if run.stats.formulas_kept:
-        kept = "、".join(f"{sheet}!{ref}" for sheet, ref in run.stats.formulas_kept)
-        lines.append(f"[说明] 单元格 {kept} 有公式（当前显示为空），工具没有写入计算值；计算值见右侧「系统计算得分」列。")
-    lines += ["", "标色：红 = 错误，黄 = 提醒，蓝 = 说明；全部标记及算式见「校验结果」表和右侧「计算说明」列。"]
-    return _clip("\n".join(lines))
-
-
-def _clip(text: str) -> str:
-    if len(text) <= MESSAGE_LIMIT:
-        return text
-    return text[:MESSAGE_LIMIT].rsplit("\n", 1)[0] + "\n……（其余内容见「校验结果」表）"
+def run_score(book, profile=None) -> ScoreRun:
+    """Read, score and write back one open workbook through the press protocol; raises
+    ToolkitError on unusable input. The snapshot says what this host can do: notes and formula
+    reads on desktop Excel only."""
+    opened = open_book(book)
+    where = target(book, opened.sheets())
+    opened.snapshot["host"] = {"name": "excel" if where.desktop else "xlwings", "notes": where.desktop}
+    formulas = where.formulas if where.desktop else None  # a values-only read shows a formula's "" as blank
+    sheets, run = settle(opened, lambda snapshot: score(snapshot, profile=profile, formulas=formulas))
+    apply_plan(where, sheets, run.stats)
+    return run
 
 
 def alert(book_or_app, text: str, title: str = TITLE, *, critical: bool = False, buttons: str = "ok"):
@@ -115,21 +67,7 @@ def alert(book_or_app, text: str, title: str = TITLE, *, critical: bool = False,
     if app is None:
         print(text, file=sys.stderr)  # no Excel: VBA's ShowError displays stderr
         return None
-    return app.alert(_clip(text), title=title, buttons=buttons, mode="critical" if critical else "info")
-
-
-def _unexpected(exc: BaseException, action: str) -> str:
-    log = Path(tempfile.gettempdir()) / "jixiao_excel_error.log"
-    try:
-        with log.open("a", encoding="utf-8") as handle:
-            handle.write(f"--- {_dt.datetime.now():%Y-%m-%d %H:%M:%S} jixiao-toolkit {__version__} {action}\n")
-            handle.write("".join(traceback.format_exception(exc)))
-        where = f"详细信息已记录在 {log}。"
-    except OSError:
-        where = ""
-    return (f"{action}时发生意外错误（{type(exc).__name__}：{exc}）。\n"
-            f"您的工作簿未被改动或只写入了一部分计算结果，请关闭后不保存重新打开再试。{where}\n"
-            "如仍出错，请把此信息和文件发给技术支持。")
+    return app.alert(clip(text), title=title, buttons=buttons, mode="critical" if critical else "info")
 
 
 def score_workbook(book, profile=None) -> bool:
@@ -150,7 +88,7 @@ def score_workbook(book, profile=None) -> bool:
         alert(book, f"未能计算得分：\n{exc}", f"{TITLE} - 计算得分", critical=True)
         return False
     except Exception as exc:  # noqa: BLE001 — the button's outermost boundary: a message, never a traceback
-        alert(book, _unexpected(exc, "计算得分"), f"{TITLE} - 计算得分", critical=True)
+        alert(book, unexpected(exc, "计算得分"), f"{TITLE} - 计算得分", critical=True)
         return False
     alert(book, score_message(run), f"{TITLE} - 计算得分完成")
     return True
@@ -220,7 +158,7 @@ def _run_button(action: str, work) -> None:
         _fallback_alert(str(exc), action)
         return
     except EXCEL_ERRORS as exc:
-        _fallback_alert(_unexpected(exc, action), action)
+        _fallback_alert(unexpected(exc, action), action)
         return
     work(book)
 
@@ -279,7 +217,7 @@ def export_workbook(book) -> bool:
         alert(book, f"未能导出：\n{exc}", title, critical=True)
         return False
     except Exception as exc:  # noqa: BLE001 — the button's outermost boundary
-        alert(book, _unexpected(exc, "导出报送"), title, critical=True)
+        alert(book, unexpected(exc, "导出报送"), title, critical=True)
         return False
     from toolkit.submission.export import done_message
 
@@ -328,7 +266,7 @@ def about_active() -> None:
     try:
         text = about_text(book)
     except Exception as exc:  # noqa: BLE001 — the button's outermost boundary
-        text = _unexpected(exc, "显示版本信息")
+        text = unexpected(exc, "显示版本信息")
     if book is not None:
         alert(book, text, f"{TITLE} - 关于")
     else:
@@ -343,7 +281,7 @@ def report_workbook(book) -> bool:
         outcome = _draft_beside(book)
     except Exception as exc:  # noqa: BLE001 — the button's outermost boundary: a message, never a traceback
         known = isinstance(exc, ToolkitError)
-        alert(book, f"未能生成报告：\n{exc}" if known else _unexpected(exc, "生成报告"), title, critical=True)
+        alert(book, f"未能生成报告：\n{exc}" if known else unexpected(exc, "生成报告"), title, critical=True)
         return False
     alert(book, f"已生成自评报告草稿：\n{outcome.output}\n\n请在 Word/WPS 中打开，把 {outcome.placeholders} 处黄色底纹的"
                 "【待填写：…】据实填写。表格修改后请重新生成。", title)

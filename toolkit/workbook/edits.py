@@ -32,6 +32,7 @@ KEEP = object()  # "leave this attribute of the cell alone"
 CHECK_HEADER = ["序号", "工作表", "项目", "单元格", "级别", "问题", "说明", "代码"]
 CODES_HEADER = ["", "代码说明", "", "", "级别", "问题", "含义", "代码"]  # no number: not a flag row
 CHECK_LEVEL_COLUMN = CHECK_HEADER.index("级别") + 1  # coloured by severity in both writers
+LEVEL_FILLS = {SEVERITY_LABELS[key]: colour for key, colour in SEVERITY_COLORS.items()}  # 级别 → its fill
 SUMMARY_HEADER = ["工作表", "项目名称", "按规则总分", "表中总分", "按规则等级", "表中等级", "标记"]
 
 

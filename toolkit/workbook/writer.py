@@ -19,12 +19,11 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 
 from toolkit.core.problems import SEVERITY_COLORS, SEVERITY_LABELS
-from toolkit.workbook.edits import CHECK_HEADER, CHECK_LEVEL_COLUMN, KEEP, EditPlan, is_header_row
+from toolkit.workbook.edits import CHECK_HEADER, CHECK_LEVEL_COLUMN, KEEP, LEVEL_FILLS, EditPlan, is_header_row
 from toolkit.workbook.meta import meta_rows
 from toolkit.workbook.printing import area_bounds, fit_text_rows, flag_border, notes_print_end, setup_page
 
 SEVERITY_OF_COLOR = {colour: severity for severity, colour in SEVERITY_COLORS.items()}
-LEVEL_FILLS = {"错误": SEVERITY_COLORS["error"], "提醒": SEVERITY_COLORS["warning"], "说明": SEVERITY_COLORS["info"]}
 CHECK_WIDTHS = dict(zip("ABCDEFGH", (12, 14, 18, 8, 6, 20, 56, 16)))  # A:G print landscape at full size
 
 # What makes a spreadsheet read text as a formula (also DDE): such text is written as text.

@@ -32,7 +32,7 @@
   var inPage = null; // the in-page engine (js/pyodide_engine.js): booted once, kept for every press
 
   function pressInPage(action, settings) {
-    var host = { name: "wps", version: String(app().Build || "") };
+    var host = { name: "wps", version: String(app().Build || ""), files: false }; // the page reads and writes no file
     if (action === "export" || action === "report") { // files beside the workbook: not from the page (the workbook is not saved either)
       var plan = window.JixiaoPress.fileActionPlan({ action: action });
       ui.alert(plan.message.text, plan.message.title);

@@ -106,7 +106,8 @@
     }
     return {
       protocol: "jixiao-press", version: 1, action: action,
-      host: { name: host && host.name || "wps", version: host && host.version || "", notes: true },
+      host: { name: host && host.name || "wps", version: host && host.version || "", notes: true,
+              files: !(host && host.files === false) },
       workbook: bookInfo(book), sheets: sheets
     };
   }
