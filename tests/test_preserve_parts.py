@@ -20,6 +20,7 @@ from lxml import etree
 from openpyxl import load_workbook
 
 import toolkit.service as service
+import toolkit.workbook.preserve as preserve
 from toolkit.cli import main
 from toolkit.workbook.writer import AUTHOR
 
@@ -227,7 +228,7 @@ def test_scoring_keeps_every_part_the_clerk_owns(tmp_path, fixture, mode):
 @pytest.mark.parametrize("fixture", ["clerk_parts.xlsx", "clerk_parts_libreoffice.xlsx"])
 def test_the_tools_cells_are_those_scored_without_the_extra_parts(tmp_path, fixture, monkeypatch):
     _, kept = score(DATA / fixture, tmp_path / "kept", "-o")
-    monkeypatch.setattr(service, "keep_clerk_parts", lambda *args, **kwargs: None)
+    monkeypatch.setattr(preserve, "keep_clerk_parts", lambda *args, **kwargs: None)  # service imports it per write
     _, plain = score(DATA / fixture, tmp_path / "plain", "-o")
     assert tool_cells(kept) == tool_cells(plain)
     assert comments(parts(kept), sheets(parts(kept))[FORM]).items() >= {
