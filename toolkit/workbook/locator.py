@@ -836,7 +836,7 @@ class _FormReader:
             return
         if "score" not in self.form.grid_columns:  # a completion table gives no points, whatever its titles print
             self.form.notes.append(f"资金块标题印有 {self.fund_points.value:g} 分（{self.fund_points.cell}），"
-                                   "但表中没有分值、得分栏：按完成情况表检查，不计分。")
+                                   "但指标没有分值栏：按完成情况表检查，不重新计分；表中填写的得分照录，只核对合计。")
             return
         if total.get("weight") is None or total["weight"].value is None:
             total["weight"] = self.fund_points
