@@ -66,7 +66,7 @@ def test_the_one_row_of_the_hubei_block_and_its_points_in_the_title():
     form = _form(_grid("hubei-huangshi-2023-sanzhong"))
     assert _funds(form)["total"] == {"budget": "800万元", "actual": "800万元", "rate": 1}
     assert form.fields["money_unit"].value == "万元"
-    assert any("不计分" in note for note in form.notes)  # no 得分 column: a completion table
+    assert any("按完成情况表检查，不重新计分" in note for note in form.notes)  # no 分值 column: a completion table
 
 
 def test_the_hebei_yitihua_groups_read_as_pairs():
